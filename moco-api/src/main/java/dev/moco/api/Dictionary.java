@@ -1,0 +1,52 @@
+package dev.moco.api;
+
+import java.util.Map;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * A mechanism that keeps the keys queries are contrasted with (He et al. 2020, Fig. 2): a
+ * queue filled by a momentum key encoder, a memory bank indexed by sample, or the current
+ * batch's own keys (end-to-end). The trainer calls, per step:
+ *
+ * <pre>{@code
+ * Contrast c = dictionary.contrast(batch, queries);   // before the loss
+ * ... loss, backward (c.backwardKeys(...) if c.keysCarryGradient()), optimizer step ...
+ * dictionary.update(batch, queries, c);               // after the logits were computed
+ * }</pre>
+ */
+public interface Dictionary {
+
+    /**
+     * Looks up the positives and negatives for this batch's queries. Must not change the
+     * negatives this step's logits are computed with: updates wait for {@link #update}.
+     *
+     * @param queries the L2-normalised queries of this batch, [N, C] (read-only)
+     */
+    Contrast contrast(TrainingBatch batch, INDArray queries);
+
+    /**
+     * Updates the dictionary after the step (enqueue the keys, write the bank rows). Called
+     * after the optimizer step of the query encoder.
+     */
+    void update(TrainingBatch batch, INDArray queries, Contrast contrast);
+
+    /** Number of negatives per query, K. */
+    long negativesPerQuery();
+
+    /**
+     * Everything needed to continue exactly after a restart (queue and pointer, bank,
+     * key encoder parameters and buffers), by name. Values may be live views.
+     */
+    Map<String, INDArray> state();
+
+    /**
+     * Restores {@link #state()}.
+     *
+     * @throws IllegalArgumentException naming the entry when a name is missing or a shape
+     *     does not match this dictionary's configuration
+     */
+    void restore(Map<String, INDArray> state);
+
+    /** Bytes of memory the dictionary holds (keys, bank, key encoder). */
+    long memoryBytes();
+}

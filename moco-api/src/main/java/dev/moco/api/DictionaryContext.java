@@ -1,0 +1,32 @@
+package dev.moco.api;
+
+/** What a {@link DictionaryProvider} may use to build its dictionary. */
+public interface DictionaryContext {
+
+    /** The query encoder f_q (a key encoder is copied from it; end-to-end uses it). */
+    Encoder queryEncoder();
+
+    /** Feature dimension C of the (normalised) queries and keys. */
+    int featureDimension();
+
+    /** Number of samples in the training set (the memory bank's rows). */
+    long datasetSize();
+
+    /** Images per training step N. */
+    int batchSize();
+
+    /** Shuffle-BN groups for computing keys; 1 means off. */
+    int shuffleGroups();
+
+    /** Seed from which the dictionary derives all its randomness. */
+    long seed();
+
+    /** A configuration value, validated against the provider's declared settings. */
+    int intSetting(String key);
+
+    /** A configuration value, validated against the provider's declared settings. */
+    double doubleSetting(String key);
+
+    /** A configuration value, validated against the provider's declared settings. */
+    String stringSetting(String key);
+}

@@ -1,0 +1,31 @@
+package dev.moco.api;
+
+import java.util.Map;
+
+/**
+ * The service-provider interface of a dictionary mechanism. A module registers one
+ * implementation in {@code META-INF/services/dev.moco.api.DictionaryProvider}; moco-core
+ * finds it with {@link java.util.ServiceLoader} and binds it by {@link #name()}.
+ *
+ * <pre>{@code
+ * public final class FixedNegativesProvider implements DictionaryProvider {
+ *     public String name() { return "fixed-negatives"; }
+ *     public Map<String, String> settings() { return Map.of("fixed-negatives.count", "1024"); }
+ *     public Dictionary create(DictionaryContext c) { return new FixedNegatives(c); }
+ * }
+ * }</pre>
+ */
+public interface DictionaryProvider {
+
+    /** The name users select it by, e.g. {@code queue}; lower case with dashes. */
+    String name();
+
+    /**
+     * The configuration keys this mechanism reads, with their default values. Keys not
+     * declared by core or by a provider are rejected as unknown.
+     */
+    Map<String, String> settings();
+
+    /** Creates the dictionary for one training run. */
+    Dictionary create(DictionaryContext context);
+}

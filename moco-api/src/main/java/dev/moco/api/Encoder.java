@@ -1,0 +1,94 @@
+package dev.moco.api;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * A trainable network f mapping a batch of images to a batch of feature vectors: the
+ * query encoder f_q and key encoder f_k of MoCo (He et al. 2020, Sec. 3.2).
+ *
+ * <p>Every forward pass returns a {@link Pass} that owns what its backward needs, so one
+ * encoder can be run on two views before either is back-propagated (the end-to-end
+ * mechanism sends gradient through both the query and the key path).
+ *
+ * <pre>{@code
+ * Encoder.Pass pass = encoder.forward(images, Encoder.Mode.TRAINING);
+ * INDArray features = pass.output();          // [N, outputDimension()]
+ * pass.backward(lossGradientWrtFeatures);     // adds into encoder.gradients()
+ * }</pre>
+ *
+ * <p>Parameters and gradients are single flat views, so the momentum update
+ * θk ← m·θk + (1−m)·θq and the optimizer are one vector operation each.
+ */
+public interface Encoder {
+
+    /** How batch normalisation and the other mode-dependent layers behave. */
+    enum Mode {
+        /** Batch statistics; running statistics are updated; a backward pass is possible. */
+        TRAINING,
+        /** Running statistics; nothing is kept for a backward pass; nothing is updated. */
+        INFERENCE
+    }
+
+    /**
+     * Runs the network over {@code input} ([N, channels, height, width] for images).
+     *
+     * @param normalizationGroups in {@link Mode#TRAINING}, the batch is split into this many
+     *     contiguous groups of equal size, and batch normalisation uses each group's own
+     *     statistics (shuffle BN, Sec. 3.3); 1 means the whole batch. Ignored in inference.
+     * @throws IllegalArgumentException if the groups do not divide the batch
+     */
+    Pass forward(INDArray input, Mode mode, int normalizationGroups);
+
+    /** {@link #forward(INDArray, Mode, int)} with one normalisation group. */
+    default Pass forward(INDArray input, Mode mode) {
+        return forward(input, mode, 1);
+    }
+
+    /**
+     * The representation used downstream (linear/kNN evaluation, transfer, export): the
+     * backbone's output after global pooling and before the projection head, in inference
+     * mode. [N, representationDimension()].
+     */
+    INDArray represent(INDArray input);
+
+    /** Width of {@link Pass#output()}: the feature dimension C. */
+    int outputDimension();
+
+    /** Width of {@link #represent(INDArray)}. */
+    int representationDimension();
+
+    /**
+     * All trainable parameters as one flat vector view: writing to it changes the network.
+     * Its layout is fixed for the life of the encoder and equal across {@link #copy()}.
+     */
+    INDArray parameters();
+
+    /** Gradients accumulated by {@link Pass#backward}, laid out like {@link #parameters()}. */
+    INDArray gradients();
+
+    /** Sets {@link #gradients()} to zero; call before each training step. */
+    void zeroGradients();
+
+    /**
+     * State that is not trained by gradient but belongs to the network (batch
+     * normalisation running means and variances), as one flat view; length 0 if none.
+     * Saved and restored with the parameters.
+     */
+    INDArray buffers();
+
+    /** A deep copy: same architecture, parameters and buffers, independent storage. */
+    Encoder copy();
+
+    /** One forward pass: its output, and the backward through it. */
+    interface Pass {
+        /** The features, [N, outputDimension()]. Owned by the pass; do not modify. */
+        INDArray output();
+
+        /**
+         * Back-propagates {@code outputGradient} ([N, outputDimension()]) and adds the
+         * parameter gradients into {@link Encoder#gradients()}. Only for passes run in
+         * {@link Mode#TRAINING}; at most once per pass.
+         */
+        void backward(INDArray outputGradient);
+    }
+}
