@@ -25,6 +25,12 @@ public interface Encoder {
     enum Mode {
         /** Batch statistics; running statistics are updated; a backward pass is possible. */
         TRAINING,
+        /**
+         * As {@link #TRAINING} (batch statistics, running statistics updated), but no backward
+         * pass will follow, so nothing needs to be kept for one: the momentum key encoder,
+         * which the reference code runs in train mode under {@code torch.no_grad()}.
+         */
+        TRAINING_WITHOUT_GRADIENT,
         /** Running statistics; nothing is kept for a backward pass; nothing is updated. */
         INFERENCE
     }
@@ -32,7 +38,7 @@ public interface Encoder {
     /**
      * Runs the network over {@code input} ([N, channels, height, width] for images).
      *
-     * @param normalizationGroups in {@link Mode#TRAINING}, the batch is split into this many
+     * @param normalizationGroups in the training modes, the batch is split into this many
      *     contiguous groups of equal size, and batch normalisation uses each group's own
      *     statistics (shuffle BN, Sec. 3.3); 1 means the whole batch. Ignored in inference.
      * @throws IllegalArgumentException if the groups do not divide the batch
@@ -87,7 +93,7 @@ public interface Encoder {
         /**
          * Back-propagates {@code outputGradient} ([N, outputDimension()]) and adds the
          * parameter gradients into {@link Encoder#gradients()}. Only for passes run in
-         * {@link Mode#TRAINING}; at most once per pass.
+         * {@link Mode#TRAINING}; at most once per pass; otherwise IllegalStateException.
          */
         void backward(INDArray outputGradient);
     }

@@ -1,0 +1,168 @@
+package dev.moco.dict.queue;
+
+import dev.moco.api.Contrast;
+import dev.moco.api.Dictionary;
+import dev.moco.api.Encoder;
+import dev.moco.api.TrainingBatch;
+import dev.moco.core.FeatureNormalization;
+import dev.moco.core.MomentumUpdate;
+import dev.moco.core.ShuffleBatchNorm;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/**
+ * MoCo's dictionary (He et al. 2020, Sec. 3.2): a FIFO queue of the K most recent keys,
+ * encoded by a momentum key encoder θk ← m·θk + (1−m)·θq with shuffle BN. K is
+ * independent of the batch size: the queue is a ring buffer of K rows in which each step's
+ * keys overwrite the oldest ones, wrapping around, so K need not be a multiple of N.
+ *
+ * <pre>{@code
+ * Dictionary queue = new QueueDictionary(queryEncoder, 65536, 0.999, 8, seed);
+ * }</pre>
+ */
+public final class QueueDictionary implements Dictionary {
+    private final Encoder queryEncoder;
+    private final Encoder keyEncoder;
+    private final double momentum;
+    private final int shuffleGroups;
+    private final long seed;
+    private final INDArray queue;        // [K, C], row `pointer` is the oldest key
+    private long pointer;
+
+    public QueueDictionary(Encoder queryEncoder, int size, double momentum, int shuffleGroups, long seed) {
+        if (size < 1) {
+            throw new IllegalArgumentException("queue.size (K) must be >= 1, got " + size);
+        }
+        if (!(momentum >= 0 && momentum <= 1)) {
+            throw new IllegalArgumentException("queue.momentum (m) must be in [0, 1], got " + momentum);
+        }
+        this.queryEncoder = queryEncoder;
+        this.keyEncoder = queryEncoder.copy();
+        this.momentum = momentum;
+        this.shuffleGroups = shuffleGroups;
+        this.seed = seed;
+        int dimension = queryEncoder.outputDimension();
+        // random unit vectors, as the reference code's normalised randn queue
+        this.queue = FeatureNormalization.normalize(
+                Nd4j.randn(Nd4j.getRandomFactory().getNewRandomInstance(seed), new long[] {size, dimension})
+                        .castTo(queryEncoder.parameters().dataType()));
+    }
+
+    /** The momentum key encoder f_k. */
+    public Encoder keyEncoder() {
+        return keyEncoder;
+    }
+
+    @Override
+    public Contrast contrast(TrainingBatch batch, INDArray queries) {
+        MomentumUpdate.apply(keyEncoder, queryEncoder, momentum);
+        SplittableRandom shuffle = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + batch.step());
+        Encoder.Pass keys = ShuffleBatchNorm.forward(keyEncoder, batch.keyView(),
+                Encoder.Mode.TRAINING_WITHOUT_GRADIENT, shuffleGroups, shuffle);
+        INDArray positives = FeatureNormalization.normalize(keys.output());
+        return new KeysWithoutGradient(positives, queue);
+    }
+
+    @Override
+    public void update(TrainingBatch batch, INDArray queries, Contrast contrast) {
+        enqueue(contrast.positives());
+    }
+
+    /** Writes {@code keys} over the oldest rows, wrapping around; with N > K the last K remain. */
+    void enqueue(INDArray keys) {
+        long k = queue.size(0);
+        long n = keys.size(0);
+        long first = Math.max(0, n - k);            // only the newest K keys can stay
+        for (long row = first; row < n; ) {
+            long slot = pointer % k;
+            long run = Math.min(n - row, k - slot);
+            queue.get(NDArrayIndex.interval(slot, slot + run), NDArrayIndex.all())
+                    .assign(keys.get(NDArrayIndex.interval(row, row + run), NDArrayIndex.all()));
+            pointer = (pointer + run) % k;
+            row += run;
+        }
+    }
+
+    /** The queue's keys from oldest to newest, [K, C] (a copy). */
+    public INDArray keysOldestFirst() {
+        long k = queue.size(0);
+        int[] order = new int[(int) k];
+        for (int i = 0; i < k; i++) {
+            order[i] = (int) ((pointer + i) % k);
+        }
+        return Nd4j.pullRows(queue, 1, order);
+    }
+
+    @Override
+    public long negativesPerQuery() {
+        return queue.size(0);
+    }
+
+    @Override
+    public Map<String, INDArray> state() {
+        return Map.of(
+                "queue", queue,
+                "queue.pointer", Nd4j.scalar(pointer),
+                "key-encoder.parameters", keyEncoder.parameters(),
+                "key-encoder.buffers", keyEncoder.buffers());
+    }
+
+    @Override
+    public void restore(Map<String, INDArray> state) {
+        copyInto("queue", state, queue);
+        copyInto("key-encoder.parameters", state, keyEncoder.parameters());
+        copyInto("key-encoder.buffers", state, keyEncoder.buffers());
+        INDArray p = required("queue.pointer", state);
+        long restored = p.getLong(0);
+        if (restored < 0 || restored >= queue.size(0)) {
+            throw new IllegalArgumentException("queue.pointer " + restored + " is outside the queue of K=" + queue.size(0));
+        }
+        pointer = restored;
+    }
+
+    private static INDArray required(String name, Map<String, INDArray> state) {
+        INDArray value = state.get(name);
+        if (value == null) {
+            throw new IllegalArgumentException("queue dictionary state has no '" + name + "' (found " + state.keySet() + ")");
+        }
+        return value;
+    }
+
+    private static void copyInto(String name, Map<String, INDArray> state, INDArray target) {
+        INDArray value = required(name, state);
+        if (value.length() != target.length()) {
+            throw new IllegalArgumentException("queue dictionary state '" + name + "' has shape "
+                    + java.util.Arrays.toString(value.shape()) + ", this run needs "
+                    + java.util.Arrays.toString(target.shape()) + " (different K, feature dimension or encoder?)");
+        }
+        target.assign(value.reshape(target.shape()));
+    }
+
+    @Override
+    public long memoryBytes() {
+        long element = queue.dataType().width();
+        return queue.length() * element
+                + (keyEncoder.parameters().length() + keyEncoder.buffers().length()) * element;
+    }
+
+    /** Keys from the momentum encoder: no gradient flows into them or into the queue. */
+    private record KeysWithoutGradient(INDArray positives, INDArray negatives) implements Contrast {
+        @Override
+        public boolean negativesAreOtherPositives() {
+            return false;
+        }
+
+        @Override
+        public boolean keysCarryGradient() {
+            return false;
+        }
+
+        @Override
+        public void backwardKeys(INDArray keyGradient) {
+            throw new IllegalStateException("queue keys come from the momentum encoder and carry no gradient");
+        }
+    }
+}

@@ -1,0 +1,28 @@
+package dev.moco.dict.queue;
+
+import dev.moco.api.Dictionary;
+import dev.moco.api.DictionaryContext;
+import dev.moco.api.DictionaryProvider;
+import java.util.Map;
+
+/** Registers {@link QueueDictionary} as {@code queue}. */
+public final class QueueDictionaryProvider implements DictionaryProvider {
+    public static final String SIZE = "queue.size";
+    public static final String MOMENTUM = "queue.momentum";
+
+    @Override
+    public String name() {
+        return "queue";
+    }
+
+    @Override
+    public Map<String, String> settings() {
+        return Map.of(SIZE, "65536", MOMENTUM, "0.999");
+    }
+
+    @Override
+    public Dictionary create(DictionaryContext context) {
+        return new QueueDictionary(context.queryEncoder(), context.intSetting(SIZE),
+                context.doubleSetting(MOMENTUM), context.shuffleGroups(), context.seed());
+    }
+}
