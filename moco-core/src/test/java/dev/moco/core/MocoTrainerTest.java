@@ -1,0 +1,91 @@
+package dev.moco.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.moco.api.Contrast;
+import dev.moco.api.Dictionary;
+import dev.moco.api.TrainingBatch;
+import dev.moco.core.loss.InfoNceLoss;
+import dev.moco.core.optim.Optimizer;
+import dev.moco.core.optim.SgdMomentum;
+import dev.moco.core.testing.TinyEncoder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+class MocoTrainerTest {
+
+    /** Fixed negatives; records the order in which the trainer calls it. */
+    private static final class RecordingDictionary implements Dictionary {
+        final List<String> calls = new ArrayList<>();
+        final INDArray negatives;
+        INDArray parametersAtUpdate;
+        private final TinyEncoder encoder;
+
+        RecordingDictionary(TinyEncoder encoder, INDArray negatives) {
+            this.encoder = encoder;
+            this.negatives = negatives;
+        }
+
+        @Override
+        public Contrast contrast(TrainingBatch batch, INDArray queries) {
+            calls.add("contrast");
+            INDArray keys = FeatureNormalization.normalize(batch.keyView().reshape(batch.size(), 2));
+            return new Contrast() {
+                public INDArray positives() { return keys; }
+                public INDArray negatives() { return negatives; }
+                public boolean negativesAreOtherPositives() { return false; }
+                public boolean keysCarryGradient() { return false; }
+                public void backwardKeys(INDArray g) { throw new AssertionError(); }
+            };
+        }
+
+        @Override
+        public void update(TrainingBatch batch, INDArray queries, Contrast contrast) {
+            calls.add("update");
+            parametersAtUpdate = encoder.parameters().dup();
+        }
+
+        public long negativesPerQuery() { return negatives.size(0); }
+        public Map<String, INDArray> state() { return Map.of(); }
+        public void restore(Map<String, INDArray> state) {}
+        public long memoryBytes() { return 0; }
+    }
+
+    private final TinyEncoder encoder = new TinyEncoder(4, 3, 2, 1, DataType.DOUBLE);
+    private final INDArray x = Nd4j.rand(DataType.DOUBLE, 4, 1, 2, 2);
+
+    @Test
+    void updatesTheDictionaryAfterTheOptimizerStep() {
+        RecordingDictionary dictionary = new RecordingDictionary(encoder,
+                FeatureNormalization.normalize(Nd4j.randn(DataType.DOUBLE, 5, 2)));
+        INDArray before = encoder.parameters().dup();
+        MocoTrainer trainer = new MocoTrainer(encoder, dictionary, new InfoNceLoss(0.2),
+                new Optimizer(new SgdMomentum(0.1, 0.9, null), 0, encoder.parameters()), 10);
+        StepResult r = trainer.step(new Batch(x, Nd4j.rand(DataType.DOUBLE, 4, 2), new long[] {0, 1, 2, 3}, 0));
+        assertThat(dictionary.calls).containsExactly("contrast", "update");
+        assertThat(dictionary.parametersAtUpdate).isNotEqualTo(before);
+        assertThat(r.learningRate()).isEqualTo(0.1);
+        assertThat(r.loss()).isPositive();
+    }
+
+    @Test
+    void nonFiniteLossStopsBeforeAnythingIsUpdated() {
+        INDArray nanNegatives = Nd4j.valueArrayOf(new long[] {5, 2}, Double.NaN, DataType.DOUBLE);
+        RecordingDictionary dictionary = new RecordingDictionary(encoder, nanNegatives);
+        Optimizer optimizer = new Optimizer(new SgdMomentum(0.1, 0.9, null), 0, encoder.parameters());
+        INDArray before = encoder.parameters().dup();
+        MocoTrainer trainer = new MocoTrainer(encoder, dictionary, new InfoNceLoss(0.2), optimizer, 10);
+        assertThatThrownBy(() -> trainer.step(new Batch(x, Nd4j.rand(DataType.DOUBLE, 4, 2), new long[] {0, 1, 2, 3}, 17)))
+                .isInstanceOf(NonFiniteLossException.class)
+                .hasMessageContaining("at step 17");
+        assertThat(encoder.parameters()).isEqualTo(before);
+        assertThat(optimizer.state().sumNumber().doubleValue()).isZero();
+        assertThat(dictionary.calls).containsExactly("contrast");
+    }
+}

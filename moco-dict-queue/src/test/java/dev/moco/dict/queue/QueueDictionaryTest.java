@@ -1,0 +1,132 @@
+package dev.moco.dict.queue;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.moco.api.Contrast;
+import dev.moco.core.Batch;
+import dev.moco.core.testing.TinyEncoder;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+class QueueDictionaryTest {
+
+    private static final int C = 3;
+
+    private static TinyEncoder encoder(long seed) {
+        return new TinyEncoder(4, 5, C, seed, DataType.DOUBLE);
+    }
+
+    private static INDArray keysOfStep(int step, int n) {
+        // distinct, recognisable keys: row r of step s holds (s, r, 1)
+        INDArray keys = Nd4j.create(DataType.DOUBLE, n, C);
+        for (int r = 0; r < n; r++) {
+            keys.putRow(r, Nd4j.createFromArray((double) step, r, 1.0));
+        }
+        return keys;
+    }
+
+    @ParameterizedTest(name = "K={0}, N={1}")
+    @CsvSource({"12, 4", "10, 4", "7, 3", "5, 8", "1, 2"})
+    void queueHoldsTheLastKKeysInOrder(int k, int n) {
+        QueueDictionary queue = new QueueDictionary(encoder(1), k, 0.999, 1, 0);
+        int steps = 9;
+        INDArray all = Nd4j.create(DataType.DOUBLE, (long) steps * n, C);
+        for (int s = 0; s < steps; s++) {
+            INDArray keys = keysOfStep(s, n);
+            queue.enqueue(keys);
+            all.get(NDArrayIndex.interval((long) s * n, (long) (s + 1) * n), NDArrayIndex.all()).assign(keys);
+        }
+        INDArray lastK = all.get(NDArrayIndex.interval(all.size(0) - k, all.size(0)), NDArrayIndex.all());
+        assertThat(queue.keysOldestFirst()).isEqualTo(lastK);
+    }
+
+    @Test
+    void currentBatchKeysAreNotAmongTheirOwnNegatives() {
+        TinyEncoder query = encoder(2);
+        QueueDictionary queue = new QueueDictionary(query, 16, 0.99, 2, 5);
+        for (int step = 0; step < 3; step++) {
+            INDArray x = Nd4j.rand(DataType.DOUBLE, 4, 1, 2, 2);
+            Batch batch = new Batch(x, x.add(0.1), new long[] {0, 1, 2, 3}, step);
+            Contrast contrast = queue.contrast(batch, Nd4j.zeros(DataType.DOUBLE, 4, C));
+            INDArray negativesUsed = contrast.negatives().dup();
+            for (int i = 0; i < 4; i++) {
+                INDArray key = contrast.positives().getRow(i);
+                for (int j = 0; j < negativesUsed.size(0); j++) {
+                    assertThat(negativesUsed.getRow(j).equalsWithEps(key, 1e-12)).isFalse();
+                }
+            }
+            queue.update(batch, null, contrast);
+            // ... but after the update they are the newest keys in the queue
+            INDArray newest = queue.keysOldestFirst().get(NDArrayIndex.interval(12, 16), NDArrayIndex.all());
+            assertThat(newest.equalsWithEps(contrast.positives(), 1e-12)).isTrue();
+        }
+    }
+
+    @Test
+    void keyEncoderLagsTheQueryEncoder() {
+        TinyEncoder query = encoder(3);
+        INDArray x = Nd4j.rand(DataType.DOUBLE, 4, 1, 2, 2);
+        Batch batch = new Batch(x, x, new long[] {0, 1, 2, 3}, 0);
+
+        QueueDictionary copying = new QueueDictionary(query, 8, 0.0, 1, 0);
+        QueueDictionary frozen = new QueueDictionary(query, 8, 1.0, 1, 0);
+        QueueDictionary lagging = new QueueDictionary(query, 8, 0.9, 1, 0);
+        INDArray initial = query.parameters().dup();
+        query.parameters().addi(1.0);       // as if the optimizer had moved f_q
+
+        copying.contrast(batch, null);
+        frozen.contrast(batch, null);
+        lagging.contrast(batch, null);
+        assertThat(copying.keyEncoder().parameters()).isEqualTo(query.parameters());
+        assertThat(frozen.keyEncoder().parameters()).isEqualTo(initial);
+        INDArray expected = initial.mul(0.9).add(query.parameters().mul(0.1));
+        assertThat(lagging.keyEncoder().parameters().sub(expected).amaxNumber().doubleValue()).isLessThan(1e-12);
+    }
+
+    @Test
+    void keysAreUnitVectorsFromTheKeyEncoderWithoutGradient() {
+        QueueDictionary queue = new QueueDictionary(encoder(4), 8, 0.999, 2, 0);
+        INDArray x = Nd4j.rand(DataType.DOUBLE, 4, 1, 2, 2);
+        Contrast c = queue.contrast(new Batch(x, x, new long[] {0, 1, 2, 3}, 0), null);
+        assertThat(c.positives().norm2(1).sub(1).amaxNumber().doubleValue()).isLessThan(1e-12);
+        assertThat(c.negatives().norm2(1).sub(1).amaxNumber().doubleValue()).isLessThan(1e-12);
+        assertThat(c.keysCarryGradient()).isFalse();
+        assertThat(queue.negativesPerQuery()).isEqualTo(8);
+    }
+
+    @Test
+    void stateRestoresQueuePointerAndKeyEncoder() {
+        QueueDictionary a = new QueueDictionary(encoder(5), 7, 0.5, 1, 0);
+        a.enqueue(keysOfStep(1, 3));
+        a.keyEncoder().parameters().addi(2);
+        QueueDictionary b = new QueueDictionary(encoder(5), 7, 0.5, 1, 0);
+        Map<String, INDArray> saved = Map.copyOf(a.state());
+        b.restore(saved);
+        assertThat(b.keysOldestFirst()).isEqualTo(a.keysOldestFirst());
+        assertThat(b.keyEncoder().parameters()).isEqualTo(a.keyEncoder().parameters());
+        b.enqueue(keysOfStep(2, 3));
+        a.enqueue(keysOfStep(2, 3));
+        assertThat(b.keysOldestFirst()).isEqualTo(a.keysOldestFirst());
+    }
+
+    @Test
+    void restoringAQueueOfAnotherSizeNamesTheEntry() {
+        QueueDictionary small = new QueueDictionary(encoder(5), 4, 0.5, 1, 0);
+        QueueDictionary large = new QueueDictionary(encoder(5), 8, 0.5, 1, 0);
+        assertThatThrownBy(() -> large.restore(small.state())).hasMessageContaining("'queue'")
+                .hasMessageContaining("different K");
+    }
+
+    @Test
+    void rejectsImpossibleSettingsWithTheKeyName() {
+        assertThatThrownBy(() -> new QueueDictionary(encoder(1), 0, 0.9, 1, 0)).hasMessageContaining("queue.size");
+        assertThatThrownBy(() -> new QueueDictionary(encoder(1), 4, 1.1, 1, 0)).hasMessageContaining("queue.momentum");
+    }
+}
