@@ -1,0 +1,22 @@
+package dev.moco.core.data;
+
+/** The shape of one image in CHW order: channels, height, width. */
+public record ImageShape(int channels, int height, int width) {
+
+    public ImageShape {
+        if (channels <= 0 || height <= 0 || width <= 0) {
+            throw new IllegalArgumentException("image shape must be positive, got "
+                    + channels + "x" + height + "x" + width + " (channels x height x width)");
+        }
+    }
+
+    /** Number of floats in one image, {@code channels * height * width}. */
+    public int length() {
+        return channels * height * width;
+    }
+
+    @Override
+    public String toString() {
+        return channels + "x" + height + "x" + width;
+    }
+}

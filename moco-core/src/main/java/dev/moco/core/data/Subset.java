@@ -1,0 +1,81 @@
+package dev.moco.core.data;
+
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * A view of some images of another data set, in the order of {@code parentIndices}:
+ * image {@code i} of the subset is image {@code parentIndex(i)} of the parent.
+ */
+public final class Subset implements ImageDataset {
+
+    private final ImageDataset parent;
+    private final int[] parentIndices;
+
+    private Subset(ImageDataset parent, int[] parentIndices) {
+        this.parent = parent;
+        this.parentIndices = parentIndices;
+    }
+
+    /** The images {@code parentIndices} of {@code parent} (copied; duplicates allowed). */
+    public static Subset of(ImageDataset parent, int[] parentIndices) {
+        Objects.requireNonNull(parent, "parent");
+        int[] copy = parentIndices.clone();
+        for (int i = 0; i < copy.length; i++) {
+            if (copy[i] < 0 || copy[i] >= parent.size()) {
+                throw new IndexOutOfBoundsException("subset index " + copy[i] + " at position " + i
+                        + " is outside the parent data set of " + parent.size() + " images");
+            }
+        }
+        return new Subset(parent, copy);
+    }
+
+    public ImageDataset parent() {
+        return parent;
+    }
+
+    /** The parent's index of image {@code index} of this subset. */
+    public int parentIndex(int index) {
+        return parentIndices[Objects.checkIndex(index, parentIndices.length)];
+    }
+
+    /** All parent indices, in subset order (a copy). */
+    public int[] parentIndices() {
+        return parentIndices.clone();
+    }
+
+    @Override
+    public int size() {
+        return parentIndices.length;
+    }
+
+    @Override
+    public ImageShape shape() {
+        return parent.shape();
+    }
+
+    @Override
+    public int label(int index) {
+        return parent.label(parentIndex(index));
+    }
+
+    @Override
+    public void readImage(int index, float[] destination, int offset) {
+        parent.readImage(parentIndex(index), destination, offset);
+    }
+
+    @Override
+    public String toString() {
+        return "Subset[" + parentIndices.length + " of " + parent + "]";
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Subset s && s.parent == parent && Arrays.equals(s.parentIndices, parentIndices);
+    }
+
+    @Override
+    public int hashCode() {
+        return System.identityHashCode(parent) * 31 + Arrays.hashCode(parentIndices);
+    }
+}

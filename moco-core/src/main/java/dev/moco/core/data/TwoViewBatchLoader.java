@@ -1,0 +1,360 @@
+package dev.moco.core.data;
+
+import dev.moco.core.data.augment.AugmentationPipeline;
+import dev.moco.core.data.augment.ImageBuffer;
+import java.util.ArrayDeque;
+import java.util.Iterator;
+import java.util.NoSuchElementException;
+import java.util.Objects;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Feeds MoCo training: iterates an {@link ImageDataset} epoch by epoch in an order shuffled
+ * from (seed, epoch), cuts it into batches of N images (the last incomplete batch of an
+ * epoch is dropped), and makes two independently augmented views of each image, the query
+ * x_q and the key x_k (He et al., arXiv:1911.05722, Algorithm 1: {@code x_q = aug(x);
+ * x_k = aug(x)}).
+ *
+ * <p><b>Ahead of the training step.</b> Batches are augmented on {@code workers} background
+ * threads into a bounded queue of {@code prefetch} batches, submitted in order as soon as
+ * the loader is built, so the step does not wait whenever augmentation keeps up with it.
+ * Each batch is made by one worker; several workers make consecutive batches in parallel.
+ *
+ * <p><b>Reproducible.</b> The view of image i in epoch e is a pure function of (seed, e, i,
+ * view) (see {@link SplitMix64#derive(long, long, long, long)}), whatever the thread count
+ * or timing, and {@link Builder#startAt(int, long)} resumes a run exactly where a checkpoint
+ * left it: the batches from there on equal those of the uninterrupted run.
+ *
+ * <p><b>Clean.</b> {@link #close()} stops and joins the worker threads. An exception on a
+ * worker reaches the consumer as a {@link DataLoadingException} (cause: the worker's
+ * exception) from {@link #next()}, and closes the loader.
+ *
+ * <pre>{@code
+ * ImageDataset train = DatasetSplit.holdOut(FashionMnist.embeddedTest(), 2_000, 42).train();
+ * AugmentationPipeline aug = AugmentationPreset.V2.pipeline(train.shape(), Normalize.FASHION_MNIST);
+ * try (TwoViewBatchLoader loader = TwoViewBatchLoader.builder(train, aug)
+ *         .batchSize(256).seed(42).epochs(200).workers(1).startAt(epoch, stepInEpoch).build()) {
+ *     while (loader.hasNext()) {
+ *         TwoViewBatch batch = loader.next();
+ *         trainer.step(batch);
+ *     }
+ * }
+ * }</pre>
+ */
+public final class TwoViewBatchLoader implements Iterator<TwoViewBatch>, AutoCloseable {
+
+    /** Prefix of the worker threads' names. */
+    public static final String THREAD_NAME_PREFIX = "moco-augment-";
+
+    private static final long SHUFFLE_SALT = 0x5ec0ffee5eedL;
+    private static final AtomicInteger LOADER_IDS = new AtomicInteger();
+
+    private final ImageDataset dataset;
+    private final AugmentationPipeline pipeline;
+    private final int batchSize;
+    private final long seed;
+    private final int endEpoch;
+    private final long stepsPerEpoch;
+    private final int prefetch;
+    private final ExecutorService executor;
+    private final ThreadLocal<WorkerState> workerState;
+    private final ArrayDeque<Pending> pending = new ArrayDeque<>();
+
+    private int submitEpoch;
+    private long submitStepInEpoch;
+    private long submitGlobalStep;
+    private int[] order;
+    private int orderEpoch = -1;
+    private boolean closed;
+
+    private record Pending(Future<TwoViewBatch> future, int epoch, long stepInEpoch, long step) {
+    }
+
+    /** Per-thread buffers: the source image, the two views of a batch, augmentation memory. */
+    private static final class WorkerState {
+        final ImageBuffer buffer = new ImageBuffer();
+        final SplitMix64 random = new SplitMix64(0);
+        float[] source = new float[0];
+        float[] query = new float[0];
+        float[] key = new float[0];
+    }
+
+    private TwoViewBatchLoader(Builder b) {
+        this.dataset = b.dataset;
+        this.pipeline = b.pipeline;
+        this.batchSize = b.batchSize;
+        this.seed = b.seed;
+        this.endEpoch = b.epochs;
+        this.stepsPerEpoch = dataset.size() / batchSize;
+        this.prefetch = b.prefetch > 0 ? b.prefetch : Math.max(4, b.workers + 1);
+        if (!dataset.shape().equals(pipeline.inputShape())) {
+            throw new IllegalArgumentException("the data set's images are " + dataset.shape()
+                    + " but the augmentation pipeline expects " + pipeline.inputShape());
+        }
+        if (stepsPerEpoch == 0) {
+            throw new IllegalArgumentException("batch size " + batchSize + " exceeds the "
+                    + dataset.size() + " images of the data set: an epoch would have no full batch");
+        }
+        if (b.startEpoch < 0 || b.startStepInEpoch < 0 || b.startStepInEpoch > stepsPerEpoch) {
+            throw new IllegalArgumentException("cannot start at epoch " + b.startEpoch
+                    + ", step " + b.startStepInEpoch + ": an epoch has " + stepsPerEpoch + " steps");
+        }
+        this.submitEpoch = b.startEpoch;
+        this.submitStepInEpoch = b.startStepInEpoch;
+        this.submitGlobalStep = b.startGlobalStep >= 0 ? b.startGlobalStep
+                : b.startEpoch * stepsPerEpoch + b.startStepInEpoch;
+        if (submitStepInEpoch == stepsPerEpoch) {
+            submitEpoch++;
+            submitStepInEpoch = 0;
+        }
+        int loaderId = LOADER_IDS.incrementAndGet();
+        AtomicInteger threadIds = new AtomicInteger();
+        ThreadFactory threads = r -> {
+            Thread t = new Thread(r, THREAD_NAME_PREFIX + loaderId + "-" + threadIds.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+        this.executor = Executors.newFixedThreadPool(b.workers, threads);
+        this.workerState = ThreadLocal.withInitial(WorkerState::new);
+        fill();
+    }
+
+    public static Builder builder(ImageDataset dataset, AugmentationPipeline pipeline) {
+        return new Builder(dataset, pipeline);
+    }
+
+    /** Options of a {@link TwoViewBatchLoader}; {@link #batchSize} is required. */
+    public static final class Builder {
+        private final ImageDataset dataset;
+        private final AugmentationPipeline pipeline;
+        private int batchSize;
+        private long seed;
+        private int epochs = 1;
+        private int workers = 1;
+        private int prefetch;
+        private int startEpoch;
+        private long startStepInEpoch;
+        private long startGlobalStep = -1;
+
+        private Builder(ImageDataset dataset, AugmentationPipeline pipeline) {
+            this.dataset = Objects.requireNonNull(dataset, "dataset");
+            this.pipeline = Objects.requireNonNull(pipeline, "pipeline");
+        }
+
+        /** Images per batch, N. */
+        public Builder batchSize(int batchSize) {
+            if (batchSize <= 0) {
+                throw new IllegalArgumentException("batch size must be positive, got " + batchSize);
+            }
+            this.batchSize = batchSize;
+            return this;
+        }
+
+        /** Seed of the shuffling and of every augmentation (default 0). */
+        public Builder seed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        /** Total epochs of the run; iteration ends after epoch {@code epochs - 1} (default 1). */
+        public Builder epochs(int epochs) {
+            if (epochs < 0) {
+                throw new IllegalArgumentException("epochs must be >= 0, got " + epochs);
+            }
+            this.epochs = epochs;
+            return this;
+        }
+
+        /**
+         * Augmentation threads (default 1). The training step uses the cores too: on a
+         * two-core machine one worker is usually enough (see the throughput benchmark).
+         */
+        public Builder workers(int workers) {
+            if (workers <= 0) {
+                throw new IllegalArgumentException("workers must be positive, got " + workers);
+            }
+            this.workers = workers;
+            return this;
+        }
+
+        /** Batches prepared ahead of the consumer (default max(4, workers + 1)). */
+        public Builder prefetch(int batches) {
+            if (batches <= 0) {
+                throw new IllegalArgumentException("prefetch must be positive, got " + batches);
+            }
+            this.prefetch = batches;
+            return this;
+        }
+
+        /**
+         * Resumes at batch {@code stepInEpoch} of {@code epoch} (both from 0), with global
+         * step {@code epoch * stepsPerEpoch + stepInEpoch}. {@code stepInEpoch} may equal the
+         * steps per epoch (the epoch is done: start at the next one).
+         */
+        public Builder startAt(int epoch, long stepInEpoch) {
+            this.startEpoch = epoch;
+            this.startStepInEpoch = stepInEpoch;
+            this.startGlobalStep = -1;
+            return this;
+        }
+
+        /** Like {@link #startAt(int, long)} with an explicit global step number for the first batch. */
+        public Builder startAt(int epoch, long stepInEpoch, long globalStep) {
+            if (globalStep < 0) {
+                throw new IllegalArgumentException("global step must be >= 0, got " + globalStep);
+            }
+            this.startEpoch = epoch;
+            this.startStepInEpoch = stepInEpoch;
+            this.startGlobalStep = globalStep;
+            return this;
+        }
+
+        /** Starts the workers, which begin preparing the first batches at once. */
+        public TwoViewBatchLoader build() {
+            if (batchSize == 0) {
+                throw new IllegalStateException("call batchSize(n) before build()");
+            }
+            return new TwoViewBatchLoader(this);
+        }
+    }
+
+    /** Full batches per epoch, {@code floor(size / batchSize)}. */
+    public long stepsPerEpoch() {
+        return stepsPerEpoch;
+    }
+
+    public int batchSize() {
+        return batchSize;
+    }
+
+    @Override
+    public boolean hasNext() {
+        return !closed && !pending.isEmpty();
+    }
+
+    /**
+     * The next batch, waiting for it if the workers are behind.
+     *
+     * @throws DataLoadingException when augmenting it failed (the loader is then closed)
+     * @throws NoSuchElementException after the last epoch, or once closed
+     */
+    @Override
+    public TwoViewBatch next() {
+        if (!hasNext()) {
+            throw new NoSuchElementException(closed ? "the loader is closed"
+                    : "all " + endEpoch + " epochs have been delivered");
+        }
+        Pending head = pending.poll();
+        fill();
+        try {
+            return head.future().get();
+        } catch (ExecutionException e) {
+            close();
+            Throwable cause = e.getCause();
+            throw new DataLoadingException("preparing the batch of epoch " + head.epoch()
+                    + ", step " + head.stepInEpoch() + " (global step " + head.step() + ") failed: "
+                    + cause, cause);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            close();
+            throw new DataLoadingException("interrupted while waiting for a batch", e);
+        } catch (CancellationException e) {
+            throw new DataLoadingException("the batch was cancelled (loader closed)", e);
+        }
+    }
+
+    /** Stops the workers and waits for them to end; idempotent. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (Pending p : pending) {
+            p.future().cancel(true);
+        }
+        pending.clear();
+        executor.shutdownNow();
+        try {
+            if (!executor.awaitTermination(30, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("augmentation workers did not stop within 30 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The order in which epoch {@code epoch} visits a data set of {@code size} images. */
+    public static int[] epochOrder(int size, long seed, int epoch) {
+        int[] order = new int[size];
+        for (int i = 0; i < size; i++) {
+            order[i] = i;
+        }
+        new SplitMix64(SplitMix64.derive(seed ^ SHUFFLE_SALT, epoch)).shuffle(order);
+        return order;
+    }
+
+    private void fill() {
+        while (!closed && pending.size() < prefetch && submitEpoch < endEpoch) {
+            if (orderEpoch != submitEpoch) {
+                order = epochOrder(dataset.size(), seed, submitEpoch);
+                orderEpoch = submitEpoch;
+            }
+            long[] indices = new long[batchSize];
+            int first = (int) (submitStepInEpoch * batchSize);
+            for (int i = 0; i < batchSize; i++) {
+                indices[i] = order[first + i];
+            }
+            int epoch = submitEpoch;
+            long stepInEpoch = submitStepInEpoch;
+            long step = submitGlobalStep;
+            Future<TwoViewBatch> future = executor.submit(() -> makeBatch(indices, epoch, stepInEpoch, step));
+            pending.add(new Pending(future, epoch, stepInEpoch, step));
+            submitGlobalStep++;
+            if (++submitStepInEpoch == stepsPerEpoch) {
+                submitEpoch++;
+                submitStepInEpoch = 0;
+            }
+        }
+    }
+
+    private TwoViewBatch makeBatch(long[] indices, int epoch, long stepInEpoch, long step) {
+        WorkerState state = workerState.get();
+        ImageShape in = pipeline.inputShape();
+        ImageShape out = pipeline.outputShape();
+        int viewLength = out.length();
+        int total = indices.length * viewLength;
+        if (state.query.length != total) {
+            state.query = new float[total];
+            state.key = new float[total];
+        }
+        if (state.source.length < in.length()) {
+            state.source = new float[in.length()];
+        }
+        for (int i = 0; i < indices.length; i++) {
+            if (Thread.currentThread().isInterrupted()) {
+                throw new CancellationException("loader closed");
+            }
+            int index = (int) indices[i];
+            dataset.readImage(index, state.source, 0);
+            state.random.reseed(SplitMix64.derive(seed, epoch, index, 0));
+            pipeline.apply(state.source, 0, state.random, state.buffer, state.query, i * viewLength);
+            state.random.reseed(SplitMix64.derive(seed, epoch, index, 1));
+            pipeline.apply(state.source, 0, state.random, state.buffer, state.key, i * viewLength);
+        }
+        long[] shape = {indices.length, out.channels(), out.height(), out.width()};
+        INDArray query = Nd4j.create(state.query, shape, DataType.FLOAT);
+        INDArray key = Nd4j.create(state.key, shape, DataType.FLOAT);
+        return new TwoViewBatch(query, key, indices, step, epoch, stepInEpoch);
+    }
+}

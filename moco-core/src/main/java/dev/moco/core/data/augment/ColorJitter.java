@@ -1,0 +1,215 @@
+package dev.moco.core.data.augment;
+
+import dev.moco.core.data.SplitMix64;
+
+/**
+ * Randomly changes brightness, contrast, saturation and hue, in a random order, like
+ * torchvision's {@code ColorJitter(brightness, contrast, saturation, hue)}:
+ * <ul>
+ *   <li>brightness: {@code x * b}, b ~ U[max(0, 1 - brightness), 1 + brightness];</li>
+ *   <li>contrast: blend with the image's mean luma, {@code c * x + (1 - c) * mean};</li>
+ *   <li>saturation (RGB only): blend with the pixel's luma, {@code s * x + (1 - s) * gray};</li>
+ *   <li>hue (RGB only): rotate the HSV hue by h ~ U[-hue, hue] turns.</li>
+ * </ul>
+ * Each result is clamped to [0, 1]. MoCo v1 (He et al., arXiv:1911.05722, following Wu et
+ * al. 2018) uses {@code ColorJitter(0.4, 0.4, 0.4, 0.4)}; MoCo v2 (Chen et al.,
+ * arXiv:2003.04297, following SimCLR) {@code ColorJitter(0.4, 0.4, 0.4, 0.1)} applied with
+ * p = 0.8 (wrap it in {@link RandomApply}). On a one-channel image only brightness and
+ * contrast act; the random draws are the same whatever the channel count.
+ */
+public final class ColorJitter implements Augmentation {
+
+    private static final int BRIGHTNESS = 0;
+    private static final int CONTRAST = 1;
+    private static final int SATURATION = 2;
+    private static final int HUE = 3;
+
+    /** All 24 orders of the four adjustments. */
+    private static final int[][] ORDERS = allOrders();
+
+    private final double brightness;
+    private final double contrast;
+    private final double saturation;
+    private final double hue;
+
+    public ColorJitter(double brightness, double contrast, double saturation, double hue) {
+        this.brightness = nonNegative("brightness", brightness);
+        this.contrast = nonNegative("contrast", contrast);
+        this.saturation = nonNegative("saturation", saturation);
+        if (!(hue >= 0 && hue <= 0.5)) {
+            throw new IllegalArgumentException("hue must be in [0, 0.5], got " + hue);
+        }
+        this.hue = hue;
+    }
+
+    @Override
+    public void apply(ImageBuffer image, SplitMix64 random) {
+        // a random order of the four adjustments, uniformly among the 24
+        int[] order = ORDERS[random.nextInt(ORDERS.length)];
+        float b = (float) random.uniform(Math.max(0, 1 - brightness), 1 + brightness);
+        float c = (float) random.uniform(Math.max(0, 1 - contrast), 1 + contrast);
+        float s = (float) random.uniform(Math.max(0, 1 - saturation), 1 + saturation);
+        float h = (float) random.uniform(-hue, hue);
+        for (int step : order) {
+            adjust(image, step, b, c, s, h);
+        }
+    }
+
+    private void adjust(ImageBuffer image, int which, float b, float c, float s, float h) {
+        switch (which) {
+            case BRIGHTNESS -> {
+                if (brightness > 0) {
+                    scale(image, b);
+                }
+            }
+            case CONTRAST -> {
+                if (contrast > 0) {
+                    contrast(image, c);
+                }
+            }
+            case SATURATION -> {
+                if (saturation > 0 && image.channels() == 3) {
+                    saturate(image, s);
+                }
+            }
+            case HUE -> {
+                if (hue > 0 && image.channels() == 3) {
+                    shiftHue(image, h);
+                }
+            }
+            default -> throw new IllegalStateException("no adjustment " + which);
+        }
+    }
+
+    /** {@code x * factor}, clamped. */
+    static void scale(ImageBuffer image, float factor) {
+        float[] px = image.pixels();
+        int n = image.length();
+        for (int p = 0; p < n; p++) {
+            px[p] = clamp(px[p] * factor);
+        }
+    }
+
+    /** Blend with the mean luma of the whole image, clamped. */
+    static void contrast(ImageBuffer image, float factor) {
+        float[] px = image.pixels();
+        int plane = image.height() * image.width();
+        double sum = 0;
+        if (image.channels() == 3) {
+            for (int p = 0; p < plane; p++) {
+                sum += RandomGrayscale.RED * px[p] + RandomGrayscale.GREEN * px[plane + p]
+                        + RandomGrayscale.BLUE * px[2 * plane + p];
+            }
+        } else {
+            for (int p = 0; p < plane; p++) {
+                sum += px[p];
+            }
+        }
+        float offset = (1 - factor) * (float) (sum / plane);
+        int n = image.length();
+        for (int p = 0; p < n; p++) {
+            px[p] = clamp(factor * px[p] + offset);
+        }
+    }
+
+    /** Blend each RGB pixel with its luma, clamped. */
+    static void saturate(ImageBuffer image, float factor) {
+        float[] px = image.pixels();
+        int plane = image.height() * image.width();
+        float keep = 1 - factor;
+        for (int p = 0; p < plane; p++) {
+            float r = px[p];
+            float g = px[plane + p];
+            float bl = px[2 * plane + p];
+            float gray = keep * (RandomGrayscale.RED * r + RandomGrayscale.GREEN * g + RandomGrayscale.BLUE * bl);
+            px[p] = clamp(factor * r + gray);
+            px[plane + p] = clamp(factor * g + gray);
+            px[2 * plane + p] = clamp(factor * bl + gray);
+        }
+    }
+
+    /** Rotates the hue of each RGB pixel by {@code shift} turns (HSV round trip). */
+    static void shiftHue(ImageBuffer image, float shift) {
+        float[] px = image.pixels();
+        int plane = image.height() * image.width();
+        for (int p = 0; p < plane; p++) {
+            float r = px[p];
+            float g = px[plane + p];
+            float bl = px[2 * plane + p];
+            float max = Math.max(r, Math.max(g, bl));
+            float min = Math.min(r, Math.min(g, bl));
+            float chroma = max - min;
+            if (chroma <= 0f) {
+                continue; // gray: hue undefined, unchanged
+            }
+            float hh;
+            if (max == r) {
+                hh = (g - bl) / chroma;
+            } else if (max == g) {
+                hh = (bl - r) / chroma + 2f;
+            } else {
+                hh = (r - g) / chroma + 4f;
+            }
+            hh = hh / 6f + shift;
+            hh -= (float) Math.floor(hh);
+            float sat = chroma / max;
+            // HSV -> RGB
+            float h6 = hh * 6f;
+            int sector = (int) h6;
+            if (sector >= 6) {
+                sector = 5;
+            }
+            float f = h6 - sector;
+            float pp = max * (1f - sat);
+            float q = max * (1f - sat * f);
+            float tt = max * (1f - sat * (1f - f));
+            float nr;
+            float ng;
+            float nb;
+            switch (sector) {
+                case 0 -> { nr = max; ng = tt; nb = pp; }
+                case 1 -> { nr = q; ng = max; nb = pp; }
+                case 2 -> { nr = pp; ng = max; nb = tt; }
+                case 3 -> { nr = pp; ng = q; nb = max; }
+                case 4 -> { nr = tt; ng = pp; nb = max; }
+                default -> { nr = max; ng = pp; nb = q; }
+            }
+            px[p] = clamp(nr);
+            px[plane + p] = clamp(ng);
+            px[2 * plane + p] = clamp(nb);
+        }
+    }
+
+    private static int[][] allOrders() {
+        int[][] orders = new int[24][];
+        int n = 0;
+        for (int a = 0; a < 4; a++) {
+            for (int b = 0; b < 4; b++) {
+                for (int c = 0; c < 4; c++) {
+                    int d = 6 - a - b - c;
+                    if (a != b && a != c && b != c && d != a && d != b && d != c) {
+                        orders[n++] = new int[] {a, b, c, d};
+                    }
+                }
+            }
+        }
+        return orders;
+    }
+
+    private static float clamp(float v) {
+        return v < 0f ? 0f : (v > 1f ? 1f : v);
+    }
+
+    private static double nonNegative(String name, double value) {
+        if (!(value >= 0)) {
+            throw new IllegalArgumentException(name + " must be >= 0, got " + value);
+        }
+        return value;
+    }
+
+    @Override
+    public String toString() {
+        return "ColorJitter(brightness=" + brightness + ", contrast=" + contrast
+                + ", saturation=" + saturation + ", hue=" + hue + ")";
+    }
+}
