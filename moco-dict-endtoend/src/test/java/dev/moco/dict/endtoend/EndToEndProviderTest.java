@@ -1,0 +1,46 @@
+package dev.moco.dict.endtoend;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.moco.api.Dictionary;
+import dev.moco.core.Batch;
+import dev.moco.core.MocoTrainer;
+import dev.moco.core.StepResult;
+import dev.moco.core.config.MocoConfig;
+import dev.moco.core.loss.InfoNceLoss;
+import dev.moco.core.optim.Optimizer;
+import dev.moco.core.optim.SgdMomentum;
+import dev.moco.core.testing.TinyEncoder;
+import dev.moco.core.wiring.ConfiguredDictionaryContext;
+import dev.moco.core.wiring.DictionaryRegistry;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+class EndToEndProviderTest {
+
+    @Test
+    void isCreatedByNameWithTheBatchAndShuffleGroupsOfTheConfiguration() {
+        DictionaryRegistry registry = DictionaryRegistry.discover();
+        assertThat(registry.names()).contains("end-to-end");
+        assertThat(new EndToEndProvider().settings()).isEmpty();
+
+        MocoConfig config = MocoConfig.builder(registry.settings()).preset("moco-v1")
+                .set("dictionary", "end-to-end").set("batch.size", "8").set("shuffle.groups", "2").build();
+        TinyEncoder encoder = new TinyEncoder(4, 6, 5, 1, DataType.FLOAT);
+        Dictionary d = registry.create("end-to-end", new ConfiguredDictionaryContext(config, encoder, 100));
+        assertThat(d).isInstanceOf(EndToEndDictionary.class);
+        assertThat(d.negativesPerQuery()).isEqualTo(7);
+
+        // one MocoTrainer step: the query encoder is trained through both views
+        MocoTrainer trainer = new MocoTrainer(encoder, d, new InfoNceLoss(0.2),
+                new Optimizer(new SgdMomentum(0.03, 0.9, null), 0, encoder.parameters()), 10);
+        INDArray before = encoder.parameters().dup();
+        INDArray images = Nd4j.rand(DataType.FLOAT, 8, 1, 2, 2);
+        StepResult r = trainer.step(new Batch(images, images.add(0.1), LongStream.range(0, 8).toArray(), 0));
+        assertThat(r.loss()).isFinite().isPositive();
+        assertThat(encoder.parameters().sub(before).amaxNumber().doubleValue()).isGreaterThan(0);
+    }
+}

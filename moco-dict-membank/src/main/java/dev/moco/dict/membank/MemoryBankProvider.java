@@ -1,0 +1,56 @@
+package dev.moco.dict.membank;
+
+import dev.moco.api.Dictionary;
+import dev.moco.api.DictionaryContext;
+import dev.moco.api.DictionaryProvider;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Registers the memory bank ({@link MemoryBankDictionary}) under the name {@code memory-bank}.
+ *
+ * <p>Settings:
+ * <ul>
+ *   <li>{@code memory-bank.negatives} (4096): K, shared negatives per step, in [1, N − batch];</li>
+ *   <li>{@code memory-bank.momentum} (0.5): m in [0, 1], the weight of the old row in
+ *       v ← normalize(m·v + (1−m)·q);</li>
+ *   <li>{@code memory-bank.init} ({@code random}): {@code random} unit vectors, or
+ *       {@code encoder}: the untrained query encoder's features, filled by the caller with
+ *       {@link MemoryBankDictionary#fillFromEncoder} before the first step.</li>
+ * </ul>
+ * The bank's element type is that of the query encoder's parameters.
+ */
+public final class MemoryBankProvider implements DictionaryProvider {
+
+    public static final String NAME = "memory-bank";
+    public static final String NEGATIVES = "memory-bank.negatives";
+    public static final String MOMENTUM = "memory-bank.momentum";
+    public static final String INIT = "memory-bank.init";
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public Map<String, String> settings() {
+        return Map.of(NEGATIVES, "4096", MOMENTUM, "0.5", INIT, "random");
+    }
+
+    @Override
+    public Dictionary create(DictionaryContext context) {
+        return new MemoryBankDictionary(context.datasetSize(), context.featureDimension(), context.batchSize(),
+                context.intSetting(NEGATIVES), context.doubleSetting(MOMENTUM),
+                initialization(context.stringSetting(INIT)), context.seed(),
+                context.queryEncoder().parameters().dataType());
+    }
+
+    static MemoryBankDictionary.Initialization initialization(String value) {
+        return switch (value.trim().toLowerCase(Locale.ROOT)) {
+            case "random" -> MemoryBankDictionary.Initialization.RANDOM;
+            case "encoder" -> MemoryBankDictionary.Initialization.ENCODER;
+            default -> throw new IllegalArgumentException(INIT + " = '" + value
+                    + "' is not allowed: it must be 'random' or 'encoder'");
+        };
+    }
+}
