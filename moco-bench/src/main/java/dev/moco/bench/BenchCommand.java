@@ -1,0 +1,19 @@
+package dev.moco.bench;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code moco bench}: the measurement commands (throughput of the training step, ...). */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Benchmarks: see the subcommands.",
+        subcommands = {dev.moco.bench.throughput.ThroughputCommand.class})
+public final class BenchCommand implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+}

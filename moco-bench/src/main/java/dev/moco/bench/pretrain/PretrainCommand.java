@@ -1,0 +1,148 @@
+package dev.moco.bench.pretrain;
+
+import dev.moco.core.checkpoint.Checkpoint;
+import dev.moco.core.checkpoint.CheckpointDirectory;
+import dev.moco.core.config.MocoConfig;
+import dev.moco.core.data.ImageDataset;
+import dev.moco.core.wiring.DictionaryRegistry;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code moco pretrain}: self-supervised pretraining on a data set directory, with a kNN
+ * monitor on held-out images, checkpoints, a metrics CSV and a chart. The last line of
+ * standard output is {@code final knn-accuracy: 0.xxxx} ({@code NaN} with
+ * {@code --held-out 0}).
+ *
+ * <pre>
+ * ./moco pretrain --preset moco-v2 --dictionary queue --data /usr/share/datasets/fashion-mnist \
+ *     --epochs 20 --out runs/v2 --set queue.size=4096 --checkpoint-every 100
+ * ./moco pretrain --resume runs/v2 --data /usr/share/datasets/fashion-mnist
+ * </pre>
+ */
+@Command(name = "pretrain", mixinStandardHelpOptions = true,
+        description = "Pretrains an encoder with MoCo (or the memory-bank / end-to-end baselines) on a data set.",
+        footer = {"", "Writes <out>/config.properties, metrics.csv, training.png and checkpoints/",
+            "(latest.zip, checkpoint-epoch-NNN.zip). The last line printed is",
+            "'final knn-accuracy: <value>' (NaN with --held-out 0)."},
+        sortOptions = false)
+public final class PretrainCommand implements Callable<Integer> {
+
+    @Option(names = "--preset", paramLabel = "NAME", description = "Configuration preset: moco-v1 or moco-v2 (default: moco-v2).")
+    String preset;
+
+    @Option(names = "--dictionary", paramLabel = "NAME", description = "Dictionary mechanism: queue, memory-bank or end-to-end.")
+    String dictionary;
+
+    @Option(names = "--data", required = true, paramLabel = "DIR",
+            description = "Directory of IDX files (train-images-idx3-ubyte[.gz], ...) or an image folder (<class>/*.png).")
+    Path data;
+
+    @Option(names = "--split", defaultValue = "train", paramLabel = "SPLIT", description = "Which split to train on: train or test (default: ${DEFAULT-VALUE}).")
+    String split;
+
+    @Option(names = "--epochs", paramLabel = "N", description = "Number of epochs (sets 'epochs').")
+    Integer epochs;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "Run directory (default with --resume: the resumed run's).")
+    Path out;
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Overrides a configuration key, e.g. --set queue.size=4096 (repeatable).")
+    List<String> settings = new ArrayList<>();
+
+    @Option(names = "--config", paramLabel = "FILE", description = "A properties file of settings, applied over the preset.")
+    Path configFile;
+
+    @Option(names = "--resume", paramLabel = "PATH",
+            description = "Continue a run: its directory, its checkpoints/ directory, or a checkpoint .zip. Its configuration is used.")
+    Path resume;
+
+    @Option(names = "--checkpoint-every", defaultValue = "0", paramLabel = "STEPS",
+            description = "Also checkpoint every STEPS steps (default: epoch ends only).")
+    long checkpointEvery;
+
+    @Option(names = "--keep-checkpoints", defaultValue = "2", paramLabel = "N",
+            description = "Epoch checkpoints kept (default: ${DEFAULT-VALUE}).")
+    int keepCheckpoints;
+
+    @Option(names = "--held-out", paramLabel = "N",
+            description = "Training images held out for the kNN monitor (default: 10%% of the data, at most 2000; 0: no monitor).")
+    Integer heldOut;
+
+    @Option(names = "--knn-bank", defaultValue = "10000", paramLabel = "N",
+            description = "At most N training images form the kNN memory bank (default: ${DEFAULT-VALUE}).")
+    int knnBank;
+
+    @Option(names = "--knn-k", defaultValue = "200", paramLabel = "K", description = "Neighbours of the kNN monitor (default: ${DEFAULT-VALUE}).")
+    int knnK;
+
+    @Option(names = "--knn-temperature", defaultValue = "0.1", paramLabel = "T",
+            description = "Vote temperature of the kNN monitor (default: ${DEFAULT-VALUE}).")
+    double knnTemperature;
+
+    @Option(names = "--no-progress", description = "No progress bar.")
+    boolean noProgress;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        DictionaryRegistry registry = DictionaryRegistry.discover();
+        MocoConfig.Builder builder = MocoConfig.builder(registry.settings());
+        Checkpoint checkpoint = null;
+        if (resume != null) {
+            checkpoint = CheckpointDirectory.load(resume);
+            if (preset != null) {
+                spec.commandLine().getErr().println("note: --preset is ignored with --resume; the checkpoint's configuration is used");
+            }
+            TrainingSnapshot.configuration(checkpoint).forEach(builder::set);
+        } else {
+            if (out == null) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "Missing required option: '--out=DIR' (or --resume)");
+            }
+            builder.preset(preset == null ? "moco-v2" : preset);
+        }
+        if (configFile != null) {
+            builder.file(configFile);
+        }
+        if (dictionary != null) {
+            builder.set(MocoConfig.DICTIONARY, dictionary);
+        }
+        if (epochs != null) {
+            builder.set(MocoConfig.EPOCHS, Integer.toString(epochs));
+        }
+        builder.set(settings);
+        MocoConfig config = builder.build();
+
+        ImageDataset dataset = DataSources.open(data, split, config.getInt(MocoConfig.IMAGE_SIZE));
+        int held = heldOut != null ? heldOut : Math.min(2_000, dataset.size() / 10);
+        Path runDir = out != null ? out : runDirectoryOf(resume);
+        String title = String.format(Locale.ROOT, "MoCo pretraining: %s dictionary, %s", config.getString(MocoConfig.DICTIONARY),
+                data.getFileName());
+        PretrainSession.Result result = new PretrainSession(new PretrainSession.Options(config, dataset,
+                DataSources.describe(data, dataset), held, knnBank, knnK, knnTemperature, runDir, checkpoint,
+                checkpointEvery, keepCheckpoints, !noProgress, title)).run(System.out, System.err);
+        System.out.printf(Locale.ROOT, "final knn-accuracy: %.4f%n", result.finalKnn());
+        return 0;
+    }
+
+    /** The run directory a --resume path belongs to. */
+    static Path runDirectoryOf(Path resume) {
+        Path p = resume.toAbsolutePath().normalize();
+        if (Files.isRegularFile(p)) {
+            p = p.getParent();
+        }
+        if (p.getFileName() != null && p.getFileName().toString().equals("checkpoints")) {
+            return p.getParent();
+        }
+        return p;
+    }
+}

@@ -1,0 +1,244 @@
+package dev.moco.bench.pretrain;
+
+import dev.moco.core.NonFiniteLossException;
+import dev.moco.core.checkpoint.Checkpoint;
+import dev.moco.core.checkpoint.CheckpointDirectory;
+import dev.moco.core.checkpoint.TrainingPosition;
+import dev.moco.core.config.MocoConfig;
+import dev.moco.core.data.DatasetSplit;
+import dev.moco.core.data.ImageDataset;
+import dev.moco.core.data.ImageShape;
+import dev.moco.core.data.TwoViewBatch;
+import dev.moco.core.data.TwoViewBatchLoader;
+import dev.moco.core.data.augment.AugmentationPipeline;
+import dev.moco.core.data.augment.AugmentationPreset;
+import dev.moco.core.data.augment.Normalize;
+import dev.moco.core.wiring.DictionaryRegistry;
+import dev.moco.downstream.FeatureExtractor;
+import dev.moco.downstream.KnnMonitor;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Collectors;
+
+/**
+ * One pretraining run as the {@code pretrain} and {@code quickstart} commands run it: holds
+ * out images for the kNN monitor, builds the {@link TrainingSetup}, restores a checkpoint
+ * when resuming, wires the listeners (progress bar, kNN monitor, BN-cheating warning,
+ * metrics CSV, chart, checkpoints, epoch log) into a {@link PretrainRun}, and runs it.
+ *
+ * <p>The output directory receives {@code config.properties} (the effective
+ * configuration), {@code metrics.csv}, {@code training.png} and {@code checkpoints/}.
+ */
+public final class PretrainSession {
+
+    /** Seed offset of the kNN bank subsample, so it differs from the held-out draw. */
+    private static final long BANK_SALT = 0xba4bL;
+
+    /**
+     * @param config the validated configuration
+     * @param data every training image; {@code heldOut} of them are set aside for the monitor
+     * @param dataDescription for the log and the checkpoint
+     * @param heldOut images held out for the kNN monitor; 0 turns the monitor off
+     * @param knnBankLimit at most this many training images form the kNN memory bank
+     * @param knnK neighbours
+     * @param knnTemperature vote temperature
+     * @param outDir the run directory
+     * @param resume the checkpoint to continue, or null for a new run
+     * @param checkpointEvery also checkpoint every this many steps (0: epoch ends only)
+     * @param keepCheckpoints epoch checkpoints kept
+     * @param progress show a progress bar
+     * @param chartTitle title of the chart
+     */
+    public record Options(MocoConfig config, ImageDataset data, String dataDescription, int heldOut, int knnBankLimit,
+            int knnK, double knnTemperature, Path outDir, Checkpoint resume, long checkpointEvery, int keepCheckpoints,
+            boolean progress, String chartTitle) {}
+
+    /**
+     * @param untrainedKnn kNN accuracy before training (NaN when resuming or without monitor)
+     * @param finalKnn kNN accuracy at the end (NaN without monitor)
+     * @param position where the run ended
+     */
+    public record Result(double untrainedKnn, double finalKnn, TrainingPosition position, Path metrics, Path chart,
+            Path latestCheckpoint) {}
+
+    private final Options options;
+
+    public PretrainSession(Options options) {
+        this.options = options;
+    }
+
+    public Result run(PrintStream out, PrintStream err) {
+        MocoConfig config = options.config();
+        long seed = config.getLong(MocoConfig.SEED);
+        int epochs = config.getInt(MocoConfig.EPOCHS);
+        int imageSize = config.getInt(MocoConfig.IMAGE_SIZE);
+        Path outDir = options.outDir();
+        createDirectories(outDir);
+        writeConfig(config, outDir.resolve("config.properties"));
+
+        DatasetSplit split = DatasetSplit.holdOut(options.data(), options.heldOut(), seed);
+        ImageDataset train = split.train();
+        Normalize normalize = options.resume() != null
+                ? TrainingSnapshot.normalize(options.resume())
+                : DataSources.estimateNormalization(train, 2_000);
+        TrainingSetup setup = TrainingSetup.create(config, new ImageShape(train.channels(), imageSize, imageSize), train.size(), DictionaryRegistry.discover());
+
+        TrainingPosition start = new TrainingPosition(0, 0, 0, setup.stepsPerEpoch());
+        if (options.resume() != null) {
+            TrainingSnapshot.restore(options.resume(), setup);
+            start = options.resume().position();
+        }
+        out.printf(Locale.ROOT, "data: %s; training on %d images, %d held out for the kNN monitor%n",
+                options.dataDescription(), train.size(), split.heldOut().size());
+        out.printf(Locale.ROOT, "model: %s encoder (%s implementation, %,d parameters), %s dictionary (K=%d), batch %d, %d steps per epoch, %d epochs%n",
+                setup.encoderSpec().architecture(), setup.implementation().id(), setup.queryEncoder().parameters().length(),
+                config.getString(MocoConfig.DICTIONARY), setup.dictionary().negativesPerQuery(),
+                config.getInt(MocoConfig.BATCH_SIZE), setup.stepsPerEpoch(), epochs);
+        if (options.resume() != null) {
+            out.printf(Locale.ROOT, "resuming at epoch %d, step %d of %d (global step %d)%n", start.epoch() + 1,
+                    start.stepInEpoch(), start.stepsPerEpoch(), start.globalStep());
+        }
+        out.println("output: " + outDir);
+        out.flush();
+
+        KnnMonitor monitor = null;
+        if (split.heldOut().size() > 0) {
+            FeatureExtractor extractor = new FeatureExtractor(
+                    AugmentationPreset.NONE.pipeline(train.shape(), imageSize, imageSize, normalize), 256);
+            monitor = new KnnMonitor(setup.queryEncoder(), bank(train, options.knnBankLimit(), seed), split.heldOut(),
+                    extractor, options.knnK(), options.knnTemperature());
+        }
+        MetricsCsv csv = MetricsCsv.open(outDir.resolve("metrics.csv"), options.resume() == null ? -1 : start.epoch());
+        Path chart = outDir.resolve("training.png");
+        CheatingDetector cheating = new CheatingDetector(err);
+        double untrained = Double.NaN;
+        if (monitor != null && start.globalStep() == 0) {
+            untrained = monitor.evaluate();
+            csv.append(new MetricsRow(0, 0, Double.NaN, Double.NaN, untrained, Double.NaN, Double.NaN));
+            out.printf(Locale.ROOT, "epoch 0 (untrained): knn-accuracy %.4f%n", untrained);
+            out.flush();
+        }
+        csv.rows().stream().filter(r -> !Double.isNaN(r.knnAccuracy())).reduce((a, b) -> b)
+                .ifPresent(r -> cheating.setPreviousKnnAccuracy(r.knnAccuracy()));
+
+        CheckpointDirectory checkpoints = new CheckpointDirectory(outDir.resolve("checkpoints"), options.keepCheckpoints());
+        String source = options.dataDescription();
+        PeriodicCheckpoints saver = new PeriodicCheckpoints(checkpoints,
+                position -> TrainingSnapshot.capture(setup, position, normalize, source),
+                setup.stepsPerEpoch(), options.checkpointEvery());
+        EpochProgress progress = new EpochProgress(epochs, err);
+        AugmentationPipeline augmentation = AugmentationPreset.parse(config.getString(MocoConfig.AUGMENTATION))
+                .pipeline(train.shape(), imageSize, imageSize, normalize);
+
+        PretrainRun run = new PretrainRun(setup.trainer(), from -> batches(train, augmentation, config, from), epochs);
+        if (options.progress()) {
+            run.addAfterStepListener(progress);
+        }
+        run.addAfterStepListener(saver);
+        if (options.progress()) {
+            run.addAfterEpochListener(progress);
+        }
+        if (monitor != null) {
+            run.addAfterEpochListener(monitor);
+        }
+        run.addAfterEpochListener(cheating);
+        run.addAfterEpochListener(csv);
+        run.addAfterEpochListener(e -> TrainingChart.write(csv.rows(), chart, options.chartTitle()));
+        run.addAfterEpochListener(saver);
+        run.addAfterEpochListener(new EpochLog(epochs, out));
+
+        TrainingPosition end;
+        try {
+            end = run.run(start);
+        } catch (NonFiniteLossException e) {
+            progress.close();
+            Path last = saver.lastWritten() != null ? saver.lastWritten()
+                    : options.resume() != null ? CheckpointDirectory.resolve(outDir) : null;
+            long stepsPerEpoch = setup.stepsPerEpoch();
+            throw new TrainingStoppedException(String.format(Locale.ROOT,
+                    "training stopped: the loss became non-finite at step %d (epoch %d, step %d of %d); %s. %s",
+                    e.step() + 1, e.step() / stepsPerEpoch + 1, e.step() % stepsPerEpoch + 1, stepsPerEpoch,
+                    "its update was not applied",
+                    last == null ? "No checkpoint was written before it."
+                            : "The last good checkpoint is " + last + " (resume with --resume " + outDir
+                                    + " after lowering optimizer.lr or raising temperature)."), e);
+        } finally {
+            progress.close();
+        }
+
+        double finalKnn = Double.NaN;
+        if (monitor != null) {
+            List<MetricsRow> rows = csv.rows();
+            MetricsRow last = rows.isEmpty() ? null : rows.get(rows.size() - 1);
+            finalKnn = last != null && last.epoch() == end.epoch() && !Double.isNaN(last.knnAccuracy())
+                    ? last.knnAccuracy() : monitor.evaluate();
+        }
+        if (!Files.exists(chart) && !csv.rows().isEmpty()) {
+            TrainingChart.write(csv.rows(), chart, options.chartTitle());
+        }
+        out.println("metrics: " + csv.file());
+        out.println("chart: " + chart);
+        out.println("checkpoint: " + checkpoints.latest());
+        out.flush();
+        return new Result(untrained, finalKnn, end, csv.file(), chart, checkpoints.latest());
+    }
+
+    private static BatchSource.Batches batches(ImageDataset train, AugmentationPipeline augmentation, MocoConfig config,
+            TrainingPosition from) {
+        TwoViewBatchLoader loader = TwoViewBatchLoader.builder(train, augmentation)
+                .batchSize(config.getInt(MocoConfig.BATCH_SIZE))
+                .seed(config.getLong(MocoConfig.SEED))
+                .epochs(config.getInt(MocoConfig.EPOCHS))
+                .workers(config.getInt(MocoConfig.WORKERS))
+                .startAt(from.epoch(), from.stepInEpoch(), from.globalStep())
+                .build();
+        return new BatchSource.Batches() {
+            @Override
+            public boolean hasNext() {
+                return loader.hasNext();
+            }
+
+            @Override
+            public TwoViewBatch next() {
+                return loader.next();
+            }
+
+            @Override
+            public void close() {
+                loader.close();
+            }
+        };
+    }
+
+    /** At most {@code limit} images of {@code train}, spread evenly, as the kNN memory bank. */
+    static ImageDataset bank(ImageDataset train, int limit, long seed) {
+        if (train.size() <= limit) {
+            return train;
+        }
+        return DatasetSplit.holdOut(train, limit, seed ^ BANK_SALT).heldOut();
+    }
+
+    private static void writeConfig(MocoConfig config, Path file) {
+        String text = config.asMap().entrySet().stream().map(e -> e.getKey() + " = " + e.getValue())
+                .collect(Collectors.joining("\n", "# effective configuration of this run\n", "\n"));
+        try {
+            Files.writeString(file, text, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file, e);
+        }
+    }
+
+    private static void createDirectories(Path dir) {
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the output directory " + dir, e);
+        }
+    }
+}

@@ -1,0 +1,204 @@
+package dev.moco.bench.pretrain;
+
+import dev.moco.core.checkpoint.Checkpoint;
+import dev.moco.core.checkpoint.CheckpointException;
+import dev.moco.core.checkpoint.TensorRestore;
+import dev.moco.core.checkpoint.TrainingPosition;
+import dev.moco.core.config.MocoConfig;
+import dev.moco.core.data.augment.Normalize;
+import dev.moco.encoders.EncoderSpec;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+
+/**
+ * Turns a {@link TrainingSetup} into a {@link Checkpoint} and back. A checkpoint holds:
+ *
+ * <ul>
+ *   <li>tensors {@code query-encoder/parameters}, {@code query-encoder/buffers} (BN
+ *       statistics), {@code optimizer/state} (momentum), and every entry of
+ *       {@code Dictionary.state()} under {@code dictionary/} (queue or bank, pointer, and the
+ *       momentum key encoder's parameters and buffers);
+ *   <li>properties {@code config.*} (the whole configuration, so a resumed run needs no
+ *       flags), {@code encoder.*} (the {@link EncoderSpec}), {@code data.size},
+ *       {@code normalize.mean}/{@code normalize.std} (the evaluation transform),
+ *       {@code encoder-implementation} and {@code seed}.
+ * </ul>
+ *
+ * The position (epoch, step in epoch, global step) fixes the learning-rate schedule and, with
+ * the seed, every random choice of the data loader and the dictionaries, which derive their
+ * randomness from (seed, epoch, step, index) rather than from a stateful generator.
+ */
+public final class TrainingSnapshot {
+
+    public static final String CONFIG_PREFIX = "config.";
+    public static final String ENCODER_PREFIX = "encoder.";
+    public static final String DATA_SIZE = "data.size";
+    public static final String NORMALIZE_MEAN = "normalize.mean";
+    public static final String NORMALIZE_STD = "normalize.std";
+    public static final String DATA_SOURCE = "data.source";
+    public static final String ENCODER_IMPLEMENTATION = "encoder-implementation";
+
+    private TrainingSnapshot() {}
+
+    /** The checkpoint of {@code setup} at {@code position}; tensors are live views (write it before the next step). */
+    public static Checkpoint capture(TrainingSetup setup, TrainingPosition position, Normalize normalize, String dataSource) {
+        Checkpoint.Builder b = Checkpoint.builder(position)
+                .properties(CONFIG_PREFIX, setup.config().asMap())
+                .properties(ENCODER_PREFIX, toMap(setup.encoderSpec().toProperties()))
+                .property(ENCODER_IMPLEMENTATION, setup.implementation().id())
+                .property(DATA_SIZE, Long.toString(setup.datasetSize()))
+                .property(DATA_SOURCE, dataSource)
+                .property(NORMALIZE_MEAN, join(normalize.mean()))
+                .property(NORMALIZE_STD, join(normalize.std()))
+                .property("seed", setup.config().getString(MocoConfig.SEED))
+                .tensor(Checkpoint.QUERY_ENCODER, "parameters", setup.queryEncoder().parameters())
+                .tensor(Checkpoint.QUERY_ENCODER, "buffers", setup.queryEncoder().buffers())
+                .tensor(Checkpoint.OPTIMIZER, "state", setup.trainer().optimizer().state());
+        b.tensors(Checkpoint.DICTIONARY, setup.dictionary().state());
+        return b.build();
+    }
+
+    /**
+     * Restores {@code checkpoint} into {@code setup} after checking that it was written by a
+     * compatible run (same encoder, dictionary, data set size, steps per epoch, tensor
+     * shapes).
+     *
+     * @throws CheckpointException saying what does not match; nothing has been changed then
+     */
+    public static void restore(Checkpoint checkpoint, TrainingSetup setup) {
+        Map<String, String> savedSpec = withPrefix(checkpoint, ENCODER_PREFIX);
+        Map<String, String> spec = toMap(setup.encoderSpec().toProperties());
+        if (!savedSpec.equals(spec)) {
+            throw new CheckpointException("checkpoint was written for another encoder: " + differences(savedSpec, spec));
+        }
+        EncoderImplementation savedImplementation = implementation(checkpoint);
+        if (savedImplementation != setup.implementation()) {
+            throw new CheckpointException("checkpoint was written by the " + savedImplementation.id()
+                    + " encoder implementation but this run uses " + setup.implementation().id()
+                    + " (their parameter layouts differ; resume with JAVA_OPTS=-D" + EncoderImplementation.PROPERTY + "="
+                    + savedImplementation.id() + ")");
+        }
+        String savedDictionary = checkpoint.requireProperty(CONFIG_PREFIX + MocoConfig.DICTIONARY);
+        String dictionary = setup.config().getString(MocoConfig.DICTIONARY);
+        if (!savedDictionary.equals(dictionary)) {
+            throw new CheckpointException("checkpoint was written with dictionary '" + savedDictionary
+                    + "' but this run uses '" + dictionary + "'");
+        }
+        long savedSize = Long.parseLong(checkpoint.requireProperty(DATA_SIZE));
+        if (savedSize != setup.datasetSize()) {
+            throw new CheckpointException("checkpoint was written for a training set of " + savedSize
+                    + " images but this one has " + setup.datasetSize() + " (another --data or held-out split?)");
+        }
+        if (checkpoint.position().stepsPerEpoch() != setup.stepsPerEpoch()) {
+            throw new CheckpointException("checkpoint has " + checkpoint.position().stepsPerEpoch()
+                    + " steps per epoch but this run has " + setup.stepsPerEpoch() + " (another batch.size?)");
+        }
+        String hint = configDifferences(checkpoint, setup.config());
+        try {
+            Map<String, org.nd4j.linalg.api.ndarray.INDArray> encoderLive = new LinkedHashMap<>();
+            encoderLive.put("parameters", setup.queryEncoder().parameters());
+            encoderLive.put("buffers", setup.queryEncoder().buffers());
+            TensorRestore.requireCompatible(Checkpoint.QUERY_ENCODER, encoderLive, checkpoint.component(Checkpoint.QUERY_ENCODER));
+            Map<String, org.nd4j.linalg.api.ndarray.INDArray> optimizerLive = Map.of("state", setup.trainer().optimizer().state());
+            TensorRestore.requireCompatible(Checkpoint.OPTIMIZER, optimizerLive, checkpoint.component(Checkpoint.OPTIMIZER));
+            TensorRestore.requireCompatible(Checkpoint.DICTIONARY, setup.dictionary().state(), checkpoint.component(Checkpoint.DICTIONARY));
+            try {
+                setup.dictionary().restore(checkpoint.component(Checkpoint.DICTIONARY));
+            } catch (IllegalArgumentException e) {
+                throw new CheckpointException("checkpoint does not fit this run's dictionary: " + e.getMessage(), e);
+            }
+            TensorRestore.copy(Checkpoint.QUERY_ENCODER, encoderLive, checkpoint.component(Checkpoint.QUERY_ENCODER));
+            TensorRestore.copy(Checkpoint.OPTIMIZER, optimizerLive, checkpoint.component(Checkpoint.OPTIMIZER));
+        } catch (CheckpointException e) {
+            throw new CheckpointException(e.getMessage() + hint, e);
+        }
+    }
+
+    /** The configuration recorded in {@code checkpoint}. */
+    public static Map<String, String> configuration(Checkpoint checkpoint) {
+        return withPrefix(checkpoint, CONFIG_PREFIX);
+    }
+
+    /** The encoder implementation recorded in {@code checkpoint} (reference for checkpoints that name none). */
+    public static EncoderImplementation implementation(Checkpoint checkpoint) {
+        return checkpoint.property(ENCODER_IMPLEMENTATION).map(EncoderImplementation::fromId).orElse(EncoderImplementation.REFERENCE);
+    }
+
+    /** The evaluation normalisation recorded in {@code checkpoint}. */
+    public static Normalize normalize(Checkpoint checkpoint) {
+        return new Normalize(floats(checkpoint.requireProperty(NORMALIZE_MEAN)), floats(checkpoint.requireProperty(NORMALIZE_STD)));
+    }
+
+    /** The query encoder's specification recorded in {@code checkpoint}. */
+    public static EncoderSpec encoderSpec(Checkpoint checkpoint) {
+        Properties p = new Properties();
+        p.putAll(withPrefix(checkpoint, ENCODER_PREFIX));
+        try {
+            return EncoderSpec.fromProperties(p);
+        } catch (IllegalArgumentException e) {
+            throw new CheckpointException("checkpoint has no valid encoder specification: " + e.getMessage(), e);
+        }
+    }
+
+    private static String configDifferences(Checkpoint checkpoint, MocoConfig config) {
+        Map<String, String> saved = configuration(checkpoint);
+        List<String> diffs = new ArrayList<>();
+        for (Map.Entry<String, String> e : config.asMap().entrySet()) {
+            String before = saved.get(e.getKey());
+            if (before != null && !before.trim().equals(e.getValue().trim()) && !e.getKey().equals(MocoConfig.EPOCHS)) {
+                diffs.add(e.getKey() + "=" + e.getValue() + " (checkpoint: " + before + ")");
+            }
+        }
+        return diffs.isEmpty() ? "" : "; settings that differ from the checkpoint's: " + String.join(", ", diffs);
+    }
+
+    private static String differences(Map<String, String> saved, Map<String, String> now) {
+        TreeMap<String, String> diffs = new TreeMap<>();
+        saved.forEach((k, v) -> {
+            if (!v.equals(now.get(k))) {
+                diffs.put(k, "checkpoint " + v + ", this run " + now.get(k));
+            }
+        });
+        now.keySet().stream().filter(k -> !saved.containsKey(k)).forEach(k -> diffs.put(k, "missing in checkpoint"));
+        return diffs.entrySet().stream().map(e -> e.getKey() + " (" + e.getValue() + ")").collect(Collectors.joining(", "));
+    }
+
+    private static Map<String, String> withPrefix(Checkpoint checkpoint, String prefix) {
+        Map<String, String> values = new TreeMap<>();
+        checkpoint.properties().forEach((k, v) -> {
+            if (k.startsWith(prefix)) {
+                values.put(k.substring(prefix.length()), v);
+            }
+        });
+        return values;
+    }
+
+    private static Map<String, String> toMap(Properties p) {
+        Map<String, String> map = new TreeMap<>();
+        p.stringPropertyNames().forEach(k -> map.put(k, p.getProperty(k)));
+        return map;
+    }
+
+    private static String join(float[] values) {
+        StringBuilder s = new StringBuilder();
+        for (float v : values) {
+            s.append(s.length() == 0 ? "" : ",").append(v);
+        }
+        return s.toString();
+    }
+
+    private static float[] floats(String text) {
+        double[] d = Arrays.stream(text.split(",")).map(String::trim).mapToDouble(Double::parseDouble).toArray();
+        float[] f = new float[d.length];
+        for (int i = 0; i < d.length; i++) {
+            f[i] = (float) d[i];
+        }
+        return f;
+    }
+}

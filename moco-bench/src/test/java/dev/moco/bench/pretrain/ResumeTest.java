@@ -1,0 +1,155 @@
+package dev.moco.bench.pretrain;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.moco.core.checkpoint.Checkpoint;
+import dev.moco.core.checkpoint.CheckpointDirectory;
+import dev.moco.core.checkpoint.CheckpointException;
+import dev.moco.core.checkpoint.TrainingPosition;
+import dev.moco.core.config.MocoConfig;
+import dev.moco.core.data.ImageDataset;
+import dev.moco.core.data.TwoViewBatchLoader;
+import dev.moco.core.data.augment.AugmentationPipeline;
+import dev.moco.core.data.augment.AugmentationPreset;
+import dev.moco.core.data.augment.Normalize;
+import dev.moco.core.hooks.AfterStepListener;
+import dev.moco.core.wiring.DictionaryRegistry;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * A run interrupted after step s and resumed from its last checkpoint ends with the same
+ * parameters, optimizer state and dictionary as the uninterrupted run (CPU, fixed seed).
+ */
+class ResumeTest {
+
+    static final Normalize NORMALIZE = new Normalize(new float[] {0.4f}, new float[] {0.3f});
+
+    @TempDir
+    Path dir;
+
+    static MocoConfig config(String... overrides) {
+        DictionaryRegistry registry = DictionaryRegistry.discover();
+        List<String> settings = new ArrayList<>(List.of("dictionary=queue", "encoder=resnet20", "head.hidden=16",
+                "feature.dim=8", "batch.size=8", "shuffle.groups=2", "queue.size=16", "queue.momentum=0.99",
+                "image.size=8", "epochs=2", "seed=7", "workers=2", "optimizer.lr=0.05"));
+        settings.addAll(List.of(overrides));
+        return MocoConfig.builder(registry.settings()).preset("moco-v2").set(settings).build();
+    }
+
+    static TrainingSetup setup(MocoConfig config, ImageDataset data) {
+        return TrainingSetup.create(config, data.shape(), data.size(), DictionaryRegistry.discover());
+    }
+
+    static PretrainRun run(TrainingSetup setup, ImageDataset data) {
+        MocoConfig config = setup.config();
+        AugmentationPipeline aug = AugmentationPreset.V2.pipeline(data.shape(), NORMALIZE);
+        return new PretrainRun(setup.trainer(), from -> {
+            TwoViewBatchLoader loader = TwoViewBatchLoader.builder(data, aug).batchSize(config.getInt(MocoConfig.BATCH_SIZE))
+                    .seed(config.getLong(MocoConfig.SEED)).epochs(config.getInt(MocoConfig.EPOCHS))
+                    .workers(config.getInt(MocoConfig.WORKERS)).startAt(from.epoch(), from.stepInEpoch(), from.globalStep())
+                    .build();
+            return new BatchSource.Batches() {
+                public boolean hasNext() {
+                    return loader.hasNext();
+                }
+
+                public dev.moco.core.data.TwoViewBatch next() {
+                    return loader.next();
+                }
+
+                public void close() {
+                    loader.close();
+                }
+            };
+        }, config.getInt(MocoConfig.EPOCHS));
+    }
+
+    static final class Interrupted extends RuntimeException {
+        Interrupted() {
+            super("simulated crash");
+        }
+    }
+
+    @Test
+    void interruptedAndResumedRunEqualsUninterruptedRun() {
+        ImageDataset data = new SyntheticImages(32, 8, 4, 1);   // 4 steps per epoch, 8 in all
+        MocoConfig config = config();
+
+        TrainingSetup straight = setup(config, data);
+        TrainingPosition end = run(straight, data).run(new TrainingPosition(0, 0, 0, straight.stepsPerEpoch()));
+        assertThat(end).isEqualTo(new TrainingPosition(2, 0, 8, 4));
+
+        // the same run, checkpointing every 3 steps, dies after step 7 (last checkpoint: step 6, epoch 2 step 2)
+        TrainingSetup first = setup(config, data);
+        CheckpointDirectory checkpoints = new CheckpointDirectory(dir.resolve("checkpoints"), 2);
+        PeriodicCheckpoints saver = new PeriodicCheckpoints(checkpoints,
+                p -> TrainingSnapshot.capture(first, p, NORMALIZE, "synthetic"), first.stepsPerEpoch(), 3);
+        AfterStepListener crash = step -> {
+            if (step.globalStep() == 7) {
+                throw new Interrupted();
+            }
+        };
+        PretrainRun interrupted = run(first, data).addAfterStepListener(saver).addAfterEpochListener(saver)
+                .addAfterStepListener(crash);
+        assertThatThrownBy(() -> interrupted.run(new TrainingPosition(0, 0, 0, 4))).isInstanceOf(Interrupted.class);
+
+        // a new process: fresh objects, restored from latest.zip
+        Checkpoint latest = CheckpointDirectory.load(dir);
+        assertThat(latest.position()).isEqualTo(new TrainingPosition(1, 2, 6, 4));
+        TrainingSetup resumed = setup(config, data);
+        TrainingSnapshot.restore(latest, resumed);
+        run(resumed, data).run(latest.position());
+
+        assertClose(resumed.queryEncoder().parameters(), straight.queryEncoder().parameters(), "query encoder parameters");
+        assertClose(resumed.queryEncoder().buffers(), straight.queryEncoder().buffers(), "query encoder buffers");
+        assertClose(resumed.trainer().optimizer().state(), straight.trainer().optimizer().state(), "optimizer state");
+        straight.dictionary().state().forEach((name, value) ->
+                assertClose(resumed.dictionary().state().get(name), value, "dictionary " + name));
+        assertThat(straight.queryEncoder().parameters().equalsWithEps(
+                setup(config, data).queryEncoder().parameters(), 1e-3)).as("training changed the parameters").isFalse();
+    }
+
+    @Test
+    void checkpointOfAnotherQueueSizeIsRejectedWithoutChangingTheRun() {
+        ImageDataset data = new SyntheticImages(16, 8, 4, 2);
+        TrainingSetup small = setup(config("epochs=1"), data);
+        run(small, data).run(new TrainingPosition(0, 0, 0, 2));
+        Checkpoint c = TrainingSnapshot.capture(small, new TrainingPosition(1, 0, 2, 2), NORMALIZE, "synthetic");
+
+        TrainingSetup other = setup(config("epochs=1", "queue.size=32"), data);
+        INDArray before = other.queryEncoder().parameters().dup();
+        assertThatThrownBy(() -> TrainingSnapshot.restore(c, other))
+                .isInstanceOf(CheckpointException.class)
+                .hasMessageContaining("dictionary/")
+                .hasMessageContaining("[16, 8] in the checkpoint but [32, 8] here")
+                .hasMessageContaining("queue.size=32 (checkpoint: 16)");
+        assertThat(other.queryEncoder().parameters()).isEqualTo(before);
+    }
+
+    @Test
+    void checkpointOfAnotherEncoderIsRejected() {
+        ImageDataset data = new SyntheticImages(16, 8, 4, 2);
+        TrainingSetup small = setup(config("epochs=1"), data);
+        Checkpoint c = TrainingSnapshot.capture(small, new TrainingPosition(0, 0, 0, 2), NORMALIZE, "synthetic");
+        TrainingSetup wider = setup(config("epochs=1", "encoder.width=2"), data);
+        assertThatThrownBy(() -> TrainingSnapshot.restore(c, wider))
+                .isInstanceOf(CheckpointException.class)
+                .hasMessageContaining("another encoder")
+                .hasMessageContaining("widthMultiplier (checkpoint 1, this run 2)");
+    }
+
+    private static void assertClose(INDArray actual, INDArray expected, String what) {
+        assertThat(actual.shape()).as(what).containsExactly(expected.shape());
+        if (expected.length() > 0) {
+            double diff = actual.castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE)
+                    .sub(expected.castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE)).amaxNumber().doubleValue();
+            assertThat(diff).as(what + ": largest difference").isLessThanOrEqualTo(1e-6);
+        }
+    }
+}

@@ -1,0 +1,262 @@
+package dev.moco.core.checkpoint;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Reads and writes arrays in NumPy's {@code .npy} format, version 1.0: the magic
+ * {@code \x93NUMPY}, a little-endian header length, a Python dict literal
+ * {@code {'descr': '<f4', 'fortran_order': False, 'shape': (3, 4), }} padded with spaces to a
+ * multiple of 64 bytes and ended by a newline, then the elements in C order, little-endian.
+ * {@code numpy.load} reads what {@link #write} writes.
+ *
+ * <p>Supported element types: float32 ({@code <f4}), float64 ({@code <f8}), int32
+ * ({@code <i4}) and int64 ({@code <i8}).
+ *
+ * <pre>{@code
+ * try (OutputStream out = Files.newOutputStream(path)) {
+ *     Npy.write(features, out);
+ * }
+ * INDArray back = Npy.read(Files.newInputStream(path));
+ * }</pre>
+ */
+public final class Npy {
+
+    private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
+    /** Elements converted and written per chunk: bounds the temporary heap use. */
+    private static final int CHUNK_ELEMENTS = 1 << 16;
+    private static final Pattern DESCR = Pattern.compile("'descr'\\s*:\\s*'([^']*)'");
+    private static final Pattern FORTRAN = Pattern.compile("'fortran_order'\\s*:\\s*(True|False)");
+    private static final Pattern SHAPE = Pattern.compile("'shape'\\s*:\\s*\\(([^)]*)\\)");
+
+    private Npy() {}
+
+    /** The {@code descr} string for an element type. */
+    static String descr(DataType type) {
+        return switch (type) {
+            case FLOAT -> "<f4";
+            case DOUBLE -> "<f8";
+            case INT -> "<i4";
+            case LONG -> "<i8";
+            default -> throw new IllegalArgumentException(
+                    "cannot write " + type + " arrays as .npy (supported: FLOAT, DOUBLE, INT, LONG)");
+        };
+    }
+
+    private static DataType typeOf(String descr) {
+        return switch (descr) {
+            case "<f4" -> DataType.FLOAT;
+            case "<f8" -> DataType.DOUBLE;
+            case "<i4" -> DataType.INT32;
+            case "<i8" -> DataType.INT64;
+            default -> throw new IllegalArgumentException(
+                    "unsupported .npy element type '" + descr + "' (supported: <f4, <f8, <i4, <i8)");
+        };
+    }
+
+    /** Number of bytes {@link #write} produces for {@code array}. */
+    public static long byteSize(INDArray array) {
+        return header(array.dataType(), shapeOf(array)).length + array.length() * array.dataType().width();
+    }
+
+    /** The shape written for {@code array}: its own, except (0,) for an empty array without dimensions. */
+    static long[] shapeOf(INDArray array) {
+        return array.isEmpty() && array.rank() == 0 ? new long[] {0} : array.shape();
+    }
+
+    /** Writes {@code array} (any order, views included) to {@code out}; does not close it. */
+    public static void write(INDArray array, OutputStream out) throws IOException {
+        DataType type = array.dataType();
+        out.write(header(type, shapeOf(array)));
+        long length = array.length();
+        if (length == 0) {
+            return;
+        }
+        INDArray flat = array.isView() || array.ordering() != 'c' || array.data().length() != length
+                ? array.dup('c').reshape(length)
+                : array.reshape(length);
+        int width = type.width();
+        ByteBuffer chunk = ByteBuffer.allocate((int) Math.min(length, CHUNK_ELEMENTS) * width)
+                .order(ByteOrder.LITTLE_ENDIAN);
+        for (long start = 0; start < length; start += CHUNK_ELEMENTS) {
+            int n = (int) Math.min(CHUNK_ELEMENTS, length - start);
+            chunk.clear();
+            switch (type) {
+                case FLOAT -> {
+                    for (int i = 0; i < n; i++) {
+                        chunk.putFloat(flat.getFloat(start + i));
+                    }
+                }
+                case DOUBLE -> {
+                    for (int i = 0; i < n; i++) {
+                        chunk.putDouble(flat.getDouble(start + i));
+                    }
+                }
+                case INT -> {
+                    for (int i = 0; i < n; i++) {
+                        chunk.putInt((int) flat.getLong(start + i));
+                    }
+                }
+                default -> {
+                    for (int i = 0; i < n; i++) {
+                        chunk.putLong(flat.getLong(start + i));
+                    }
+                }
+            }
+            out.write(chunk.array(), 0, n * width);
+        }
+    }
+
+    /** Writes a vector of int64 values, e.g. labels. */
+    public static void write(long[] values, OutputStream out) throws IOException {
+        out.write(header(DataType.INT64, new long[] {values.length}));
+        ByteBuffer buffer = ByteBuffer.allocate(values.length * Long.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        for (long v : values) {
+            buffer.putLong(v);
+        }
+        out.write(buffer.array());
+    }
+
+    /** The .npy header (magic, version, length, dict, padding) for an array. */
+    static byte[] header(DataType type, long[] shape) {
+        StringBuilder dims = new StringBuilder();
+        for (int i = 0; i < shape.length; i++) {
+            dims.append(shape[i]);
+            dims.append(shape.length == 1 ? "," : i + 1 < shape.length ? ", " : "");
+        }
+        String dict = "{'descr': '" + descr(type) + "', 'fortran_order': False, 'shape': (" + dims + "), }";
+        int unpadded = MAGIC.length + 2 + 2 + dict.length() + 1;
+        int padding = (64 - unpadded % 64) % 64;
+        String text = dict + " ".repeat(padding) + "\n";
+        ByteArrayOutputStream header = new ByteArrayOutputStream(unpadded + padding);
+        header.writeBytes(MAGIC);
+        header.write(1);
+        header.write(0);
+        header.write(text.length() & 0xff);
+        header.write(text.length() >>> 8);
+        header.writeBytes(text.getBytes(StandardCharsets.US_ASCII));
+        return header.toByteArray();
+    }
+
+    /**
+     * Reads one array. Versions 1.0, 2.0 and 3.0 of the format are accepted; Fortran order is
+     * not.
+     *
+     * @throws IOException if the stream is not a well-formed .npy or ends early (the message
+     *     says which)
+     */
+    public static INDArray read(InputStream in) throws IOException {
+        DataInputStream data = new DataInputStream(in);
+        byte[] magic = new byte[MAGIC.length];
+        readFully(data, magic, "magic string");
+        if (!Arrays.equals(magic, MAGIC)) {
+            throw new IOException("not a .npy stream: it does not start with \\x93NUMPY");
+        }
+        int major = data.readUnsignedByte();
+        data.readUnsignedByte();
+        long headerLength;
+        if (major == 1) {
+            headerLength = data.readUnsignedByte() | (data.readUnsignedByte() << 8);
+        } else if (major == 2 || major == 3) {
+            byte[] len = new byte[4];
+            readFully(data, len, "header length");
+            headerLength = ByteBuffer.wrap(len).order(ByteOrder.LITTLE_ENDIAN).getInt() & 0xffffffffL;
+        } else {
+            throw new IOException("unsupported .npy version " + major);
+        }
+        if (headerLength > 1 << 20) {
+            throw new IOException(".npy header of " + headerLength + " bytes is implausibly long");
+        }
+        byte[] headerBytes = new byte[(int) headerLength];
+        readFully(data, headerBytes, "header");
+        String header = new String(headerBytes, StandardCharsets.ISO_8859_1);
+        DataType type = typeOf(group(DESCR, header, "descr"));
+        if (group(FORTRAN, header, "fortran_order").equals("True")) {
+            throw new IOException(".npy arrays in Fortran order are not supported");
+        }
+        long[] shape = parseShape(group(SHAPE, header, "shape"));
+        long length = 1;
+        for (long d : shape) {
+            length = Math.multiplyExact(length, d);
+        }
+        if (length == 0) {
+            return Nd4j.create(type, shape);
+        }
+        if (length > Integer.MAX_VALUE / type.width()) {
+            throw new IOException(".npy array of " + length + " elements is too large to read");
+        }
+        byte[] body = new byte[(int) length * type.width()];
+        readFully(data, body, "data (" + length + " elements of " + type + ")");
+        ByteBuffer buffer = ByteBuffer.wrap(body).order(ByteOrder.LITTLE_ENDIAN);
+        long[] arrayShape = shape.length == 0 ? new long[] {} : shape;
+        return switch (type) {
+            case FLOAT -> {
+                float[] v = new float[(int) length];
+                buffer.asFloatBuffer().get(v);
+                yield shape.length == 0 ? Nd4j.scalar(v[0]) : Nd4j.create(v, arrayShape, 'c');
+            }
+            case DOUBLE -> {
+                double[] v = new double[(int) length];
+                buffer.asDoubleBuffer().get(v);
+                yield shape.length == 0 ? Nd4j.scalar(v[0]) : Nd4j.create(v, arrayShape, 'c');
+            }
+            case INT -> {
+                int[] v = new int[(int) length];
+                buffer.asIntBuffer().get(v);
+                yield shape.length == 0 ? Nd4j.scalar(v[0]) : Nd4j.createFromArray(v).reshape(arrayShape);
+            }
+            default -> {
+                long[] v = new long[(int) length];
+                buffer.asLongBuffer().get(v);
+                yield shape.length == 0 ? Nd4j.scalar(v[0]) : Nd4j.createFromArray(v).reshape(arrayShape);
+            }
+        };
+    }
+
+    private static void readFully(DataInputStream in, byte[] target, String what) throws IOException {
+        try {
+            in.readFully(target);
+        } catch (EOFException e) {
+            throw new IOException(".npy stream ends inside its " + what + " (truncated)", e);
+        }
+    }
+
+    private static String group(Pattern pattern, String header, String key) throws IOException {
+        Matcher m = pattern.matcher(header);
+        if (!m.find()) {
+            throw new IOException(".npy header has no '" + key + "': " + header.strip());
+        }
+        return m.group(1);
+    }
+
+    private static long[] parseShape(String dims) throws IOException {
+        String[] parts = Arrays.stream(dims.split(",")).map(String::strip).filter(s -> !s.isEmpty())
+                .toArray(String[]::new);
+        long[] shape = new long[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            String s = parts[i].endsWith("L") ? parts[i].substring(0, parts[i].length() - 1) : parts[i];
+            try {
+                shape[i] = Long.parseLong(s);
+            } catch (NumberFormatException e) {
+                throw new IOException("bad .npy shape (" + dims + ")", e);
+            }
+            if (shape[i] < 0) {
+                throw new IOException("bad .npy shape (" + dims + "): negative dimension");
+            }
+        }
+        return shape;
+    }
+}
