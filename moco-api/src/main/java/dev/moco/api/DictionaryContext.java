@@ -1,5 +1,8 @@
 package dev.moco.api;
 
+import java.util.Iterator;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
 /** What a {@link DictionaryProvider} may use to build its dictionary. */
 public interface DictionaryContext {
 
@@ -11,6 +14,16 @@ public interface DictionaryContext {
 
     /** Number of samples in the training set (the memory bank's rows). */
     long datasetSize();
+
+    /**
+     * The training images without augmentation, in batches [n, channels, height, width]
+     * that together hold samples 0, 1, ..., N − 1 in index order; read on demand, for a
+     * mechanism that encodes the whole training set once (a memory bank filled by the
+     * untrained encoder).
+     *
+     * @throws IllegalStateException if the run has no training set to read (a benchmark on random data)
+     */
+    Iterator<INDArray> trainingImagesInIndexOrder();
 
     /** Images per training step N. */
     int batchSize();

@@ -8,6 +8,7 @@ import dev.moco.core.config.MocoConfig;
 import dev.moco.core.data.DatasetSplit;
 import dev.moco.core.data.ImageDataset;
 import dev.moco.core.data.ImageShape;
+import dev.moco.core.data.SequentialBatchIterator;
 import dev.moco.core.data.TwoViewBatch;
 import dev.moco.core.data.TwoViewBatchLoader;
 import dev.moco.core.data.augment.AugmentationPipeline;
@@ -22,9 +23,12 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * One pretraining run as the {@code pretrain} and {@code quickstart} commands run it: holds
@@ -87,7 +91,16 @@ public final class PretrainSession {
         Normalize normalize = options.resume() != null
                 ? TrainingSnapshot.normalize(options.resume())
                 : DataSources.estimateNormalization(train, 2_000);
-        TrainingSetup setup = TrainingSetup.create(config, new ImageShape(train.channels(), imageSize, imageSize), train.size(), DictionaryRegistry.discover());
+        int batchSize = config.getInt(MocoConfig.BATCH_SIZE);
+        Supplier<Iterator<INDArray>> trainingImages = () -> {
+            SequentialBatchIterator batches = SequentialBatchIterator.normalized(train, batchSize, normalize);
+            return new Iterator<>() {
+                public boolean hasNext() { return batches.hasNext(); }
+                public INDArray next() { return batches.next().images(); }
+            };
+        };
+        TrainingSetup setup = TrainingSetup.create(config, new ImageShape(train.channels(), imageSize, imageSize),
+                train.size(), DictionaryRegistry.discover(), trainingImages);
 
         TrainingPosition start = new TrainingPosition(0, 0, 0, setup.stepsPerEpoch());
         if (options.resume() != null) {

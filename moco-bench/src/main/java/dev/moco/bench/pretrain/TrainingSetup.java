@@ -14,7 +14,10 @@ import dev.moco.core.wiring.ConfiguredDictionaryContext;
 import dev.moco.core.wiring.DictionaryRegistry;
 import dev.moco.encoders.EncoderSpec;
 import dev.moco.encoders.HeadType;
+import java.util.Iterator;
 import java.util.Locale;
+import java.util.function.Supplier;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.schedule.ISchedule;
 
 /**
@@ -45,12 +48,26 @@ public record TrainingSetup(MocoConfig config, EncoderSpec encoderSpec, EncoderI
     public static TrainingSetup create(MocoConfig config, ImageShape imageShape, long datasetSize,
             DictionaryRegistry dictionaries) {
         EncoderSpec spec = encoderSpec(config, imageShape.channels());
-        return create(config, spec, EncoderImplementation.choose(spec), datasetSize, dictionaries);
+        return create(config, spec, EncoderImplementation.choose(spec), datasetSize, dictionaries, null);
     }
 
-    /** As {@link #create(MocoConfig, ImageShape, long, DictionaryRegistry)}, with the encoder implementation given. */
+    /**
+     * As {@link #create(MocoConfig, ImageShape, long, DictionaryRegistry)}, with the training
+     * images in index order for a dictionary that encodes them once (memory-bank.init = encoder).
+     */
+    public static TrainingSetup create(MocoConfig config, ImageShape imageShape, long datasetSize,
+            DictionaryRegistry dictionaries, Supplier<Iterator<INDArray>> trainingImages) {
+        EncoderSpec spec = encoderSpec(config, imageShape.channels());
+        return create(config, spec, EncoderImplementation.choose(spec), datasetSize, dictionaries, trainingImages);
+    }
+
+    /**
+     * As {@link #create(MocoConfig, ImageShape, long, DictionaryRegistry, Supplier)}, with the
+     * encoder implementation given; {@code trainingImages} may be null when there is no
+     * training set to read.
+     */
     public static TrainingSetup create(MocoConfig config, EncoderSpec spec, EncoderImplementation implementation,
-            long datasetSize, DictionaryRegistry dictionaries) {
+            long datasetSize, DictionaryRegistry dictionaries, Supplier<Iterator<INDArray>> trainingImages) {
         int batch = config.getInt(MocoConfig.BATCH_SIZE);
         if (datasetSize < batch) {
             throw new IllegalArgumentException("the training set has " + datasetSize + " images, fewer than one batch ("
@@ -58,8 +75,10 @@ public record TrainingSetup(MocoConfig config, EncoderSpec encoderSpec, EncoderI
         }
         long stepsPerEpoch = datasetSize / batch;
         Encoder encoder = implementation.create(spec);
-        Dictionary dictionary = dictionaries.create(config.getString(MocoConfig.DICTIONARY),
-                new ConfiguredDictionaryContext(config, encoder, datasetSize));
+        ConfiguredDictionaryContext context = trainingImages == null
+                ? new ConfiguredDictionaryContext(config, encoder, datasetSize)
+                : new ConfiguredDictionaryContext(config, encoder, datasetSize, trainingImages);
+        Dictionary dictionary = dictionaries.create(config.getString(MocoConfig.DICTIONARY), context);
         double lr = config.getDouble(MocoConfig.LEARNING_RATE);
         Optimizer optimizer = new Optimizer(
                 new SgdMomentum(lr, config.getDouble(MocoConfig.MOMENTUM), schedule(config, lr)),

@@ -3,10 +3,30 @@ package dev.moco.core.wiring;
 import dev.moco.api.DictionaryContext;
 import dev.moco.api.Encoder;
 import dev.moco.core.config.MocoConfig;
+import java.util.Iterator;
+import java.util.function.Supplier;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
-/** A {@link DictionaryContext} backed by a validated {@link MocoConfig}. */
-public record ConfiguredDictionaryContext(MocoConfig config, Encoder queryEncoder, long datasetSize)
-        implements DictionaryContext {
+/**
+ * A {@link DictionaryContext} backed by a validated {@link MocoConfig}.
+ *
+ * @param trainingImages opens the training images in index order, without augmentation
+ */
+public record ConfiguredDictionaryContext(MocoConfig config, Encoder queryEncoder, long datasetSize,
+        Supplier<Iterator<INDArray>> trainingImages) implements DictionaryContext {
+
+    /** A context for a run without a training set to read (benchmarks on random data). */
+    public ConfiguredDictionaryContext(MocoConfig config, Encoder queryEncoder, long datasetSize) {
+        this(config, queryEncoder, datasetSize, () -> {
+            throw new IllegalStateException("this run has no training set to read in index order"
+                    + " (a dictionary asked for it, e.g. memory-bank.init = encoder)");
+        });
+    }
+
+    @Override
+    public Iterator<INDArray> trainingImagesInIndexOrder() {
+        return trainingImages.get();
+    }
 
     @Override
     public int featureDimension() {

@@ -87,6 +87,10 @@ public final class MemoryBankDictionary implements Dictionary {
     private final double momentum;
     private final long seed;
     private boolean awaitingEncoderFill;
+    private PendingFill pendingFill;
+
+    /** The encoder and training images a bank created with {@link Initialization#ENCODER} fills from. */
+    private record PendingFill(Encoder encoder, java.util.function.Supplier<Iterator<INDArray>> images) {}
 
     /**
      * @param datasetSize N, the number of training samples (bank rows), at most 2³¹ − 1
@@ -141,8 +145,11 @@ public final class MemoryBankDictionary implements Dictionary {
     @Override
     public Contrast contrast(TrainingBatch batch, INDArray queries) {
         if (awaitingEncoderFill) {
-            throw new IllegalStateException(MemoryBankProvider.INIT + " = encoder: call"
-                    + " MemoryBankDictionary.fillFromEncoder(...) with the whole training set before the first step");
+            if (pendingFill == null) {
+                throw new IllegalStateException(MemoryBankProvider.INIT + " = encoder: call"
+                        + " MemoryBankDictionary.fillFromEncoder(...) with the whole training set before the first step");
+            }
+            fillFromEncoder(pendingFill.encoder(), pendingFill.images().get());
         }
         int[] rows = rowsOf(batch, queries);
         INDArray positives = Nd4j.pullRows(bank, 1, rows);
@@ -198,12 +205,11 @@ public final class MemoryBankDictionary implements Dictionary {
      * set, in inference mode (the encoder's running statistics are neither used for the batch
      * nor changed), instead of random vectors. Call once, before training, with the untrained
      * query encoder, when the bank was created with {@link Initialization#ENCODER}
-     * ({@code memory-bank.init = encoder}); it may also be called for a random bank.
+     * ({@code memory-bank.init = encoder}; {@link MemoryBankProvider} arranges it through
+     * {@link #fillFromEncoderBeforeFirstStep}); it may also be called for a random bank.
      *
      * <pre>{@code
-     * if (dictionary instanceof MemoryBankDictionary bank && bank.awaitsEncoderFill()) {
-     *     bank.fillFromEncoder(queryEncoder, dataset.batchesInIndexOrder(256));
-     * }
+     * bank.fillFromEncoder(queryEncoder, dataset.batchesInIndexOrder(256));
      * }</pre>
      *
      * @param imageBatchesInIndexOrder image batches [n, channels, height, width] that together
@@ -234,6 +240,14 @@ public final class MemoryBankDictionary implements Dictionary {
                     + " samples, the data set " + bank.rows());
         }
         awaitingEncoderFill = false;
+    }
+
+    /**
+     * Fills the bank from {@code encoder} over {@code images} at the first {@link #contrast},
+     * unless a checkpoint is restored before it (a resumed run reads no images for it).
+     */
+    public void fillFromEncoderBeforeFirstStep(Encoder encoder, java.util.function.Supplier<Iterator<INDArray>> images) {
+        this.pendingFill = new PendingFill(encoder, images);
     }
 
     /** True until {@link #fillFromEncoder} (or {@link #restore}) ran for an encoder-initialised bank. */

@@ -15,8 +15,9 @@ import java.util.Map;
  *   <li>{@code memory-bank.momentum} (0.5): m in [0, 1], the weight of the old row in
  *       v ← normalize(m·v + (1−m)·q);</li>
  *   <li>{@code memory-bank.init} ({@code random}): {@code random} unit vectors, or
- *       {@code encoder}: the untrained query encoder's features, filled by the caller with
- *       {@link MemoryBankDictionary#fillFromEncoder} before the first step.</li>
+ *       {@code encoder}: the untrained query encoder's features over the training set
+ *       ({@link dev.moco.api.DictionaryContext#trainingImagesInIndexOrder()}), filled at the
+ *       first step unless a checkpoint was restored.</li>
  * </ul>
  * The bank's element type is that of the query encoder's parameters.
  */
@@ -39,10 +40,14 @@ public final class MemoryBankProvider implements DictionaryProvider {
 
     @Override
     public Dictionary create(DictionaryContext context) {
-        return new MemoryBankDictionary(context.datasetSize(), context.featureDimension(), context.batchSize(),
-                context.intSetting(NEGATIVES), context.doubleSetting(MOMENTUM),
-                initialization(context.stringSetting(INIT)), context.seed(),
-                context.queryEncoder().parameters().dataType());
+        MemoryBankDictionary.Initialization init = initialization(context.stringSetting(INIT));
+        MemoryBankDictionary bank = new MemoryBankDictionary(context.datasetSize(), context.featureDimension(),
+                context.batchSize(), context.intSetting(NEGATIVES), context.doubleSetting(MOMENTUM),
+                init, context.seed(), context.queryEncoder().parameters().dataType());
+        if (init == MemoryBankDictionary.Initialization.ENCODER) {
+            bank.fillFromEncoderBeforeFirstStep(context.queryEncoder(), context::trainingImagesInIndexOrder);
+        }
+        return bank;
     }
 
     static MemoryBankDictionary.Initialization initialization(String value) {

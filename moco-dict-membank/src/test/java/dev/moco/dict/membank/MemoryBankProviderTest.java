@@ -96,4 +96,40 @@ class MemoryBankProviderTest {
             assertThat(unchanged).as("row %d is unchanged", i).isEqualTo(!inBatch);
         }
     }
+
+    @Test
+    void encoderInitialisationFillsTheBankFromTheTrainingImagesAtTheFirstStep() {
+        TinyEncoder encoder = encoder();
+        INDArray images = Nd4j.rand(DataType.FLOAT, 20, 1, 2, 2);
+        int[] opened = {0};
+        ConfiguredDictionaryContext base = context(encoder, 20, "memory-bank.negatives", "10", "memory-bank.init", "encoder");
+        ConfiguredDictionaryContext withImages = new ConfiguredDictionaryContext(base.config(), encoder, 20, () -> {
+            opened[0]++;
+            return java.util.List.of(images.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 12)),
+                    images.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(12, 20))).iterator();
+        });
+        MemoryBankDictionary bank = (MemoryBankDictionary) REGISTRY.create("memory-bank", withImages);
+        assertThat(opened[0]).isZero();                  // nothing read before it is needed
+        INDArray expected = dev.moco.core.FeatureNormalization.normalize(
+                encoder.forward(images, dev.moco.api.Encoder.Mode.INFERENCE).output());
+        bank.contrast(new Batch(images.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 4)),
+                images.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 4)), new long[] {0, 1, 2, 3}, 0), Nd4j.zeros(DataType.FLOAT, 4, 5));
+        assertThat(opened[0]).isEqualTo(1);
+        assertThat(bank.bank().sub(expected).amaxNumber().doubleValue()).isLessThan(1e-6);
+    }
+
+    @Test
+    void aRestoredBankIsNotFilledAgain() {
+        TinyEncoder encoder = encoder();
+        ConfiguredDictionaryContext base = context(encoder, 20, "memory-bank.negatives", "10", "memory-bank.init", "encoder");
+        MemoryBankDictionary bank = (MemoryBankDictionary) REGISTRY.create("memory-bank",
+                new ConfiguredDictionaryContext(base.config(), encoder, 20, () -> {
+                    throw new AssertionError("a resumed run must not read the training set for the bank");
+                }));
+        INDArray saved = dev.moco.core.FeatureNormalization.normalize(Nd4j.rand(DataType.FLOAT, 20, 5));
+        bank.restore(Map.of(MemoryBankDictionary.BANK_STATE, saved));
+        INDArray images = Nd4j.rand(DataType.FLOAT, 4, 1, 2, 2);
+        bank.contrast(new Batch(images, images, new long[] {0, 1, 2, 3}, 0), Nd4j.zeros(DataType.FLOAT, 4, 5));
+        assertThat(bank.bank()).isEqualTo(saved);
+    }
 }
