@@ -17,12 +17,14 @@ import org.nd4j.linalg.factory.Nd4j;
  * batch size, on oneDNN, with PyTorch's conventions (ε = 1e-5, momentum 0.1, running variance
  * from the unbiased batch variance) — the same as the reference {@code BatchNorm2d}.
  *
- * <p><b>Normalisation groups</b> (shuffle BN, He et al. 2020 Sec. 3.3): because the batch
- * dimension is outermost in the blocked layout, group g of G is the contiguous slice
- * [g·N/G, (g+1)·N/G) of memory, so one primitive created for N/G images is executed G times at
- * offset addresses; each execution computes and stores that group's own mean and variance.
- * The running statistics are updated once with the mean over groups of the groups' means and
- * unbiased variances.
+ * <p><b>Normalisation groups</b> (shuffle BN, He et al. 2020 Sec. 3.3) with one primitive call:
+ * the encoder stores a G-group batch <i>interleaved</i> — image i of group g at batch position
+ * i·G + g — so that in the blocked layout {@code nChw16c} the tensor [N, C, H, W] has exactly the
+ * memory of a tensor [N/G, G·C, H, W] whose channel g·C + c is channel c of group g. One batch
+ * normalisation over that view, with γ and β repeated G times, computes every group's own
+ * per-channel statistics (over N/G·H·W values) in a single call; the G·C gradients of the
+ * repeated γ and β are summed over the groups. The running statistics are updated once with
+ * the mean over groups of the groups' means and unbiased variances (as the reference).
  *
  * <p>Per-pass state (the G means and variances and the ReLU workspace, all a backward needs
  * besides the input) lives in a caller-provided stats area of {@link #statsFloats(int)}
@@ -46,7 +48,6 @@ final class BatchNormUnit {
     private final INDArray runningVar;
     private final Map<Integer, Grouped> byGroups = new HashMap<>();
     private DnnlOp inference;
-    private INDArray groupGradients;
 
     BatchNormUnit(String name, long batch, int channels, long height, long width, int tag, boolean relu,
                   INDArray gamma, INDArray beta, INDArray runningMean, INDArray runningVar) {
@@ -66,25 +67,24 @@ final class BatchNormUnit {
     /** Floats of per-pass state for G groups (means, variances, ReLU workspace). */
     long statsFloats(int groups) {
         Grouped g = grouped(groups);
-        return groups * (2L * channels + g.workspaceFloats);
+        return 2L * groups * channels + g.workspaceFloats;
     }
 
     /**
      * Training-mode forward: normalises each of the G groups with its own statistics, stores
-     * them in {@code stats}, and updates the running statistics.
+     * them in {@code stats} (G·C means, then G·C variances, then the ReLU workspace), and
+     * updates the running statistics. For G &gt; 1 the batch must be stored group-interleaved
+     * (see the class comment).
      */
     void forwardTraining(long src, long dst, int groups, long stats) {
         Grouped g = grouped(groups);
-        long groupBytes = 4L * (batch / groups) * channels * height * width;
-        for (int i = 0; i < groups; i++) {
-            long mean = stats + 4L * i * 2 * channels;
-            g.forward.bind(0, src + i * groupBytes).bind(1, Dnnl.address(gamma)).bind(2, Dnnl.address(beta))
-                    .bind(3, dst + i * groupBytes).bind(4, mean).bind(5, mean + 4L * channels);
-            if (relu) {
-                g.forward.bind(6, workspace(stats, groups, g, i));
-            }
-            g.forward.run();
+        long scale = g.prepareScaleShift();
+        g.forward.bind(0, src).bind(1, scale).bind(2, scale + 4L * groups * channels).bind(3, dst)
+                .bind(4, stats).bind(5, stats + 4L * groups * channels);
+        if (relu) {
+            g.forward.bind(6, stats + 8L * groups * channels);
         }
+        g.forward.run();
         updateRunningStatistics(stats, groups, (batch / groups) * height * width);
     }
 
@@ -107,7 +107,7 @@ final class BatchNormUnit {
 
     /**
      * Backward of a training forward: writes d loss / d src and (overwriting) the gradients of
-     * the scale and shift.
+     * the scale and shift, summed over the groups.
      */
     void backward(long src, long diffDst, long diffSrc, int groups, long stats, INDArray gammaGradient,
                   INDArray betaGradient) {
@@ -115,40 +115,35 @@ final class BatchNormUnit {
         if (g.backward == null) {
             g.createBackward();
         }
-        long groupBytes = 4L * (batch / groups) * channels * height * width;
-        if (groups > 1 && groupGradients == null) {
-            groupGradients = Nd4j.create(DataType.FLOAT, 2L * channels);
+        long scale = g.prepareScaleShift();
+        long dScale = groups == 1 ? Dnnl.address(gammaGradient) : Dnnl.address(g.groupGradients);
+        long dShift = groups == 1 ? Dnnl.address(betaGradient) : dScale + 4L * groups * channels;
+        g.backward.bind(0, src).bind(1, stats).bind(2, stats + 4L * groups * channels).bind(3, diffDst)
+                .bind(4, scale).bind(5, diffSrc).bind(6, dScale).bind(7, dShift)
+                .bind(8, scale + 4L * groups * channels);
+        if (relu) {
+            g.backward.bind(9, stats + 8L * groups * channels);
         }
-        for (int i = 0; i < groups; i++) {
-            long mean = stats + 4L * i * 2 * channels;
-            boolean direct = i == 0;
-            long dGamma = direct ? Dnnl.address(gammaGradient) : Dnnl.address(groupGradients);
-            long dBeta = direct ? Dnnl.address(betaGradient) : Dnnl.address(groupGradients) + 4L * channels;
-            g.backward.bind(0, src + i * groupBytes).bind(1, mean).bind(2, mean + 4L * channels)
-                    .bind(3, diffDst + i * groupBytes).bind(4, Dnnl.address(gamma))
-                    .bind(5, diffSrc + i * groupBytes).bind(6, dGamma).bind(7, dBeta).bind(8, Dnnl.address(beta));
-            if (relu) {
-                g.backward.bind(9, workspace(stats, groups, g, i));
-            }
-            g.backward.run();
-            if (!direct) {
-                FloatBuffer extra = Dnnl.floatBuffer(Dnnl.address(groupGradients), 2 * channels);
-                FloatBuffer dg = Dnnl.floatBuffer(Dnnl.address(gammaGradient), channels);
-                FloatBuffer db = Dnnl.floatBuffer(Dnnl.address(betaGradient), channels);
-                for (int c = 0; c < channels; c++) {
-                    dg.put(c, dg.get(c) + extra.get(c));
-                    db.put(c, db.get(c) + extra.get(channels + c));
+        g.backward.run();
+        if (groups > 1) {
+            FloatBuffer perGroup = Dnnl.floatBuffer(Dnnl.address(g.groupGradients), 2L * groups * channels);
+            FloatBuffer dg = Dnnl.floatBuffer(Dnnl.address(gammaGradient), channels);
+            FloatBuffer db = Dnnl.floatBuffer(Dnnl.address(betaGradient), channels);
+            for (int c = 0; c < channels; c++) {
+                float sg = 0;
+                float sb = 0;
+                for (int i = 0; i < groups; i++) {
+                    sg += perGroup.get(i * channels + c);
+                    sb += perGroup.get(groups * channels + i * channels + c);
                 }
+                dg.put(c, sg);
+                db.put(c, sb);
             }
         }
-    }
-
-    private long workspace(long stats, int groups, Grouped g, int group) {
-        return stats + 4L * (groups * 2L * channels + group * g.workspaceFloats);
     }
 
     private void updateRunningStatistics(long stats, int groups, long valuesPerGroup) {
-        FloatBuffer s = Dnnl.floatBuffer(stats, groups * 2 * channels);
+        FloatBuffer s = Dnnl.floatBuffer(stats, 2L * groups * channels);
         FloatBuffer rm = Dnnl.floatBuffer(Dnnl.address(runningMean), channels);
         FloatBuffer rv = Dnnl.floatBuffer(Dnnl.address(runningVar), channels);
         double unbiased = valuesPerGroup > 1 ? (double) valuesPerGroup / (valuesPerGroup - 1) : 1.0;
@@ -156,8 +151,8 @@ final class BatchNormUnit {
             double mean = 0;
             double var = 0;
             for (int i = 0; i < groups; i++) {
-                mean += s.get(i * 2 * channels + c);
-                var += s.get(i * 2 * channels + channels + c);
+                mean += s.get(i * channels + c);
+                var += s.get(groups * channels + i * channels + c);
             }
             mean /= groups;
             var = var / groups * unbiased;
@@ -189,24 +184,35 @@ final class BatchNormUnit {
         return b.toString().trim();
     }
 
-    /** The primitives for one group size N/G. */
+    /**
+     * The primitives for G groups: one batch normalisation over the group-interleaved batch
+     * viewed as [N/G, G·C, H, W], with the scale and shift repeated G times.
+     */
     private final class Grouped {
+        final int groups;
         final dnnl_memory_desc_t data;
+        final dnnl_memory_desc_t vector;
         final dnnl_primitive_desc forwardPd;
         final DnnlOp forward;
         final long workspaceFloats;
+        /** For G &gt; 1: γ then β, each repeated G times; and the per-group scale/shift gradients. */
+        final INDArray scaleShift;
+        final INDArray groupGradients;
         DnnlOp backward;
 
         Grouped(int groups) {
-            data = Dnnl.md(tag, batch / groups, channels, height, width);
+            this.groups = groups;
+            data = Dnnl.md(tag, batch / groups, (long) groups * channels, height, width);
+            vector = Dnnl.md(dnnl_x, (long) groups * channels);
+            scaleShift = groups == 1 ? null : Nd4j.create(DataType.FLOAT, 2L * groups * channels);
+            groupGradients = groups == 1 ? null : Nd4j.create(DataType.FLOAT, 2L * groups * channels);
             dnnl_batch_normalization_desc_t desc = new dnnl_batch_normalization_desc_t();
             Dnnl.check(dnnl_batch_normalization_forward_desc_init(desc, dnnl_forward_training, data, EPSILON, flags()),
                     "batch_normalization_forward_desc_init " + name);
             forwardPd = Dnnl.primitiveDesc(desc, null, null, name + " forward");
-            dnnl_memory_desc_t vector = Dnnl.md(dnnl_x, channels);
             if (relu) {
                 dnnl_memory_desc_t ws = Dnnl.query(forwardPd, dnnl_query_workspace_md);
-                workspaceFloats = (Dnnl.floats(ws) + 15) / 16 * 16;
+                workspaceFloats = Dnnl.floats(ws);
                 forward = new DnnlOp(forwardPd, name + " forward",
                         new int[] {DNNL_ARG_SRC, DNNL_ARG_SCALE, DNNL_ARG_SHIFT, DNNL_ARG_DST, DNNL_ARG_MEAN,
                             DNNL_ARG_VARIANCE, DNNL_ARG_WORKSPACE},
@@ -220,12 +226,32 @@ final class BatchNormUnit {
             }
         }
 
+        /** The address of the scale, followed by the shift (G·C floats each). */
+        long prepareScaleShift() {
+            if (groups == 1) {
+                if (Dnnl.address(beta) != Dnnl.address(gamma) + 4L * channels) {
+                    throw new IllegalStateException("batch norm '" + name + "': weight and bias must be adjacent in the"
+                            + " parameter vector");
+                }
+                return Dnnl.address(gamma);
+            }
+            FloatBuffer out = Dnnl.floatBuffer(Dnnl.address(scaleShift), 2L * groups * channels);
+            FloatBuffer w = Dnnl.floatBuffer(Dnnl.address(gamma), channels);
+            FloatBuffer b = Dnnl.floatBuffer(Dnnl.address(beta), channels);
+            for (int i = 0; i < groups; i++) {
+                for (int c = 0; c < channels; c++) {
+                    out.put(i * channels + c, w.get(c));
+                    out.put(groups * channels + i * channels + c, b.get(c));
+                }
+            }
+            return Dnnl.address(scaleShift);
+        }
+
         void createBackward() {
             dnnl_batch_normalization_desc_t desc = new dnnl_batch_normalization_desc_t();
             Dnnl.check(dnnl_batch_normalization_backward_desc_init(desc, dnnl_backward, data, data, EPSILON, flags()),
                     "batch_normalization_backward_desc_init " + name);
             dnnl_primitive_desc pd = Dnnl.primitiveDesc(desc, null, forwardPd, name + " backward");
-            dnnl_memory_desc_t vector = Dnnl.md(dnnl_x, channels);
             int[] kinds = {DNNL_ARG_SRC, DNNL_ARG_MEAN, DNNL_ARG_VARIANCE, DNNL_ARG_DIFF_DST, DNNL_ARG_SCALE,
                 DNNL_ARG_DIFF_SRC, DNNL_ARG_DIFF_SCALE, DNNL_ARG_DIFF_SHIFT, DNNL_ARG_SHIFT};
             dnnl_memory_desc_t[] mds = {data, vector, vector, data, vector, data, vector, vector, vector};

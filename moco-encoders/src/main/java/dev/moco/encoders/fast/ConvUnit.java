@@ -22,6 +22,16 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 final class ConvUnit {
 
+    /**
+     * The default algorithm of 3×3 stride-1 convolutions: {@code dnnl_convolution_direct}, or
+     * {@code dnnl_convolution_auto} (oneDNN may use Winograd) with
+     * {@code -Dmoco.fast.convolution=auto}.
+     */
+    static int defaultAlgorithm() {
+        return "auto".equals(System.getProperty("moco.fast.convolution", "direct"))
+                ? dnnl_convolution_auto : dnnl_convolution_direct;
+    }
+
     final String name;
     final int inChannels;
     final int outChannels;
@@ -33,6 +43,7 @@ final class ConvUnit {
     private final dnnl_memory_desc_t plainWeightsMd;
     private final long[] strides;
     private final long[] padding;
+    private final int algorithm;
     private final dnnl_primitive_desc forwardPd;
     private final DnnlOp forward;
     private final WeightReorder forwardWeights;
@@ -46,9 +57,10 @@ final class ConvUnit {
      * @param weight the [out, in, k, k] view into the flat parameter vector
      * @param srcTag the layout of the input activations (blocked, or {@code nchw} for images)
      * @param dstTag the layout of the output activations
+     * @param algorithm3x3 the oneDNN algorithm for 3×3 stride-1 convolutions (others are direct)
      */
     ConvUnit(String name, INDArray weight, long batch, long inHeight, long inWidth, int stride, int pad,
-             int srcTag, int dstTag) {
+             int srcTag, int dstTag, int algorithm3x3) {
         this.name = name;
         this.weight = weight;
         this.outChannels = (int) weight.size(0);
@@ -61,10 +73,11 @@ final class ConvUnit {
         this.plainWeightsMd = Dnnl.md(dnnl_oihw, outChannels, inChannels, k, k);
         this.strides = new long[] {stride, stride};
         this.padding = new long[] {pad, pad};
+        this.algorithm = k == 3 && stride == 1 ? algorithm3x3 : dnnl_convolution_direct;
         dnnl_memory_desc_t anyWeights = Dnnl.md(dnnl_format_tag_any, outChannels, inChannels, k, k);
         dnnl_convolution_desc_t desc = new dnnl_convolution_desc_t();
         try (LongPointer s = new LongPointer(strides); LongPointer p = new LongPointer(padding)) {
-            Dnnl.check(dnnl_convolution_forward_desc_init(desc, dnnl_forward_training, dnnl_convolution_direct,
+            Dnnl.check(dnnl_convolution_forward_desc_init(desc, dnnl_forward_training, algorithm,
                     srcMd, anyWeights, null, dstMd, s, p, p), "convolution_forward_desc_init " + name);
         }
         this.forwardPd = Dnnl.primitiveDesc(desc, null, null, name + " forward");
@@ -107,7 +120,7 @@ final class ConvUnit {
         dnnl_memory_desc_t anyWeights = Dnnl.md(dnnl_format_tag_any, outChannels, inChannels, weight.size(2), weight.size(3));
         dnnl_convolution_desc_t desc = new dnnl_convolution_desc_t();
         try (LongPointer s = new LongPointer(strides); LongPointer p = new LongPointer(padding)) {
-            Dnnl.check(dnnl_convolution_backward_data_desc_init(desc, dnnl_convolution_direct,
+            Dnnl.check(dnnl_convolution_backward_data_desc_init(desc, algorithm,
                     srcMd, anyWeights, dstMd, s, p, p), "convolution_backward_data_desc_init " + name);
         }
         dnnl_primitive_desc pd = Dnnl.primitiveDesc(desc, null, forwardPd, name + " backward data");
@@ -122,7 +135,7 @@ final class ConvUnit {
         dnnl_memory_desc_t anyWeights = Dnnl.md(dnnl_format_tag_any, outChannels, inChannels, weight.size(2), weight.size(3));
         dnnl_convolution_desc_t desc = new dnnl_convolution_desc_t();
         try (LongPointer s = new LongPointer(strides); LongPointer p = new LongPointer(padding)) {
-            Dnnl.check(dnnl_convolution_backward_weights_desc_init(desc, dnnl_convolution_direct,
+            Dnnl.check(dnnl_convolution_backward_weights_desc_init(desc, algorithm,
                     srcMd, anyWeights, null, dstMd, s, p, p), "convolution_backward_weights_desc_init " + name);
         }
         dnnl_primitive_desc pd = Dnnl.primitiveDesc(desc, null, forwardPd, name + " backward weights");
@@ -141,15 +154,6 @@ final class ConvUnit {
         return "forward=" + forward.implementation()
                 + (backwardData == null ? "" : " backward-data=" + backwardData.implementation())
                 + (backwardWeights == null ? "" : " backward-weights=" + backwardWeights.implementation());
-    }
-
-    long[] outputShape(long batch) {
-        return new long[] {batch, outChannels, outHeight, outWidth};
-    }
-
-    /** FLOPs (multiply-adds × 2) of one forward over the batch. */
-    double forwardFlops(long batch) {
-        return 2.0 * batch * outChannels * outHeight * outWidth * inChannels * weight.size(2) * weight.size(3);
     }
 
     /** The weights a primitive wants, reordered from the plain parameter when the layouts differ. */

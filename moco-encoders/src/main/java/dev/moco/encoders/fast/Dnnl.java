@@ -207,6 +207,19 @@ final class Dnnl {
         return new DnnlOp(pd, what, new int[] {DNNL_ARG_FROM, DNNL_ARG_TO}, new dnnl_memory_desc_t[] {from, to});
     }
 
+    private static volatile Integer activationTag;
+
+    /** {@link #preferredActivationTag()}, computed once; {@code nChw8c} if no blocked layout was chosen. */
+    static int activationTag() {
+        Integer tag = activationTag;
+        if (tag == null) {
+            int preferred = preferredActivationTag();
+            tag = preferred == dnnl_nchw ? dnnl_nChw8c : preferred;
+            activationTag = tag;
+        }
+        return tag;
+    }
+
     /**
      * The blocked activation layout oneDNN's convolutions prefer on this CPU: it asks for the
      * destination layout of a 16→16 3×3 convolution with {@code format_tag any} and returns

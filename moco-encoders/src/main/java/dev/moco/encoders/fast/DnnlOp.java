@@ -53,8 +53,12 @@ final class DnnlOp {
 
     /** Executes the primitive on the shared stream and waits for it. */
     void run() {
+        long t0 = OpProfile.ENABLED ? System.nanoTime() : 0;
         Dnnl.check(dnnl_primitive_execute(primitive, Dnnl.stream(), count, args), "execute " + name);
         Dnnl.check(dnnl_stream_wait(Dnnl.stream()), "stream wait " + name);
+        if (OpProfile.ENABLED) {
+            OpProfile.record(name, System.nanoTime() - t0);
+        }
     }
 
     dnnl_primitive_desc descriptor() {

@@ -1,7 +1,5 @@
 package dev.moco.encoders.fast;
 
-import static org.bytedeco.dnnl.global.dnnl.dnnl_nchw;
-
 import dev.moco.api.Encoder;
 import dev.moco.encoders.EncoderSpec;
 import dev.moco.encoders.HeadType;
@@ -17,16 +15,17 @@ import org.nd4j.linalg.factory.Nd4j;
  * (He et al. 2016 CIFAR ResNets with a MoCo projection head) run on oneDNN primitives called
  * directly from Java, with activations kept in oneDNN's blocked layout ({@code nChw8c} on AVX2,
  * {@code nChw16c} on AVX-512) from the stem to the pooling, BN (with fused ReLU) in the same
- * layout, and every primitive created once per input shape. Same architecture, tensor names
- * and PyTorch layouts as the reference encoders in {@code dev.moco.encoders}, so weights can be
- * copied by name ({@link #namedParameters()}, {@link #namedBuffers()}).
+ * layout, and every primitive created once per input shape. Same architecture, initialisation,
+ * tensor names and PyTorch layouts as the reference encoders in {@code dev.moco.encoders}, so
+ * weights can be copied by name ({@link NamedParameters#copy}); the parity tests check outputs
+ * and gradients against the reference. Shuffle BN with G groups runs as one batch
+ * normalisation per layer over a group-interleaved batch (see {@link BatchNormUnit}).
  *
  * <pre>{@code
- * if (FastResNet.isAvailable()) {
- *     Encoder fq = new FastResNet(FastResNetConfig.resNet20(1, HeadType.MLP, 128));
- *     Encoder.Pass pass = fq.forward(images, Encoder.Mode.TRAINING);      // [256, 1, 28, 28] -> [256, 128]
- *     pass.backward(dLossDFeatures);                                      // adds into fq.gradients()
- * }
+ * EncoderSpec spec = EncoderSpec.of("resnet20").withInputChannels(1);   // MLP head 64-64-128
+ * Encoder fq = FastResNet.isAvailable() ? FastResNet.create(spec) : Encoders.create(spec);
+ * Encoder.Pass pass = fq.forward(images, Encoder.Mode.TRAINING);          // [256, 1, 28, 28] -> [256, 128]
+ * pass.backward(dLossDFeatures);                                          // adds into fq.gradients()
  * }</pre>
  *
  * <p><b>Passes and memory.</b> A training pass keeps its activations in an arena taken from a
@@ -34,9 +33,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * (default 2: the end-to-end mechanism back-propagates a query and a key pass) are kept: when
  * a forward needs an arena and all are held, the oldest pass is recycled and its
  * {@code output()}/{@code backward} then fail with an {@link IllegalStateException}. A training
- * pass that is never back-propagated simply holds its arena until recycled. Inference and
- * {@code TRAINING_WITHOUT_GRADIENT} passes (the key encoder) copy their output and release the
- * arena at once.
+ * pass that is never back-propagated simply holds its arena until recycled. A training pass's
+ * {@code output()} lives in its arena: it stays valid until the pass is back-propagated and a
+ * later forward reuses the arena. Inference and {@code TRAINING_WITHOUT_GRADIENT} passes (the
+ * key encoder) copy their output and release the arena at once.
  *
  * <p>Not thread-safe: one encoder runs one pass at a time (passes may be interleaved).
  */
@@ -58,6 +58,7 @@ public final class FastResNet implements Encoder, NamedParameters {
     private final ExecutionPlan.ParameterGradients gradientSlots;
     private final Map<String, ExecutionPlan> plans = new HashMap<>();
     private final int activationTag;
+    private final int convolutionAlgorithm;
 
     /** A freshly initialised network (seed from the config); fails if oneDNN is unavailable. */
     public FastResNet(FastResNetConfig config) {
@@ -70,6 +71,15 @@ public final class FastResNet implements Encoder, NamedParameters {
      *     {@link #isAvailable()} to choose the reference encoder instead)
      */
     public FastResNet(FastResNetConfig config, int maxLivePasses) {
+        this(config, maxLivePasses, -1, -1);
+    }
+
+    /**
+     * @param activationTag oneDNN format tag of the activations ({@code dnnl_nChw8c} or
+     *     {@code dnnl_nChw16c}), -1 for the CPU's preference
+     * @param convolutionAlgorithm algorithm of the 3×3 stride-1 convolutions, -1 for the default
+     */
+    FastResNet(FastResNetConfig config, int maxLivePasses, int activationTag, int convolutionAlgorithm) {
         Dnnl.requireAvailable();
         if (maxLivePasses < 1) {
             throw new IllegalArgumentException("maxLivePasses must be >= 1, got " + maxLivePasses);
@@ -86,8 +96,8 @@ public final class FastResNet implements Encoder, NamedParameters {
         this.passGradientViews = layout.views(passGradients, true);
         this.gradientSlots = new ExecutionPlan.ParameterGradients(config, passGradientViews);
         layout.initialise(parameters, buffers, config.seed());
-        int tag = Dnnl.preferredActivationTag();
-        this.activationTag = tag == dnnl_nchw ? org.bytedeco.dnnl.global.dnnl.dnnl_nChw8c : tag;
+        this.activationTag = activationTag == -1 ? Dnnl.activationTag() : activationTag;
+        this.convolutionAlgorithm = convolutionAlgorithm == -1 ? ConvUnit.defaultAlgorithm() : convolutionAlgorithm;
     }
 
     /** The fast encoder for a reference spec (see {@link FastResNetConfig#from(EncoderSpec)}). */
@@ -98,6 +108,12 @@ public final class FastResNet implements Encoder, NamedParameters {
     /** True if oneDNN could be loaded in this JVM; otherwise see {@link #unavailableReason()}. */
     public static boolean isAvailable() {
         return Dnnl.available();
+    }
+
+    /** The blocked activation layout used on this CPU: {@code nChw16c} (AVX-512) or {@code nChw8c}. */
+    public static String activationLayoutName() {
+        Dnnl.requireAvailable();
+        return Dnnl.activationTag() == org.bytedeco.dnnl.global.dnnl.dnnl_nChw16c ? "nChw16c" : "nChw8c";
     }
 
     /** Why the fast path cannot run here, or null if it can. */
@@ -137,16 +153,16 @@ public final class FastResNet implements Encoder, NamedParameters {
     public Pass forward(INDArray input, Mode mode, int normalizationGroups) {
         ExecutionPlan plan = plan(input);
         if (mode == Mode.INFERENCE) {
-            return finishedPass(plan, plan.forward(input, 0), mode);
+            return finishedPass(plan, plan.forward(input, 0, false), mode);
         }
         if (normalizationGroups < 1 || input.size(0) % normalizationGroups != 0) {
             throw new IllegalArgumentException("normalizationGroups " + normalizationGroups
                     + " must be >= 1 and divide the batch of " + input.size(0));
         }
-        ExecutionPlan.PassBuffers p = plan.forward(input, normalizationGroups);
         if (mode == Mode.TRAINING_WITHOUT_GRADIENT) {
-            return finishedPass(plan, p, mode);
+            return finishedPass(plan, plan.forward(input, normalizationGroups, false), mode);
         }
+        ExecutionPlan.PassBuffers p = plan.forward(input, normalizationGroups, true);
         FastPass pass = new FastPass(plan, p, normalizationGroups);
         p.owner = pass;
         return pass;
@@ -154,7 +170,7 @@ public final class FastResNet implements Encoder, NamedParameters {
 
     /** A pass with no backward: copies the output and gives the arena back at once. */
     private static Pass finishedPass(ExecutionPlan plan, ExecutionPlan.PassBuffers p, Mode mode) {
-        INDArray output = p.output.dup();
+        INDArray output = p.output().dup();
         plan.release(p);
         return new FinishedPass(output, mode);
     }
@@ -162,7 +178,7 @@ public final class FastResNet implements Encoder, NamedParameters {
     @Override
     public INDArray represent(INDArray input) {
         ExecutionPlan plan = plan(input);
-        ExecutionPlan.PassBuffers p = plan.forward(input, 0);
+        ExecutionPlan.PassBuffers p = plan.forward(input, 0, false);
         INDArray representation = p.pooled.dup();
         plan.release(p);
         return representation;
@@ -180,7 +196,7 @@ public final class FastResNet implements Encoder, NamedParameters {
         String key = input.size(0) + "x" + input.size(2) + "x" + input.size(3);
         ExecutionPlan plan = plans.get(key);
         if (plan == null) {
-            plan = new ExecutionPlan(config, activationTag, maxLivePasses, input.size(0), input.size(2), input.size(3),
+            plan = new ExecutionPlan(config, activationTag, convolutionAlgorithm, maxLivePasses, input.size(0), input.size(2), input.size(3),
                     parameterViews, bufferViews);
             plans.put(key, plan);
         }
@@ -219,16 +235,10 @@ public final class FastResNet implements Encoder, NamedParameters {
 
     @Override
     public FastResNet copy() {
-        FastResNet copy = new FastResNet(config, maxLivePasses);
+        FastResNet copy = new FastResNet(config, maxLivePasses, activationTag, convolutionAlgorithm);
         copy.parameters.assign(parameters);
         copy.buffers.assign(buffers);
         return copy;
-    }
-
-    /** Convolution FLOPs of one forward at this batch and image size (backward is about twice that). */
-    public double forwardFlops(long batch, long height, long width) {
-        INDArray probe = Nd4j.create(DataType.FLOAT, batch, config.inputChannels(), height, width);
-        return plan(probe).forwardFlops();
     }
 
     /** oneDNN's implementation choice for each primitive created so far, for diagnostics. */
@@ -237,6 +247,19 @@ public final class FastResNet implements Encoder, NamedParameters {
                 .append(activationTag == org.bytedeco.dnnl.global.dnnl.dnnl_nChw16c ? "nChw16c" : "nChw8c").append('\n');
         plans.forEach((k, p) -> b.append("batch x height x width = ").append(k).append('\n').append(p.implementations()));
         return b.toString();
+    }
+
+    /**
+     * Total time per kind of oneDNN primitive since the last call, when the JVM runs with
+     * {@code -Dmoco.fast.profile=true}; resets the totals.
+     */
+    public static String profileReport() {
+        if (!OpProfile.ENABLED) {
+            return "profiling is off (run with -Dmoco.fast.profile=true)";
+        }
+        String report = OpProfile.report();
+        OpProfile.reset();
+        return report;
     }
 
     /** The tensors of the architecture, in the reference encoders' registration order. */
@@ -292,6 +315,7 @@ public final class FastResNet implements Encoder, NamedParameters {
         private final ExecutionPlan plan;
         private final ExecutionPlan.PassBuffers buffers;
         private final int groups;
+        private final INDArray output;
         private boolean done;
         private boolean recycled;
 
@@ -299,12 +323,13 @@ public final class FastResNet implements Encoder, NamedParameters {
             this.plan = plan;
             this.buffers = buffers;
             this.groups = groups;
+            this.output = buffers.output();
         }
 
         @Override
         public INDArray output() {
             requireNotRecycled();
-            return buffers.output;
+            return output;
         }
 
         @Override

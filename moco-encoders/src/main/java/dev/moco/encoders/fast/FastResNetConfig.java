@@ -92,6 +92,31 @@ public record FastResNetConfig(int depth, int baseWidth, int inputChannels, Head
         return (depth - 2) / 6;
     }
 
+    /**
+     * FLOPs (2 per multiply-add) of the convolutions of one forward pass over a batch of
+     * {@code batch} images of {@code height}×{@code width}; a backward pass costs about twice as
+     * much (data and weight gradients). BN, ReLU, pooling and the head are a few percent on top.
+     */
+    public double forwardConvolutionFlops(long batch, long height, long width) {
+        long h = height;
+        long w = width;
+        double flops = 2.0 * batch * baseWidth * h * w * inputChannels * 9;
+        int in = baseWidth;
+        for (int stage = 0; stage < 3; stage++) {
+            int out = baseWidth << stage;
+            for (int b = 0; b < blocksPerStage(); b++) {
+                int stride = stage > 0 && b == 0 ? 2 : 1;
+                long oh = (h - 1) / stride + 1;
+                long ow = (w - 1) / stride + 1;
+                flops += 2.0 * batch * out * oh * ow * (in * 9L + out * 9L + (stride != 1 || in != out ? in : 0));
+                in = out;
+                h = oh;
+                w = ow;
+            }
+        }
+        return flops;
+    }
+
     /** Width of the encoder's output: the feature dimension, or the representation without a head. */
     public int featureDimension() {
         return head == HeadType.NONE ? representationDimension() : outputDimension;

@@ -23,7 +23,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * The fast (oneDNN) ResNet against the reference encoder ({@link ResNetEncoder}, explicit ND4J
  * layers with finite-difference-checked backward): same weights copied by name, equal outputs,
  * parameter gradients and BN running statistics within float tolerance, in training mode
- * (shuffle-BN groups 1 and 8) and inference mode.
+ * (shuffle-BN groups 1 and 8), training without gradient (the key encoder) and inference mode.
  *
  * <p>The ground truth is the reference in DOUBLE: with 8 groups of 2 images the batch
  * statistics of the 7×7 stage are over 98 values, and the float reference itself is then only
@@ -98,6 +98,13 @@ class FastResNetParityTest {
         r.backward(dy.castTo(DataType.DOUBLE));
         assertClose(fast.namedGradients(), reference.namedGradients(), "gradient");
         assertClose(fast.namedTensors(), reference.namedTensors(), "tensor (running statistics)");
+
+        // the key encoder's mode: batch statistics and running-statistics update, no backward
+        INDArray keys = Nd4j.randn(DataType.FLOAT, 16, 1, 28, 28);
+        Encoder.Pass fk = fast.forward(keys, Encoder.Mode.TRAINING_WITHOUT_GRADIENT, groups);
+        Encoder.Pass rk = reference.forward(keys.castTo(DataType.DOUBLE), Encoder.Mode.TRAINING_WITHOUT_GRADIENT, groups);
+        assertThat(relativeError(fk.output(), rk.output())).isLessThan(TOLERANCE);
+        assertClose(fast.namedTensors(), reference.namedTensors(), "tensor after a no-gradient pass");
     }
 
     /**

@@ -1,0 +1,221 @@
+package dev.moco.bench.throughput;
+
+import dev.moco.api.Dictionary;
+import dev.moco.api.DictionaryProvider;
+import dev.moco.api.Encoder;
+import dev.moco.core.Batch;
+import dev.moco.core.MocoTrainer;
+import dev.moco.core.StepResult;
+import dev.moco.core.loss.InfoNceLoss;
+import dev.moco.core.optim.Optimizer;
+import dev.moco.core.optim.SgdMomentum;
+import dev.moco.core.wiring.DictionaryRegistry;
+import dev.moco.encoders.EncoderSpec;
+import dev.moco.encoders.Encoders;
+import dev.moco.encoders.HeadType;
+import dev.moco.encoders.fast.FastResNet;
+import dev.moco.encoders.fast.FastResNetConfig;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Throughput of the full MoCo training step (He et al. 2020, Algorithm 1) on random images,
+ * through the real {@link MocoTrainer}: q = normalize(f_q(x_q)); the dictionary's look-up
+ * (queue: momentum update of f_k, keys from f_k with shuffle BN); InfoNCE against K negatives
+ * (T = 0.2); backward; SGD with momentum 0.9 and weight decay 1e-4; the dictionary's update
+ * (enqueue). Every phase is timed through thin decorators of the encoder, the dictionary and
+ * the loss, so the table shows where a step's time goes.
+ *
+ * <pre>{@code
+ * ThroughputBenchmark.Result r = ThroughputBenchmark.run(ThroughputBenchmark.Options.defaults(),
+ *         new PrintWriter(System.out, true));
+ * double imagesPerSecond = r.imagesPerSecond();
+ * }</pre>
+ */
+public final class ThroughputBenchmark {
+
+    /** Images per step and dataset size used for memory-bank indices. */
+    private static final long DATASET_SIZE = 60_000;
+
+    private ThroughputBenchmark() {}
+
+    /**
+     * What to run.
+     *
+     * @param encoder an architecture name ({@code resnet20}: the fast oneDNN path) or with the
+     *     suffix {@code -reference} (the reference ND4J path)
+     * @param dictionary a dictionary name from moco-core's registry (queue, memory-bank, end-to-end)
+     */
+    public record Options(String encoder, String dictionary, int batch, int queueSize, int shuffleGroups,
+                          int steps, int warmup, int channels, int imageSize, double temperature, double momentum,
+                          long seed) {
+        public Options {
+            if (batch < 2 || steps < 1 || warmup < 0 || queueSize < 1 || shuffleGroups < 1 || batch % shuffleGroups != 0) {
+                throw new IllegalArgumentException("need batch >= 2, steps >= 1, warmup >= 0, queue size >= 1 and"
+                        + " shuffle groups dividing the batch; got batch " + batch + ", steps " + steps + ", warmup "
+                        + warmup + ", queue size " + queueSize + ", shuffle groups " + shuffleGroups);
+            }
+        }
+
+        /** The reference setting: ResNet-20, MLP head 64-64-128, N = 256, K = 4096, G = 8, 1×28×28. */
+        public static Options defaults() {
+            return new Options("resnet20", "queue", 256, 4096, 8, 20, 3, 1, 28, 0.2, 0.999, 42L);
+        }
+    }
+
+    /**
+     * What was measured. Times are medians over the measured steps, in milliseconds.
+     *
+     * @param phaseMillis median time per phase (nested phases, e.g. the key encoder's forward
+     *     inside the dictionary's look-up, are listed separately)
+     * @param dictionaryShare the dictionary's own work (look-up and update without the encoder
+     *     passes they run) as a fraction of the step (median own work / median step)
+     * @param gflopPerStep convolution and logit FLOPs of one step, in GFLOP
+     * @param loadAverage the machine's 1-minute load average at the end (other processes
+     *     competing for the cores make the numbers slower; compare runs at similar load)
+     */
+    public record Result(Options options, String encoderDescription, double medianStepMillis, double imagesPerSecond,
+                         Map<String, Double> phaseMillis, double dictionaryShare, double gflopPerStep,
+                         double gflopsPerSecond, long peakResidentBytes, double lastLoss, List<Double> stepMillis,
+                         double loadAverage) {}
+
+    /** Builds everything, runs the warm-up and the measured steps, and returns the numbers. */
+    public static Result run(Options o, PrintWriter log) {
+        PhaseTimes times = new PhaseTimes();
+        EncoderChoice choice = encoder(o, log);
+        TimedEncoder queryEncoder = new TimedEncoder(choice.encoder(), times, "query");
+        Dictionary dictionary = new TimedDictionary(dictionary(o, queryEncoder), times);
+        TimedLoss loss = new TimedLoss(new InfoNceLoss(o.temperature()), times);
+        Optimizer optimizer = new Optimizer(new SgdMomentum(0.03, 0.9, null), 1e-4, queryEncoder.parameters());
+        MocoTrainer trainer = new MocoTrainer(queryEncoder, dictionary, loss, optimizer, 1_000_000L);
+
+        SplittableRandom random = new SplittableRandom(o.seed());
+        INDArray queryView = Nd4j.randn(Nd4j.getRandomFactory().getNewRandomInstance(o.seed()),
+                new long[] {o.batch(), o.channels(), o.imageSize(), o.imageSize()}).castTo(DataType.FLOAT);
+        INDArray keyView = Nd4j.randn(Nd4j.getRandomFactory().getNewRandomInstance(o.seed() + 1),
+                new long[] {o.batch(), o.channels(), o.imageSize(), o.imageSize()}).castTo(DataType.FLOAT);
+
+        List<Double> stepMillis = new ArrayList<>();
+        double lastLoss = Double.NaN;
+        for (int step = 0; step < o.warmup() + o.steps(); step++) {
+            if (step == o.warmup()) {
+                times.reset();
+            }
+            long[] indices = random.longs(o.batch(), 0, DATASET_SIZE).toArray();
+            Batch batch = new Batch(queryView, keyView, indices, step);
+            long c0 = processCpuNanos();
+            long t0 = System.nanoTime();
+            StepResult r = trainer.step(batch);
+            long nanos = System.nanoTime() - t0;
+            times.add("step", nanos);
+            times.add("process CPU time", processCpuNanos() - c0);
+            times.endStep();
+            lastLoss = r.loss();
+            if (step >= o.warmup()) {
+                stepMillis.add(nanos / 1e6);
+            }
+            log.printf(Locale.ROOT, "%s step %d: %.1f ms, loss %.4f%n", step < o.warmup() ? "warm-up" : "measured",
+                    step, nanos / 1e6, r.loss());
+            log.flush();
+        }
+
+        Map<String, Double> medians = new LinkedHashMap<>();
+        times.medians().forEach((k, v) -> medians.put(k, v / 1e6));
+        double step = medians.get("step");
+        double dictionaryOwn = medians.getOrDefault(TimedDictionary.OWN_WORK, 0.0);
+        double gflop = stepFlops(o, choice.config()) / 1e9;
+        return new Result(o, choice.description(), step, o.batch() / (step / 1e3), medians, dictionaryOwn / step,
+                gflop, gflop / (step / 1e3), peakResidentBytes(), lastLoss, stepMillis, loadAverage());
+    }
+
+    /** The encoder and a description of which implementation runs. */
+    private record EncoderChoice(Encoder encoder, FastResNetConfig config, String description) {}
+
+    private static EncoderChoice encoder(Options o, PrintWriter log) {
+        boolean reference = o.encoder().endsWith("-reference");
+        String architecture = reference ? o.encoder().substring(0, o.encoder().length() - "-reference".length()) : o.encoder();
+        EncoderSpec spec = EncoderSpec.of(architecture).withInputChannels(o.channels()).withHead(HeadType.MLP)
+                .withSeed(o.seed());
+        FastResNetConfig config = FastResNetConfig.from(spec);
+        if (!reference && !FastResNet.isAvailable()) {
+            log.println("fast encoder unavailable (" + FastResNet.unavailableReason() + "); falling back to "
+                    + architecture + "-reference");
+            reference = true;
+        }
+        if (reference) {
+            return new EncoderChoice(Encoders.create(spec), config, architecture + " reference (ND4J ops)");
+        }
+        return new EncoderChoice(FastResNet.create(spec), config, architecture + " fast (oneDNN "
+                + FastResNet.activationLayoutName() + ")");
+    }
+
+    private static Dictionary dictionary(Options o, Encoder queryEncoder) {
+        DictionaryRegistry registry = DictionaryRegistry.discover();
+        DictionaryProvider provider = registry.provider(o.dictionary());
+        Map<String, String> settings = new LinkedHashMap<>(registry.settings());
+        for (String key : List.of("queue.size", "memory-bank.negatives")) {
+            if (settings.containsKey(key)) {
+                settings.put(key, Integer.toString(o.queueSize()));
+            }
+        }
+        if (settings.containsKey("queue.momentum")) {
+            settings.put("queue.momentum", Double.toString(o.momentum()));
+        }
+        return provider.create(new BenchmarkDictionaryContext(queryEncoder, o.batch(), o.shuffleGroups(), DATASET_SIZE,
+                o.seed(), settings));
+    }
+
+    /**
+     * FLOPs of one step: convolutions (a forward costs F, a backward 2F: data and weights) for
+     * every encoder pass the mechanism runs — queue: f_q forward + backward and f_k forward (4F);
+     * memory bank: f_q only (3F); end-to-end: f_q on both views with backward (6F) — plus the
+     * logits and their query gradient, 2·2·N·C·(K+1).
+     */
+    static double stepFlops(Options o, FastResNetConfig config) {
+        double f = config.forwardConvolutionFlops(o.batch(), o.imageSize(), o.imageSize());
+        double passes = switch (o.dictionary()) {
+            case "memory-bank" -> 3;
+            case "end-to-end" -> 6;
+            default -> 4;
+        };
+        long negatives = "end-to-end".equals(o.dictionary()) ? o.batch() : o.queueSize() + 1L;
+        return passes * f + 4.0 * o.batch() * config.featureDimension() * negatives;
+    }
+
+    /** CPU time used by this JVM so far (all threads), or 0 where the platform does not report it. */
+    static long processCpuNanos() {
+        java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        return os instanceof com.sun.management.OperatingSystemMXBean sun ? Math.max(0, sun.getProcessCpuTime()) : 0;
+    }
+
+    /** The load average over the last minute (/proc/loadavg), or -1 where unavailable. */
+    static double loadAverage() {
+        return java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+    }
+
+    /** The process's peak resident set (VmHWM), or -1 where /proc is unavailable. */
+    static long peakResidentBytes() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    String[] parts = line.trim().split("\\s+");
+                    return Long.parseLong(parts[1]) * 1024L;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+        return -1;
+    }
+}
