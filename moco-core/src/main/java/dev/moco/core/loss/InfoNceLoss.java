@@ -18,6 +18,9 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * into one [N, K+1] array: the log-sum-exp and the softmax are taken over both, which is the
  * same arithmetic without copying the large q·negativesᵀ block.
  *
+ * <p>The [N, K] logits block is kept between calls and written by one GEMM, so a step at
+ * K = 65536 neither allocates nor copies it; an instance is therefore not for concurrent use.
+ *
  * <p>In-batch negatives ({@link Contrast#negativesAreOtherPositives()}, end-to-end): the
  * logits are the [N, N] matrix q·kᵀ/τ and query i's label is i, its diagonal. Row i holds
  * q_i·k_i (the positive) and q_i·k_j for the N−1 other keys (its negatives), so this is
@@ -31,6 +34,8 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  */
 public final class InfoNceLoss implements ContrastiveLoss {
     private final double temperature;
+    /** The q·negativesᵀ block, reused from step to step: at K=65536 it is 64 MiB. */
+    private INDArray logits;
 
     public InfoNceLoss(double temperature) {
         if (!(temperature > 0) || Double.isInfinite(temperature)) {
@@ -59,7 +64,8 @@ public final class InfoNceLoss implements ContrastiveLoss {
         long n = q.size(0);
         double invT = 1.0 / temperature;
         INDArray positive = q.mul(positives).sum(true, 1).muli(invT);               // [N,1]  q·k+/τ
-        INDArray negative = q.mmul(negatives.transpose()).muli(invT);               // [N,K]  q·k−/τ
+        INDArray negative = logitsBuffer(q, n, negatives.size(0));
+        Nd4j.gemm(q, negatives, negative, false, true, invT, 0.0);                  // [N,K]  q·k−/τ
         INDArray negativeMax = negative.max(true, 1);
         double correct = positive.gt(negativeMax).castTo(q.dataType()).sumNumber().doubleValue();
         INDArray max = Transforms.max(negativeMax, positive, false);                // [N,1]
@@ -97,6 +103,13 @@ public final class InfoNceLoss implements ContrastiveLoss {
         INDArray dq = dLogits.mmul(k);
         INDArray dk = keyGradient ? dLogits.transpose().mmul(q) : null;
         return new InfoNceResult(loss, correct / n, dq, dk);
+    }
+
+    private INDArray logitsBuffer(INDArray q, long n, long k) {
+        if (logits == null || logits.size(0) != n || logits.size(1) != k || logits.dataType() != q.dataType()) {
+            logits = Nd4j.createUninitialized(q.dataType(), n, k);
+        }
+        return logits;
     }
 
     private static double[] diagonalOf(INDArray square) {
