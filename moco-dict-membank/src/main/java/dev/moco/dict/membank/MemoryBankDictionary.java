@@ -5,6 +5,7 @@ import dev.moco.api.Dictionary;
 import dev.moco.api.Encoder;
 import dev.moco.api.TrainingBatch;
 import dev.moco.core.FeatureNormalization;
+import dev.moco.core.FixedKeys;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -154,7 +155,7 @@ public final class MemoryBankDictionary implements Dictionary {
         int[] rows = rowsOf(batch, queries);
         INDArray positives = Nd4j.pullRows(bank, 1, rows);
         INDArray negativeKeys = Nd4j.pullRows(bank, 1, sampleNegatives(rows, batch.step()));
-        return new BankContrast(positives, negativeKeys);
+        return new FixedKeys(positives, negativeKeys);
     }
 
     /**
@@ -414,23 +415,5 @@ public final class MemoryBankDictionary implements Dictionary {
                     .assign(Nd4j.create(values, new long[] {n, columns}, DataType.DOUBLE));
         }
         return bank;
-    }
-
-    /** Positives and shared negatives read from the bank; no gradient flows into it. */
-    private record BankContrast(INDArray positives, INDArray negatives) implements Contrast {
-        @Override
-        public boolean negativesAreOtherPositives() {
-            return false;
-        }
-
-        @Override
-        public boolean keysCarryGradient() {
-            return false;
-        }
-
-        @Override
-        public void backwardKeys(INDArray keyGradient) {
-            throw new IllegalStateException("memory bank keys carry no gradient (keysCarryGradient() is false)");
-        }
     }
 }

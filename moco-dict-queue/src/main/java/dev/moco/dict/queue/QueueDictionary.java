@@ -5,6 +5,7 @@ import dev.moco.api.Dictionary;
 import dev.moco.api.Encoder;
 import dev.moco.api.TrainingBatch;
 import dev.moco.core.FeatureNormalization;
+import dev.moco.core.FixedKeys;
 import dev.moco.core.MomentumUpdate;
 import dev.moco.core.ShuffleBatchNorm;
 import java.util.Map;
@@ -63,7 +64,7 @@ public final class QueueDictionary implements Dictionary {
         Encoder.Pass keys = ShuffleBatchNorm.forward(keyEncoder, batch.keyView(),
                 Encoder.Mode.TRAINING_WITHOUT_GRADIENT, shuffleGroups, shuffle);
         INDArray positives = FeatureNormalization.normalize(keys.output());
-        return new KeysWithoutGradient(positives, queue);
+        return new FixedKeys(positives, queue);
     }
 
     @Override
@@ -146,23 +147,5 @@ public final class QueueDictionary implements Dictionary {
         long element = queue.dataType().width();
         return queue.length() * element
                 + (keyEncoder.parameters().length() + keyEncoder.buffers().length()) * element;
-    }
-
-    /** Keys from the momentum encoder: no gradient flows into them or into the queue. */
-    private record KeysWithoutGradient(INDArray positives, INDArray negatives) implements Contrast {
-        @Override
-        public boolean negativesAreOtherPositives() {
-            return false;
-        }
-
-        @Override
-        public boolean keysCarryGradient() {
-            return false;
-        }
-
-        @Override
-        public void backwardKeys(INDArray keyGradient) {
-            throw new IllegalStateException("queue keys come from the momentum encoder and carry no gradient");
-        }
     }
 }
