@@ -14,7 +14,7 @@ import java.util.Locale;
  *       RandomGrayscale(0.2), ColorJitter(0.4, 0.4, 0.4, 0.4), RandomHorizontalFlip;</li>
  *   <li>{@link #V2} "aug+" (Chen et al., arXiv:2003.04297): RandomResizedCrop(scale 0.2–1),
  *       ColorJitter(0.4, 0.4, 0.4, 0.1) with p = 0.8, RandomGrayscale(0.2),
- *       GaussianBlur(sigma 0.1–2.0) with p = 0.5, RandomHorizontalFlip;</li>
+ *       GaussianBlur(sigma 0.1–2.0 at 224 pixels, scaled to the view size) with p = 0.5, RandomHorizontalFlip;</li>
  *   <li>{@link #NONE}: only a resize (when the output size differs) and the normalisation,
  *       for evaluation and feature export.</li>
  * </ul>
@@ -61,7 +61,8 @@ public enum AugmentationPreset {
                 steps.add(new RandomResizedCrop(outputHeight, outputWidth));
                 steps.add(new RandomApply(new ColorJitter(0.4, 0.4, 0.4, 0.1), 0.8));
                 steps.add(new RandomGrayscale(0.2));
-                steps.add(new RandomApply(new GaussianBlur(0.1, 2.0), 0.5));
+                double scale = blurScale(outputHeight, outputWidth);
+                steps.add(new RandomApply(new GaussianBlur(0.1 * scale, 2.0 * scale), 0.5));
                 steps.add(new RandomHorizontalFlip());
             }
             case NONE -> {
@@ -73,6 +74,15 @@ public enum AugmentationPreset {
         }
         steps.add(normalize);
         return new AugmentationPipeline(input, steps);
+    }
+
+    /**
+     * MoCo v2's blur σ of 0.1–2.0 pixels is for 224-pixel crops; on smaller views it is
+     * scaled by size/224 so that it blurs the same fraction of the image (σ 0.0125–0.25 at
+     * 28×28, where 2 pixels would wipe out most of the content). At 224 it is the paper's.
+     */
+    static double blurScale(int outputHeight, int outputWidth) {
+        return Math.min(outputHeight, outputWidth) / 224.0;
     }
 
     @Override

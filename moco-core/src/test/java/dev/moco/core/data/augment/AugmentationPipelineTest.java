@@ -39,10 +39,12 @@ class AugmentationPipelineTest {
         AugmentationPipeline v2 = AugmentationPreset.V2.pipeline(rgb, Normalize.IMAGENET);
         assertThat(v2.toString())
                 .contains("RandomApply(ColorJitter(brightness=0.4, contrast=0.4, saturation=0.4, hue=0.1), p=0.8)")
-                .contains("RandomApply(GaussianBlur(sigma=[0.1, 2.0]), p=0.5)")
+                .contains("RandomApply(GaussianBlur(sigma=[" + 0.1 * (32 / 224.0) + ", " + 2.0 * (32 / 224.0) + "]), p=0.5)")
                 .contains("RandomGrayscale(p=0.2)")
                 .contains("RandomHorizontalFlip(p=0.5)");
         assertThat(v2.outputShape()).isEqualTo(rgb);
+        assertThat(AugmentationPreset.V2.pipeline(new ImageShape(3, 224, 224), Normalize.IMAGENET).toString())
+                .contains("RandomApply(GaussianBlur(sigma=[0.1, 2.0]), p=0.5)");
 
         AugmentationPipeline none = AugmentationPreset.NONE.pipeline(rgb, Normalize.IMAGENET);
         assertThat(none.steps()).containsExactly(Normalize.IMAGENET);
