@@ -41,7 +41,8 @@ public final class MocoTrainer {
     /**
      * Runs one step on {@code batch}.
      *
-     * @throws NonFiniteLossException if the loss is NaN or infinite; the step is then not applied
+     * @throws NonFiniteLossException if the loss or the gradient is NaN or infinite; the
+     *     optimizer step and the dictionary update are then not applied
      */
     public StepResult step(TrainingBatch batch) {
         int iteration = (int) batch.step();
@@ -62,6 +63,10 @@ public final class MocoTrainer {
         queries.backward(result.queryGradient());
         if (contrast.keysCarryGradient()) {
             contrast.backwardKeys(result.keyGradient());
+        }
+        double gradientSum = queryEncoder.gradients().sumNumber().doubleValue();   // NaN or ±∞ if any entry is
+        if (!Double.isFinite(gradientSum)) {
+            throw new NonFiniteLossException(batch.step(), "the query encoder's gradient is " + gradientSum);
         }
         // SGD update of f_q, then the dictionary's update (enqueue k / write bank rows)
         double learningRate = optimizer.learningRate(iteration, epoch);

@@ -1,16 +1,23 @@
 package dev.moco.core;
 
 /**
- * Thrown when a step's loss is NaN or infinite, before the step's backward pass, optimizer
- * step and dictionary update: the query encoder, the optimizer state and the dictionary's
- * contents are as they were after the previous step, so the last checkpoint is good.
+ * Thrown when a step's loss or the query encoder's gradient is NaN or infinite, before the
+ * optimizer step and the dictionary update: the query encoder's parameters, the optimizer
+ * state and the dictionary's contents are as they were after the previous step, so the last
+ * checkpoint is good. (The gradient is checked too because a ReLU can turn NaN activations
+ * into zeros, leaving the loss finite while the gradient is not.)
  */
 public final class NonFiniteLossException extends RuntimeException {
     private final long step;
 
     public NonFiniteLossException(long step, double loss) {
-        super("loss is " + loss + " at step " + step
-                + "; its update was not applied (try a lower learning rate or a higher temperature)");
+        this(step, "loss is " + loss);
+    }
+
+    /** @param what what became non-finite, e.g. "the query encoder's gradient is NaN" */
+    public NonFiniteLossException(long step, String what) {
+        super(what + " at step " + step
+                + "; its update was not applied (check the input data; try a lower learning rate or a higher temperature)");
         this.step = step;
     }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.moco.api.Contrast;
 import dev.moco.api.Dictionary;
+import dev.moco.api.Encoder;
 import dev.moco.api.TrainingBatch;
 import dev.moco.core.loss.InfoNceLoss;
 import dev.moco.core.optim.Optimizer;
@@ -86,6 +87,41 @@ class MocoTrainerTest {
                 .hasMessageContaining("at step 17");
         assertThat(encoder.parameters()).isEqualTo(before);
         assertThat(optimizer.state().sumNumber().doubleValue()).isZero();
+        assertThat(dictionary.calls).containsExactly("contrast");
+    }
+
+    @Test
+    void nonFiniteGradientBehindAFiniteLossAlsoStopsTheStep() {
+        // an encoder whose ReLU squashed NaN activations: finite output, NaN gradient
+        Encoder poisoned = new Encoder() {
+            public Pass forward(INDArray input, Mode mode, int groups) {
+                Pass inner = encoder.forward(input, mode, groups);
+                return new Pass() {
+                    public INDArray output() { return inner.output(); }
+                    public void backward(INDArray g) {
+                        inner.backward(g);
+                        encoder.gradients().putScalar(0, Double.NaN);
+                    }
+                };
+            }
+            public INDArray represent(INDArray input) { return encoder.represent(input); }
+            public int outputDimension() { return encoder.outputDimension(); }
+            public int representationDimension() { return encoder.representationDimension(); }
+            public INDArray parameters() { return encoder.parameters(); }
+            public INDArray gradients() { return encoder.gradients(); }
+            public void zeroGradients() { encoder.zeroGradients(); }
+            public INDArray buffers() { return encoder.buffers(); }
+            public Encoder copy() { return encoder.copy(); }
+        };
+        RecordingDictionary dictionary = new RecordingDictionary(encoder,
+                FeatureNormalization.normalize(Nd4j.randn(DataType.DOUBLE, 5, 2)));
+        INDArray before = encoder.parameters().dup();
+        MocoTrainer trainer = new MocoTrainer(poisoned, dictionary, new InfoNceLoss(0.2),
+                new Optimizer(new SgdMomentum(0.1, 0.9, null), 0, encoder.parameters()), 10);
+        assertThatThrownBy(() -> trainer.step(new Batch(x, Nd4j.rand(DataType.DOUBLE, 4, 2), new long[] {0, 1, 2, 3}, 3)))
+                .isInstanceOf(NonFiniteLossException.class)
+                .hasMessageContaining("the query encoder's gradient is NaN at step 3");
+        assertThat(encoder.parameters()).isEqualTo(before);
         assertThat(dictionary.calls).containsExactly("contrast");
     }
 }

@@ -175,7 +175,7 @@ public final class PretrainSession {
                     : options.resume() != null ? CheckpointDirectory.resolve(outDir) : null;
             long stepsPerEpoch = setup.stepsPerEpoch();
             throw new TrainingStoppedException(String.format(Locale.ROOT,
-                    "training stopped: the loss became non-finite at step %d (epoch %d, step %d of %d); %s. %s",
+                    "training stopped: the loss or its gradient became non-finite at step %d (epoch %d, step %d of %d); %s. %s",
                     e.step() + 1, e.step() / stepsPerEpoch + 1, e.step() % stepsPerEpoch + 1, stepsPerEpoch,
                     "its update was not applied",
                     last == null ? "No checkpoint was written before it."

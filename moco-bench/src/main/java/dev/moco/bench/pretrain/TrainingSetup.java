@@ -12,6 +12,7 @@ import dev.moco.core.optim.SgdMomentum;
 import dev.moco.core.optim.StepDecaySchedule;
 import dev.moco.core.wiring.ConfiguredDictionaryContext;
 import dev.moco.core.wiring.DictionaryRegistry;
+import dev.moco.encoders.EncoderImplementation;
 import dev.moco.encoders.EncoderSpec;
 import dev.moco.encoders.HeadType;
 import java.util.Iterator;
@@ -48,7 +49,7 @@ public record TrainingSetup(MocoConfig config, EncoderSpec encoderSpec, EncoderI
     public static TrainingSetup create(MocoConfig config, ImageShape imageShape, long datasetSize,
             DictionaryRegistry dictionaries) {
         EncoderSpec spec = encoderSpec(config, imageShape.channels());
-        return create(config, spec, EncoderImplementation.choose(spec), datasetSize, dictionaries, null);
+        return create(config, spec, EncoderImplementation.choose(spec, config.getString(MocoConfig.ENCODER_IMPLEMENTATION)), datasetSize, dictionaries, null);
     }
 
     /**
@@ -58,7 +59,7 @@ public record TrainingSetup(MocoConfig config, EncoderSpec encoderSpec, EncoderI
     public static TrainingSetup create(MocoConfig config, ImageShape imageShape, long datasetSize,
             DictionaryRegistry dictionaries, Supplier<Iterator<INDArray>> trainingImages) {
         EncoderSpec spec = encoderSpec(config, imageShape.channels());
-        return create(config, spec, EncoderImplementation.choose(spec), datasetSize, dictionaries, trainingImages);
+        return create(config, spec, EncoderImplementation.choose(spec, config.getString(MocoConfig.ENCODER_IMPLEMENTATION)), datasetSize, dictionaries, trainingImages);
     }
 
     /**

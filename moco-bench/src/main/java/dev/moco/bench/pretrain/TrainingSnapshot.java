@@ -6,6 +6,7 @@ import dev.moco.core.checkpoint.TensorRestore;
 import dev.moco.core.checkpoint.TrainingPosition;
 import dev.moco.core.config.MocoConfig;
 import dev.moco.core.data.augment.Normalize;
+import dev.moco.encoders.EncoderImplementation;
 import dev.moco.encoders.EncoderSpec;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -81,7 +82,7 @@ public final class TrainingSnapshot {
         if (savedImplementation != setup.implementation()) {
             throw new CheckpointException("checkpoint was written by the " + savedImplementation.id()
                     + " encoder implementation but this run uses " + setup.implementation().id()
-                    + " (their parameter layouts differ; resume with JAVA_OPTS=-D" + EncoderImplementation.PROPERTY + "="
+                    + " (their parameter layouts differ; resume with --set " + MocoConfig.ENCODER_IMPLEMENTATION + "="
                     + savedImplementation.id() + ")");
         }
         String savedDictionary = checkpoint.requireProperty(CONFIG_PREFIX + MocoConfig.DICTIONARY);

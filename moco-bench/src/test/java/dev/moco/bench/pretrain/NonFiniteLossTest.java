@@ -67,7 +67,7 @@ class NonFiniteLossTest {
 
         assertThatThrownBy(() -> session.run(print, print))
                 .isInstanceOf(TrainingStoppedException.class)
-                .hasMessageMatching("(?s)training stopped: the loss became non-finite at step \\d+ \\(epoch \\d, step \\d of 2\\);"
+                .hasMessageMatching("(?s)training stopped: the loss or its gradient became non-finite at step \\d+ \\(epoch \\d, step \\d of 2\\);"
                         + " its update was not applied\\. The last good checkpoint is .*checkpoint-epoch-00\\d\\.zip.*");
 
         Checkpoint last = CheckpointDirectory.load(dir);

@@ -10,6 +10,7 @@ final class CoreSettings {
             Setting.text(MocoConfig.DICTIONARY),
             Setting.text(MocoConfig.ENCODER),
             Setting.integer(MocoConfig.ENCODER_WIDTH, 1),
+            Setting.choice(MocoConfig.ENCODER_IMPLEMENTATION, "auto", "fast", "reference"),
             Setting.choice(MocoConfig.HEAD, "linear", "mlp"),
             Setting.integer(MocoConfig.HEAD_HIDDEN, 1),
             Setting.integer(MocoConfig.FEATURE_DIM, 1),

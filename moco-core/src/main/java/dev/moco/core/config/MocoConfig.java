@@ -37,6 +37,7 @@ public final class MocoConfig {
     public static final String DICTIONARY = "dictionary";
     public static final String ENCODER = "encoder";
     public static final String ENCODER_WIDTH = "encoder.width";
+    public static final String ENCODER_IMPLEMENTATION = "encoder.impl";
     public static final String HEAD = "head";
     public static final String HEAD_HIDDEN = "head.hidden";
     public static final String FEATURE_DIM = "feature.dim";

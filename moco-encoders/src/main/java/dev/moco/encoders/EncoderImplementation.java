@@ -1,40 +1,44 @@
-package dev.moco.bench.pretrain;
+package dev.moco.encoders;
 
 import dev.moco.api.Encoder;
-import dev.moco.encoders.EncoderSpec;
-import dev.moco.encoders.Encoders;
 import dev.moco.encoders.fast.FastResNet;
+import dev.moco.encoders.fast.FastResNetConfig;
 import java.util.Locale;
 
 /**
  * Which implementation runs an {@link EncoderSpec}: the {@link #REFERENCE} encoders on ND4J
  * ops, or the {@link #FAST} oneDNN path for the small-input ResNets. Their flat parameter
  * layouts differ, so checkpoints record the implementation and are restored into the same.
- * The JVM property {@code moco.encoder.impl} chooses: {@code auto} (default: fast where it
- * supports the spec and oneDNN loads, else reference), {@code fast} or {@code reference}
- * ({@code JAVA_OPTS=-Dmoco.encoder.impl=reference ./moco ...}).
+ * The configuration key {@code encoder.impl} chooses: {@code auto} (fast where it supports
+ * the spec and oneDNN loads, else reference), {@code fast} or {@code reference}.
+ *
+ * <pre>{@code
+ * Encoder encoder = EncoderImplementation.choose(spec, "auto").create(spec);
+ * }</pre>
  */
 public enum EncoderImplementation {
     REFERENCE,
     FAST;
 
-    /** The JVM property that chooses the implementation. */
-    public static final String PROPERTY = "moco.encoder.impl";
-
-    /** The implementation {@link #PROPERTY} asks for, for this spec. */
-    public static EncoderImplementation choose(EncoderSpec spec) {
-        String wanted = System.getProperty(PROPERTY, "auto").trim().toLowerCase(Locale.ROOT);
-        return switch (wanted) {
+    /**
+     * The implementation {@code wanted} ({@code auto}, {@code fast} or {@code reference})
+     * names, for this spec.
+     *
+     * @throws IllegalArgumentException if {@code fast} is asked for a spec it does not support,
+     *     or {@code wanted} is none of the three
+     */
+    public static EncoderImplementation choose(EncoderSpec spec, String wanted) {
+        return switch (wanted.trim().toLowerCase(Locale.ROOT)) {
             case "reference" -> REFERENCE;
             case "fast" -> {
                 String reason = fastUnsupportedReason(spec);
                 if (reason != null) {
-                    throw new IllegalArgumentException("-D" + PROPERTY + "=fast, but " + reason);
+                    throw new IllegalArgumentException("encoder.impl = fast, but " + reason);
                 }
                 yield FAST;
             }
             case "auto" -> fastUnsupportedReason(spec) == null ? FAST : REFERENCE;
-            default -> throw new IllegalArgumentException("-D" + PROPERTY + "=" + wanted + " is not one of auto, fast, reference");
+            default -> throw new IllegalArgumentException("encoder.impl = " + wanted + " is not one of auto, fast, reference");
         };
     }
 
@@ -62,7 +66,7 @@ public enum EncoderImplementation {
             if (!FastResNet.isAvailable()) {
                 return "oneDNN is not available: " + FastResNet.unavailableReason();
             }
-            dev.moco.encoders.fast.FastResNetConfig.from(spec);
+            FastResNetConfig.from(spec);
             return null;
         } catch (IllegalArgumentException | LinkageError e) {
             return e.getMessage();
