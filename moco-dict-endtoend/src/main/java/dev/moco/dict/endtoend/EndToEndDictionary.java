@@ -6,6 +6,7 @@ import dev.moco.api.Encoder;
 import dev.moco.api.TrainingBatch;
 import dev.moco.core.NormalizedPass;
 import dev.moco.core.ShuffleBatchNorm;
+import dev.moco.core.StepRandom;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -73,7 +74,7 @@ public final class EndToEndDictionary implements Dictionary {
             throw new IllegalArgumentException("end-to-end: queries must be [" + batch.size()
                     + ", C] for this batch, got " + Arrays.toString(queries.shape()));
         }
-        SplittableRandom random = stepRandom(seed, batch.step());
+        SplittableRandom random = StepRandom.of(seed, batch.step());
         NormalizedPass keys = new NormalizedPass(ShuffleBatchNorm.forward(
                 encoder, batch.keyView(), Encoder.Mode.TRAINING, shuffleGroups, random));
         return new InBatchContrast(keys);
@@ -116,18 +117,6 @@ public final class EndToEndDictionary implements Dictionary {
     @Override
     public long memoryBytes() {
         return 0;
-    }
-
-    /** A generator for one step, a function of (seed, step) only. */
-    static SplittableRandom stepRandom(long seed, long step) {
-        return new SplittableRandom(mix64(seed ^ mix64(step + 0x9E3779B97F4A7C15L)));
-    }
-
-    /** Stafford's variant 13 of the MurmurHash3 finaliser: consecutive inputs, unrelated outputs. */
-    private static long mix64(long z) {
-        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-        return z ^ (z >>> 31);
     }
 
     /** The batch's own keys, as positives and as each other's negatives, with their backward. */

@@ -117,7 +117,7 @@ class EndToEndDictionaryTest {
         INDArray keys = dictionary.contrast(batch(4), none).positives();
 
         INDArray expected = normalized(ShuffleBatchNorm.forward(encoder.copy(), batch(4).keyView(),
-                Encoder.Mode.TRAINING, 2, EndToEndDictionary.stepRandom(5, 4)).output());
+                Encoder.Mode.TRAINING, 2, dev.moco.core.StepRandom.of(5, 4)).output());
         assertThat(keys.sub(expected).amaxNumber().doubleValue()).isLessThan(1e-12);
         INDArray unshuffled = new EndToEndDictionary(encoder, BATCH, 1, 5).contrast(batch(4), none).positives();
         assertThat(keys.sub(unshuffled).amaxNumber().doubleValue()).as("groups of 4 use other BN statistics")

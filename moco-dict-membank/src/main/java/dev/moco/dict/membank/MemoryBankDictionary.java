@@ -5,6 +5,7 @@ import dev.moco.api.Dictionary;
 import dev.moco.api.Encoder;
 import dev.moco.api.TrainingBatch;
 import dev.moco.core.FeatureNormalization;
+import dev.moco.core.StepRandom;
 import dev.moco.core.FixedKeys;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -324,7 +325,7 @@ public final class MemoryBankDictionary implements Dictionary {
             throw new IllegalArgumentException("memory bank: " + negatives + " negatives requested but only "
                     + available + " bank rows lie outside this batch of " + excluded.length + " samples");
         }
-        SplittableRandom random = stepRandom(seed, step);
+        SplittableRandom random = StepRandom.of(seed, step);
         Set<Integer> chosen = new HashSet<>(2 * negatives);
         int[] drawn = new int[negatives];
         int count = 0;
@@ -352,18 +353,6 @@ public final class MemoryBankDictionary implements Dictionary {
             value++;
         }
         return value;
-    }
-
-    /** A generator for one step, a function of (seed, step) only. */
-    static SplittableRandom stepRandom(long seed, long step) {
-        return new SplittableRandom(mix64(seed ^ mix64(step + 0x9E3779B97F4A7C15L)));
-    }
-
-    /** Stafford's variant 13 of the MurmurHash3 finaliser: consecutive inputs, unrelated outputs. */
-    private static long mix64(long z) {
-        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-        return z ^ (z >>> 31);
     }
 
     /** For each position, how many earlier positions hold the same row. */

@@ -8,6 +8,7 @@ import dev.moco.core.FeatureNormalization;
 import dev.moco.core.FixedKeys;
 import dev.moco.core.MomentumUpdate;
 import dev.moco.core.ShuffleBatchNorm;
+import dev.moco.core.StepRandom;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -60,7 +61,7 @@ public final class QueueDictionary implements Dictionary {
     @Override
     public Contrast contrast(TrainingBatch batch, INDArray queries) {
         MomentumUpdate.apply(keyEncoder, queryEncoder, momentum);
-        SplittableRandom shuffle = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + batch.step());
+        SplittableRandom shuffle = StepRandom.of(seed, batch.step());
         Encoder.Pass keys = ShuffleBatchNorm.forward(keyEncoder, batch.keyView(),
                 Encoder.Mode.TRAINING_WITHOUT_GRADIENT, shuffleGroups, shuffle);
         INDArray positives = FeatureNormalization.normalize(keys.output());
