@@ -96,15 +96,7 @@ public final class KnnClassifier {
 
     /** Fraction of {@code test}'s rows whose predicted class is their label. */
     public double accuracy(LabelledFeatures test) {
-        test.requireLabelled("kNN accuracy");
-        int[] predicted = predict(test.features());
-        int correct = 0;
-        for (int i = 0; i < predicted.length; i++) {
-            if (predicted[i] == test.labels()[i]) {
-                correct++;
-            }
-        }
-        return predicted.length == 0 ? Double.NaN : (double) correct / predicted.length;
+        return test.accuracyOf(predict(test.features()), "kNN accuracy");
     }
 
     /**

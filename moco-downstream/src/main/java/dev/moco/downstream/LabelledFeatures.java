@@ -40,6 +40,25 @@ public record LabelledFeatures(INDArray features, int[] labels) {
         return this;
     }
 
+    /**
+     * Fraction of rows whose predicted class is their label (NaN for no rows).
+     *
+     * @param purpose names the evaluation in the error when a row has no label
+     */
+    public double accuracyOf(int[] predicted, String purpose) {
+        requireLabelled(purpose);
+        if (predicted.length != labels.length) {
+            throw new IllegalArgumentException(purpose + ": " + predicted.length + " predictions for " + labels.length + " rows");
+        }
+        int correct = 0;
+        for (int i = 0; i < predicted.length; i++) {
+            if (predicted[i] == labels[i]) {
+                correct++;
+            }
+        }
+        return predicted.length == 0 ? Double.NaN : (double) correct / predicted.length;
+    }
+
     public int size() {
         return labels.length;
     }

@@ -119,15 +119,7 @@ public final class LinearProbe {
 
         /** Top-1 accuracy on {@code test}. */
         public double accuracy(LabelledFeatures test) {
-            test.requireLabelled("linear-probe accuracy");
-            int[] predicted = predict(test.features());
-            int correct = 0;
-            for (int i = 0; i < predicted.length; i++) {
-                if (predicted[i] == test.labels()[i]) {
-                    correct++;
-                }
-            }
-            return predicted.length == 0 ? Double.NaN : (double) correct / predicted.length;
+            return test.accuracyOf(predict(test.features()), "linear-probe accuracy");
         }
 
         /** [D, classes]. */
