@@ -16,10 +16,13 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * pass.backward(lossGradientWrtFeatures);     // adds into encoder.gradients()
  * }</pre>
  *
+ * <p>Encoders that expose their backbone stages for dense transfer implement
+ * {@link FeatureMapEncoder}.
+ *
  * <p>Parameters and gradients are single flat views, so the momentum update
  * θk ← m·θk + (1−m)·θq and the optimizer are one vector operation each.
  */
-public interface Encoder {
+public interface Encoder extends AutoCloseable {
 
     /** How batch normalisation and the other mode-dependent layers behave. */
     enum Mode {
@@ -84,6 +87,14 @@ public interface Encoder {
 
     /** A deep copy: same architecture, parameters and buffers, independent storage. */
     Encoder copy();
+
+    /**
+     * Frees native resources (primitives, arenas) this encoder holds; the encoder must not be
+     * used afterwards. Idempotent. Encoders on the JVM heap alone need do nothing.
+     */
+    @Override
+    default void close() {
+    }
 
     /** One forward pass: its output, and the backward through it. */
     interface Pass {
