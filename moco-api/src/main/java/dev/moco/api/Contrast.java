@@ -3,33 +3,22 @@ package dev.moco.api;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * What one batch of queries is contrasted with: the result of a dictionary look-up.
+ * What one batch of queries is contrasted with: the result of a dictionary look-up
+ * ({@link Dictionary#contrast}). Query i's positive key k+ is row i of {@link #positives()};
+ * where its negatives come from is what the two kinds of contrast differ in:
  *
- * <p>Query i's positive is row i of {@link #positives()}. Its negatives are either every row
- * of {@link #negatives()} (queue, memory bank: shared by the batch) or, when
- * {@link #negativesAreOtherPositives()}, the positives of the other queries of the batch
- * (end-to-end: K = N − 1).
+ * <ul>
+ *   <li>{@link SharedNegatives}: K negatives shared by the whole batch, carrying no gradient
+ *       (the MoCo queue, the memory bank; He et al. 2020, Fig. 2b and 2c);
+ *   <li>{@link InBatchKeys}: the other queries' positives are a query's negatives (K = N − 1),
+ *       and the loss is back-propagated into the keys (end-to-end, Fig. 2a).
+ * </ul>
+ *
+ * <p>A dictionary returns one of the two; the trainer and the loss dispatch on the kind, so a
+ * contrast cannot claim gradient it has no backward for.
  */
-public interface Contrast {
+public sealed interface Contrast permits SharedNegatives, InBatchKeys {
 
-    /** Positive keys k+, L2-normalised, [N, C]. */
+    /** Positive keys k+, L2-normalised, [N, C]: row i belongs to query i. */
     INDArray positives();
-
-    /**
-     * Negative keys shared by every query of the batch, L2-normalised, [K, C]. When
-     * {@link #negativesAreOtherPositives()} this is {@link #positives()} itself.
-     */
-    INDArray negatives();
-
-    /** True for in-batch negatives: query i's negatives are positives j ≠ i. */
-    boolean negativesAreOtherPositives();
-
-    /** True if the loss must be back-propagated into the keys (end-to-end). */
-    boolean keysCarryGradient();
-
-    /**
-     * Back-propagates d loss / d positives into whatever produced the keys. Called once,
-     * only when {@link #keysCarryGradient()}.
-     */
-    void backwardKeys(INDArray keyGradient);
 }

@@ -4,24 +4,38 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * A loss over queries and what a {@link Dictionary} contrasts them with, with its
- * gradients. The default is InfoNCE (He et al. 2020, Eq. 1): logits [q·k+ | q·negatives]/T,
- * the positive in column 0, cross-entropy with label 0.
+ * gradients, one method per kind of {@link Contrast}. The default is InfoNCE (He et al. 2020,
+ * Eq. 1): logits [q·k+ | q·negatives]/T, the positive in column 0, cross-entropy with label 0.
  *
  * <pre>{@code
- * ContrastiveLoss.Result r = loss.compute(queries, dictionary.contrast(batch, queries));
+ * ContrastiveLoss.Result r = loss.compute(queries, sharedNegatives);
  * double value = r.loss();
  * INDArray dq = r.queryGradient();
+ * ContrastiveLoss.InBatchResult e = loss.compute(queries, inBatchKeys);
+ * INDArray dk = e.keyGradient();
  * }</pre>
  */
 public interface ContrastiveLoss {
 
     /**
+     * The loss of queries against negatives shared by the batch; no gradient flows into the keys.
+     *
      * @param queries L2-normalised queries, [N, C]
-     * @param contrast positives and negatives for these queries
+     * @param contrast the positives and the shared negatives for these queries
+     * @throws IllegalArgumentException if the queries and positives differ in shape
      */
-    Result compute(INDArray queries, Contrast contrast);
+    Result compute(INDArray queries, SharedNegatives contrast);
 
-    /** Value and gradients of one evaluation. */
+    /**
+     * The loss of queries against the batch's own keys, with the gradient into the keys.
+     *
+     * @param queries L2-normalised queries, [N, C]
+     * @param contrast the batch's keys: positives, and each other's negatives
+     * @throws IllegalArgumentException if the queries and keys differ in shape
+     */
+    InBatchResult compute(INDArray queries, InBatchKeys contrast);
+
+    /** Value and query gradient of one evaluation. */
     interface Result {
         /** The mean loss over the batch. */
         double loss();
@@ -31,11 +45,13 @@ public interface ContrastiveLoss {
 
         /** d loss / d queries, [N, C]. */
         INDArray queryGradient();
+    }
 
+    /** A {@link Result} against {@link InBatchKeys}, with the gradient into the keys. */
+    interface InBatchResult extends Result {
         /**
-         * d loss / d {@link Contrast#positives()}, [N, C], including their role as negatives
-         * when {@link Contrast#negativesAreOtherPositives()}; null unless
-         * {@link Contrast#keysCarryGradient()}.
+         * d loss / d {@link Contrast#positives()}, [N, C], including the keys' role as the
+         * other queries' negatives.
          */
         INDArray keyGradient();
     }

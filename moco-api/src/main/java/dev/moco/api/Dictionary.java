@@ -10,15 +10,17 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *
  * <pre>{@code
  * Contrast c = dictionary.contrast(batch, queries);   // before the loss
- * ... loss, backward (c.backwardKeys(...) if c.keysCarryGradient()), optimizer step ...
- * dictionary.update(batch, queries, c);               // after the logits were computed
+ * ... loss, backward (into the keys too when c is InBatchKeys), optimizer step ...
+ * dictionary.update(batch, queries, c);               // after the optimizer step
  * }</pre>
  */
 public interface Dictionary {
 
     /**
-     * Looks up the positives and negatives for this batch's queries. Must not change the
-     * negatives this step's logits are computed with: updates wait for {@link #update}.
+     * Looks up the positives and negatives for this batch's queries: a
+     * {@link SharedNegatives} (queue, memory bank) or {@link InBatchKeys} (end-to-end). Must
+     * not change the negatives this step's logits are computed with: updates wait for
+     * {@link #update}.
      *
      * @param queries the L2-normalised queries of this batch, [N, C] (read-only)
      */
@@ -27,6 +29,8 @@ public interface Dictionary {
     /**
      * Updates the dictionary after the step (enqueue the keys, write the bank rows). Called
      * after the optimizer step of the query encoder.
+     *
+     * @param contrast what {@link #contrast} returned for this batch
      */
     void update(TrainingBatch batch, INDArray queries, Contrast contrast);
 

@@ -44,9 +44,24 @@ public interface Encoder extends AutoCloseable {
      * @param normalizationGroups in the training modes, the batch is split into this many
      *     contiguous groups of equal size, and batch normalisation uses each group's own
      *     statistics (shuffle BN, Sec. 3.3); 1 means the whole batch. Ignored in inference.
-     * @throws IllegalArgumentException if the groups do not divide the batch
+     * @throws IllegalArgumentException if the groups do not divide the batch (see
+     *     {@link #requireGroupsDivideBatch})
      */
     Pass forward(INDArray input, Mode mode, int normalizationGroups);
+
+    /**
+     * The check {@link #forward(INDArray, Mode, int)} makes in the training modes, with the
+     * message every implementation gives: the normalisation groups must be at least 1 and
+     * divide the batch.
+     *
+     * @throws IllegalArgumentException naming both numbers and the configuration keys that set them
+     */
+    static void requireGroupsDivideBatch(int normalizationGroups, long batchSize) {
+        if (normalizationGroups < 1 || batchSize % normalizationGroups != 0) {
+            throw new IllegalArgumentException(normalizationGroups + " normalisation groups do not divide the batch of "
+                    + batchSize + " (shuffle.groups must be >= 1 and divide batch.size)");
+        }
+    }
 
     /** {@link #forward(INDArray, Mode, int)} with one normalisation group. */
     default Pass forward(INDArray input, Mode mode) {

@@ -17,6 +17,7 @@ public interface TrainingBatch {
     /** The global step number, from 0; dictionaries derive per-step randomness from it. */
     long step();
 
+    /** N, the number of images in each view. */
     default int size() {
         return sampleIndices().length;
     }

@@ -1,12 +1,12 @@
 package dev.moco.core;
 
-import dev.moco.api.Contrast;
+import dev.moco.api.SharedNegatives;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * The {@link Contrast} of a mechanism whose keys carry no gradient: positives for each query
- * and negatives shared by the batch, read from a queue filled by a momentum encoder or from
- * a memory bank.
+ * The {@link SharedNegatives} of a mechanism whose keys carry no gradient: positives for each
+ * query and negatives shared by the batch, read from a queue filled by a momentum encoder or
+ * from a memory bank.
  *
  * <pre>{@code
  * return new FixedKeys(keys, queue);
@@ -15,20 +15,4 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * @param positives [N, C], row i the positive key of query i
  * @param negatives [K, C], shared by every query of the batch
  */
-public record FixedKeys(INDArray positives, INDArray negatives) implements Contrast {
-
-    @Override
-    public boolean negativesAreOtherPositives() {
-        return false;
-    }
-
-    @Override
-    public boolean keysCarryGradient() {
-        return false;
-    }
-
-    @Override
-    public void backwardKeys(INDArray keyGradient) {
-        throw new IllegalStateException("these keys carry no gradient (keysCarryGradient() is false)");
-    }
-}
+public record FixedKeys(INDArray positives, INDArray negatives) implements SharedNegatives {}

@@ -1,10 +1,13 @@
 package dev.moco.core;
 
-import dev.moco.api.ContrastiveLoss;
 import dev.moco.api.Contrast;
+import dev.moco.api.ContrastiveLoss;
 import dev.moco.api.Dictionary;
 import dev.moco.api.Encoder;
+import dev.moco.api.InBatchKeys;
+import dev.moco.api.SharedNegatives;
 import dev.moco.api.TrainingBatch;
+import dev.moco.core.checkpoint.TrainingPosition;
 import dev.moco.core.optim.Optimizer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -12,11 +15,12 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * One training step of MoCo and its two baselines, in the order of the paper's Algorithm 1
  * (He et al. 2020). What differs between the queue, the memory bank and end-to-end lives
  * behind {@link Dictionary}: where keys come from, which negatives are used, whether the
- * keys carry gradient, and what is stored after the step.
+ * keys carry gradient ({@link InBatchKeys}) or not ({@link SharedNegatives}), and what is
+ * stored after the step.
  *
  * <pre>{@code
- * MocoTrainer trainer = new MocoTrainer(queryEncoder, dictionary, new InfoNceLoss(0.2), optimizer, stepsPerEpoch);
- * StepResult r = trainer.step(batch);
+ * MocoTrainer trainer = new MocoTrainer(queryEncoder, dictionary, new InfoNceLoss(0.2), optimizer);
+ * StepResult r = trainer.step(batch, position);
  * }</pre>
  */
 public final class MocoTrainer {
@@ -26,11 +30,31 @@ public final class MocoTrainer {
     private final Optimizer optimizer;
     private final long stepsPerEpoch;
 
+    /** @param optimizer built over {@code queryEncoder}'s parameter and gradient views */
+    public MocoTrainer(Encoder queryEncoder, Dictionary dictionary, ContrastiveLoss loss, Optimizer optimizer) {
+        if (optimizer.parameterCount() != queryEncoder.parameters().length()) {
+            throw new IllegalArgumentException("the optimizer was built for " + optimizer.parameterCount()
+                    + " parameters, the query encoder has " + queryEncoder.parameters().length());
+        }
+        this.queryEncoder = queryEncoder;
+        this.dictionary = dictionary;
+        this.loss = loss;
+        this.optimizer = optimizer;
+        this.stepsPerEpoch = 0;
+    }
+
+    /**
+     * @deprecated for moco-bench's loop until it moves onto the library's run package: the
+     *     position is recomputed from the step
+     */
+    @Deprecated(forRemoval = true)
+    @SuppressWarnings("removal")
     public MocoTrainer(Encoder queryEncoder, Dictionary dictionary, ContrastiveLoss loss,
                        Optimizer optimizer, long stepsPerEpoch) {
         if (stepsPerEpoch < 1) {
             throw new IllegalArgumentException("steps per epoch must be >= 1, got " + stepsPerEpoch);
         }
+        optimizer.bindGradients(queryEncoder.gradients());
         this.queryEncoder = queryEncoder;
         this.dictionary = dictionary;
         this.loss = loss;
@@ -38,15 +62,30 @@ public final class MocoTrainer {
         this.stepsPerEpoch = stepsPerEpoch;
     }
 
+    /** @deprecated see {@link #MocoTrainer(Encoder, Dictionary, ContrastiveLoss, Optimizer, long)} */
+    @Deprecated(forRemoval = true)
+    public StepResult step(TrainingBatch batch) {
+        long step = batch.step();
+        return step(batch, new TrainingPosition((int) (step / stepsPerEpoch), step % stepsPerEpoch, step, stepsPerEpoch));
+    }
+
+    /** @deprecated see {@link #MocoTrainer(Encoder, Dictionary, ContrastiveLoss, Optimizer, long)} */
+    @Deprecated(forRemoval = true)
+    public long stepsPerEpoch() {
+        return stepsPerEpoch;
+    }
+
     /**
      * Runs one step on {@code batch}.
      *
+     * @param at the run's position before this step; fixes the learning rate
      * @throws NonFiniteLossException if the loss or the gradient is NaN or infinite; the
      *     optimizer step and the dictionary update are then not applied
      */
-    public StepResult step(TrainingBatch batch) {
-        int iteration = (int) batch.step();
-        int epoch = (int) (batch.step() / stepsPerEpoch);
+    public StepResult step(TrainingBatch batch, TrainingPosition at) {
+        if (batch.step() != at.globalStep()) {
+            throw new IllegalArgumentException("batch of step " + batch.step() + " given at global step " + at.globalStep());
+        }
         queryEncoder.zeroGradients();
 
         // q = normalize(f_q(x_q))
@@ -54,25 +93,33 @@ public final class MocoTrainer {
         INDArray q = queries.output();
         // k+ and the negatives: the mechanism's look-up (queue: momentum key encoder with shuffle BN)
         Contrast contrast = dictionary.contrast(batch, q);
-        // InfoNCE over logits [q·k+ | q·negatives]/T, label 0
-        ContrastiveLoss.Result result = loss.compute(q, contrast);
-        if (!Double.isFinite(result.loss())) {
-            throw new NonFiniteLossException(batch.step(), result.loss());
-        }
-        // backward into f_q, and into the keys when they carry gradient (end-to-end)
-        queries.backward(result.queryGradient());
-        if (contrast.keysCarryGradient()) {
-            contrast.backwardKeys(result.keyGradient());
+        // InfoNCE over logits [q·k+ | q·negatives]/T, label 0; backward into f_q, and into the keys when they carry gradient
+        ContrastiveLoss.Result result;
+        if (contrast instanceof InBatchKeys keys) {
+            ContrastiveLoss.InBatchResult inBatch = requireFinite(loss.compute(q, keys), batch);
+            queries.backward(inBatch.queryGradient());
+            keys.backward(inBatch.keyGradient());
+            result = inBatch;
+        } else {
+            result = requireFinite(loss.compute(q, (SharedNegatives) contrast), batch);
+            queries.backward(result.queryGradient());
         }
         double gradientSum = queryEncoder.gradients().sumNumber().doubleValue();   // NaN or ±∞ if any entry is
         if (!Double.isFinite(gradientSum)) {
             throw new NonFiniteLossException(batch.step(), "the query encoder's gradient is " + gradientSum);
         }
         // SGD update of f_q, then the dictionary's update (enqueue k / write bank rows)
-        double learningRate = optimizer.learningRate(iteration, epoch);
-        optimizer.step(queryEncoder.parameters(), queryEncoder.gradients(), iteration, epoch);
+        double learningRate = optimizer.learningRate(at);
+        optimizer.step(learningRate);
         dictionary.update(batch, q, contrast);
         return new StepResult(result.loss(), result.accuracy(), learningRate);
+    }
+
+    private static <R extends ContrastiveLoss.Result> R requireFinite(R result, TrainingBatch batch) {
+        if (!Double.isFinite(result.loss())) {
+            throw new NonFiniteLossException(batch.step(), result.loss());
+        }
+        return result;
     }
 
     public Encoder queryEncoder() {
@@ -85,9 +132,5 @@ public final class MocoTrainer {
 
     public Optimizer optimizer() {
         return optimizer;
-    }
-
-    public long stepsPerEpoch() {
-        return stepsPerEpoch;
     }
 }

@@ -25,10 +25,7 @@ public final class ShuffleBatchNorm {
     public static Encoder.Pass forward(Encoder encoder, INDArray images, Encoder.Mode mode,
                                        int groups, SplittableRandom random) {
         long n = images.size(0);
-        if (groups < 1 || n % groups != 0) {
-            throw new IllegalArgumentException("shuffle BN: " + groups
-                    + " groups do not divide the batch of " + n + " (shuffle.groups must divide batch.size)");
-        }
+        Encoder.requireGroupsDivideBatch(groups, n);     // before drawing a permutation of the wrong length
         if (groups == 1) {
             return encoder.forward(images, mode, 1);
         }

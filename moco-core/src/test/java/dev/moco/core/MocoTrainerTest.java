@@ -1,5 +1,6 @@
 package dev.moco.core;
 
+import dev.moco.core.checkpoint.TrainingPosition;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -18,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.schedule.ISchedule;
 
 class MocoTrainerTest {
 
@@ -37,13 +39,7 @@ class MocoTrainerTest {
         public Contrast contrast(TrainingBatch batch, INDArray queries) {
             calls.add("contrast");
             INDArray keys = FeatureNormalization.normalize(batch.keyView().reshape(batch.size(), 2));
-            return new Contrast() {
-                public INDArray positives() { return keys; }
-                public INDArray negatives() { return negatives; }
-                public boolean negativesAreOtherPositives() { return false; }
-                public boolean keysCarryGradient() { return false; }
-                public void backwardKeys(INDArray g) { throw new AssertionError(); }
-            };
+            return new FixedKeys(keys, negatives);
         }
 
         @Override
@@ -59,6 +55,11 @@ class MocoTrainerTest {
     }
 
     private final TinyEncoder encoder = new TinyEncoder(4, 3, 2, 1, DataType.DOUBLE);
+
+    /** The position of global step {@code step} in a run of 10 steps per epoch. */
+    private static TrainingPosition at(long step) {
+        return new TrainingPosition((int) (step / 10), step % 10, step, 10);
+    }
     private final INDArray x = Nd4j.rand(DataType.DOUBLE, 4, 1, 2, 2);
 
     @Test
@@ -67,8 +68,8 @@ class MocoTrainerTest {
                 FeatureNormalization.normalize(Nd4j.randn(DataType.DOUBLE, 5, 2)));
         INDArray before = encoder.parameters().dup();
         MocoTrainer trainer = new MocoTrainer(encoder, dictionary, new InfoNceLoss(0.2),
-                new Optimizer(new SgdMomentum(0.1, 0.9, null), 0, encoder.parameters()), 10);
-        StepResult r = trainer.step(new Batch(x, Nd4j.rand(DataType.DOUBLE, 4, 2), new long[] {0, 1, 2, 3}, 0));
+                new Optimizer(new SgdMomentum(0.1, 0.9, null), 0, encoder.parameters(), encoder.gradients()));
+        StepResult r = trainer.step(new Batch(x, Nd4j.rand(DataType.DOUBLE, 4, 2), new long[] {0, 1, 2, 3}, 0), at(0));
         assertThat(dictionary.calls).containsExactly("contrast", "update");
         assertThat(dictionary.parametersAtUpdate).isNotEqualTo(before);
         assertThat(r.learningRate()).isEqualTo(0.1);
@@ -76,13 +77,42 @@ class MocoTrainerTest {
     }
 
     @Test
+    void theLearningRateComesFromTheScheduleOncePerStepAtThePositionGiven() {
+        List<String> evaluations = new ArrayList<>();
+        ISchedule schedule = new ISchedule() {
+            public double valueAt(int iteration, int epoch) {
+                evaluations.add(iteration + "@" + epoch);
+                return 0.01 * (epoch + 1);
+            }
+            public ISchedule clone() { return this; }
+        };
+        RecordingDictionary dictionary = new RecordingDictionary(encoder,
+                FeatureNormalization.normalize(Nd4j.randn(DataType.DOUBLE, 5, 2)));
+        MocoTrainer trainer = new MocoTrainer(encoder, dictionary, new InfoNceLoss(0.2),
+                new Optimizer(new SgdMomentum(0.1, 0.9, schedule), 0, encoder.parameters(), encoder.gradients()));
+        StepResult r = trainer.step(new Batch(x, Nd4j.rand(DataType.DOUBLE, 4, 2), new long[] {0, 1, 2, 3}, 23), at(23));
+        assertThat(evaluations).containsExactly("23@2");
+        assertThat(r.learningRate()).isEqualTo(0.03);
+        assertThatThrownBy(() -> trainer.step(new Batch(x, x.reshape(4, 4).getColumns(0, 1), new long[] {0, 1, 2, 3}, 24), at(25)))
+                .hasMessageContaining("batch of step 24 given at global step 25");
+    }
+
+    @Test
+    void anOptimizerOverAnotherEncodersParametersIsRejected() {
+        INDArray other = Nd4j.zeros(DataType.DOUBLE, 3);
+        assertThatThrownBy(() -> new MocoTrainer(encoder, new RecordingDictionary(encoder, Nd4j.zeros(DataType.DOUBLE, 1, 2)),
+                new InfoNceLoss(0.2), new Optimizer(new SgdMomentum(0.1, 0.9, null), 0, other, other.dup())))
+                .hasMessageContaining("the optimizer was built for 3 parameters");
+    }
+
+    @Test
     void nonFiniteLossStopsBeforeAnythingIsUpdated() {
         INDArray nanNegatives = Nd4j.valueArrayOf(new long[] {5, 2}, Double.NaN, DataType.DOUBLE);
         RecordingDictionary dictionary = new RecordingDictionary(encoder, nanNegatives);
-        Optimizer optimizer = new Optimizer(new SgdMomentum(0.1, 0.9, null), 0, encoder.parameters());
+        Optimizer optimizer = new Optimizer(new SgdMomentum(0.1, 0.9, null), 0, encoder.parameters(), encoder.gradients());
         INDArray before = encoder.parameters().dup();
-        MocoTrainer trainer = new MocoTrainer(encoder, dictionary, new InfoNceLoss(0.2), optimizer, 10);
-        assertThatThrownBy(() -> trainer.step(new Batch(x, Nd4j.rand(DataType.DOUBLE, 4, 2), new long[] {0, 1, 2, 3}, 17)))
+        MocoTrainer trainer = new MocoTrainer(encoder, dictionary, new InfoNceLoss(0.2), optimizer);
+        assertThatThrownBy(() -> trainer.step(new Batch(x, Nd4j.rand(DataType.DOUBLE, 4, 2), new long[] {0, 1, 2, 3}, 17), at(17)))
                 .isInstanceOf(NonFiniteLossException.class)
                 .hasMessageContaining("at step 17");
         assertThat(encoder.parameters()).isEqualTo(before);
@@ -117,8 +147,8 @@ class MocoTrainerTest {
                 FeatureNormalization.normalize(Nd4j.randn(DataType.DOUBLE, 5, 2)));
         INDArray before = encoder.parameters().dup();
         MocoTrainer trainer = new MocoTrainer(poisoned, dictionary, new InfoNceLoss(0.2),
-                new Optimizer(new SgdMomentum(0.1, 0.9, null), 0, encoder.parameters()), 10);
-        assertThatThrownBy(() -> trainer.step(new Batch(x, Nd4j.rand(DataType.DOUBLE, 4, 2), new long[] {0, 1, 2, 3}, 3)))
+                new Optimizer(new SgdMomentum(0.1, 0.9, null), 0, encoder.parameters(), encoder.gradients()));
+        assertThatThrownBy(() -> trainer.step(new Batch(x, Nd4j.rand(DataType.DOUBLE, 4, 2), new long[] {0, 1, 2, 3}, 3), at(3)))
                 .isInstanceOf(NonFiniteLossException.class)
                 .hasMessageContaining("the query encoder's gradient is NaN at step 3");
         assertThat(encoder.parameters()).isEqualTo(before);

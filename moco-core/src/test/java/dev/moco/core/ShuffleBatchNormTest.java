@@ -78,6 +78,6 @@ class ShuffleBatchNormTest {
     void groupsMustDivideTheBatch() {
         TinyEncoder encoder = new TinyEncoder(6, 5, 3, 4, DataType.DOUBLE);
         assertThatThrownBy(() -> ShuffleBatchNorm.forward(encoder, images, Encoder.Mode.TRAINING, 3,
-                new SplittableRandom(1))).hasMessageContaining("3 groups do not divide the batch of 8");
+                new SplittableRandom(1))).hasMessageContaining("3 normalisation groups do not divide the batch of 8");
     }
 }

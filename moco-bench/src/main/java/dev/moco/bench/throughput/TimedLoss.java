@@ -1,7 +1,9 @@
 package dev.moco.bench.throughput;
 
-import dev.moco.api.Contrast;
 import dev.moco.api.ContrastiveLoss;
+import dev.moco.api.InBatchKeys;
+import dev.moco.api.SharedNegatives;
+import java.util.function.Supplier;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /** A {@link ContrastiveLoss} that records the time of each evaluation (logits, softmax, gradients). */
@@ -16,9 +18,18 @@ final class TimedLoss implements ContrastiveLoss {
     }
 
     @Override
-    public Result compute(INDArray queries, Contrast contrast) {
+    public Result compute(INDArray queries, SharedNegatives contrast) {
+        return timed(() -> delegate.compute(queries, contrast));
+    }
+
+    @Override
+    public InBatchResult compute(INDArray queries, InBatchKeys contrast) {
+        return timed(() -> delegate.compute(queries, contrast));
+    }
+
+    private <R extends Result> R timed(Supplier<R> evaluation) {
         long t0 = System.nanoTime();
-        Result r = delegate.compute(queries, contrast);
+        R r = evaluation.get();
         times.add("loss", System.nanoTime() - t0);
         return r;
     }

@@ -1,7 +1,9 @@
 package dev.moco.core.loss;
 
 import dev.moco.api.ContrastiveLoss;
-import dev.moco.api.Contrast;
+import dev.moco.api.InBatchKeys;
+import dev.moco.api.SharedNegatives;
+import java.util.Arrays;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
@@ -21,7 +23,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * <p>The [N, K] logits block is kept between calls and written by one GEMM, so a step at
  * K = 65536 neither allocates nor copies it; an instance is therefore not for concurrent use.
  *
- * <p>In-batch negatives ({@link Contrast#negativesAreOtherPositives()}, end-to-end): the
+ * <p>In-batch negatives ({@link InBatchKeys}, end-to-end): the
  * logits are the [N, N] matrix q·kᵀ/τ and query i's label is i, its diagonal. Row i holds
  * q_i·k_i (the positive) and q_i·k_j for the N−1 other keys (its negatives), so this is
  * the cross-entropy of [q_i·k_i | q_i·k_j≠i]/τ with label 0 up to the order of columns, which
@@ -29,7 +31,8 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  *
  * <pre>{@code
  * ContrastiveLoss loss = new InfoNceLoss(0.07);
- * ContrastiveLoss.Result r = loss.compute(q, contrast);
+ * ContrastiveLoss.Result r = loss.compute(q, queueContrast);             // SharedNegatives
+ * ContrastiveLoss.InBatchResult e = loss.compute(q, endToEndContrast);    // InBatchKeys: e.keyGradient()
  * }</pre>
  */
 public final class InfoNceLoss implements ContrastiveLoss {
@@ -49,18 +52,25 @@ public final class InfoNceLoss implements ContrastiveLoss {
     }
 
     @Override
-    public Result compute(INDArray queries, Contrast contrast) {
-        INDArray positives = contrast.positives();
-        if (!java.util.Arrays.equals(queries.shape(), positives.shape())) {
-            throw new IllegalArgumentException("queries " + java.util.Arrays.toString(queries.shape())
-                    + " and positive keys " + java.util.Arrays.toString(positives.shape()) + " differ in shape");
-        }
-        return contrast.negativesAreOtherPositives()
-                ? inBatch(queries, positives, contrast.keysCarryGradient())
-                : sharedNegatives(queries, positives, contrast.negatives(), contrast.keysCarryGradient());
+    public Result compute(INDArray queries, SharedNegatives contrast) {
+        requireSameShape(queries, contrast.positives());
+        return sharedNegatives(queries, contrast.positives(), contrast.negatives());
     }
 
-    private Result sharedNegatives(INDArray q, INDArray positives, INDArray negatives, boolean keyGradient) {
+    @Override
+    public InBatchResult compute(INDArray queries, InBatchKeys contrast) {
+        requireSameShape(queries, contrast.positives());
+        return inBatch(queries, contrast.positives());
+    }
+
+    private static void requireSameShape(INDArray queries, INDArray positives) {
+        if (!Arrays.equals(queries.shape(), positives.shape())) {
+            throw new IllegalArgumentException("queries " + Arrays.toString(queries.shape())
+                    + " and positive keys " + Arrays.toString(positives.shape()) + " differ in shape");
+        }
+    }
+
+    private Result sharedNegatives(INDArray q, INDArray positives, INDArray negatives) {
         long n = q.size(0);
         double invT = 1.0 / temperature;
         INDArray positive = q.mul(positives).sum(true, 1).muli(invT);               // [N,1]  q·k+/τ
@@ -80,11 +90,10 @@ public final class InfoNceLoss implements ContrastiveLoss {
         INDArray dPositive = expPositive.divi(total).subi(1).muli(scale);           // [N,1]
         INDArray dNegative = negative.diviColumnVector(total).muli(scale);          // [N,K]
         INDArray dq = dNegative.mmul(negatives).addi(positives.mulColumnVector(dPositive));
-        INDArray dk = keyGradient ? q.mulColumnVector(dPositive) : null;
-        return new InfoNceResult(loss, correct / n, dq, dk);
+        return new SharedResult(loss, correct / n, dq);
     }
 
-    private Result inBatch(INDArray q, INDArray k, boolean keyGradient) {
+    private InBatchResult inBatch(INDArray q, INDArray k) {
         long n = q.size(0);
         double invT = 1.0 / temperature;
         INDArray logits = q.mmul(k.transpose()).muli(invT);                         // [N,N], labels on the diagonal
@@ -101,8 +110,8 @@ public final class InfoNceLoss implements ContrastiveLoss {
         }
         dLogits.muli(invT / n);
         INDArray dq = dLogits.mmul(k);
-        INDArray dk = keyGradient ? dLogits.transpose().mmul(q) : null;
-        return new InfoNceResult(loss, correct / n, dq, dk);
+        INDArray dk = dLogits.transpose().mmul(q);
+        return new KeyGradientResult(loss, correct / n, dq, dk);
     }
 
     private INDArray logitsBuffer(INDArray q, long n, long k) {
@@ -120,6 +129,8 @@ public final class InfoNceLoss implements ContrastiveLoss {
         return d;
     }
 
-    private record InfoNceResult(double loss, double accuracy, INDArray queryGradient, INDArray keyGradient)
-            implements Result {}
+    private record SharedResult(double loss, double accuracy, INDArray queryGradient) implements Result {}
+
+    private record KeyGradientResult(double loss, double accuracy, INDArray queryGradient, INDArray keyGradient)
+            implements InBatchResult {}
 }

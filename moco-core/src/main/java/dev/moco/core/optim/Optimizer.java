@@ -1,54 +1,89 @@
 package dev.moco.core.optim;
 
+import dev.moco.core.checkpoint.TrainingPosition;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.learning.GradientUpdater;
-import org.nd4j.linalg.learning.config.IUpdater;
 
 /**
- * Applies an ND4J {@link IUpdater} to one flat parameter vector, with L2 weight decay added
- * to the gradient first (θ ← θ − update(g + λθ)), which is what PyTorch's SGD
- * {@code weight_decay} does. The updater's state lives in one flat array,
- * {@link #state()}, saved in checkpoints.
+ * SGD with heavy-ball momentum ({@link SgdMomentum}) over one encoder's flat parameter and
+ * gradient views, with L2 weight decay added to the gradient first (θ ← θ − lr·v,
+ * v ← μ·v + g + λθ), which is what PyTorch's SGD {@code weight_decay} does. The velocity
+ * lives in one flat array, {@link #state()}, saved in checkpoints.
  *
  * <pre>{@code
- * Optimizer sgd = new Optimizer(new SgdMomentum(0.03, 0.9, schedule), 1e-4, encoder.parameters());
- * sgd.step(encoder.parameters(), encoder.gradients(), iteration, epoch);
+ * Optimizer sgd = new Optimizer(new SgdMomentum(0.03, 0.9, schedule), 1e-4, encoder.parameters(), encoder.gradients());
+ * double lr = sgd.learningRate(position);   // the schedule, evaluated once per step
+ * sgd.step(lr);
  * }</pre>
  */
 public final class Optimizer {
-    private final IUpdater config;
+    private final SgdMomentum rule;
     private final double weightDecay;
+    private final INDArray parameters;
+    private INDArray gradients;
     private final INDArray state;
-    private final GradientUpdater<?> updater;
+    private final SgdMomentumUpdater updater;
 
-    /** @param parameters the flat parameters it will update (for their length and data type) */
-    public Optimizer(IUpdater config, double weightDecay, INDArray parameters) {
+    /**
+     * @param parameters the flat parameters it updates in place
+     * @param gradients the flat gradients, laid out like {@code parameters}; overwritten by each step
+     */
+    public Optimizer(SgdMomentum rule, double weightDecay, INDArray parameters, INDArray gradients) {
         if (!(weightDecay >= 0)) {
             throw new IllegalArgumentException("weight decay must be >= 0, got " + weightDecay);
         }
-        this.config = config;
+        if (gradients != null && parameters.length() != gradients.length()) {
+            throw new IllegalArgumentException(parameters.length() + " parameters but " + gradients.length() + " gradients");
+        }
+        this.rule = rule;
         this.weightDecay = weightDecay;
-        long size = config.stateSize(parameters.length());
-        this.state = size == 0 ? null : Nd4j.zeros(parameters.dataType(), size);
-        this.updater = config.instantiate(state, true);
+        this.parameters = parameters;
+        this.gradients = gradients;
+        long size = rule.stateSize(parameters.length());
+        this.state = size == 0 ? Nd4j.empty(DataType.FLOAT) : Nd4j.zeros(parameters.dataType(), size);
+        this.updater = new SgdMomentumUpdater(rule);
+        updater.setStateViewArray(size == 0 ? null : state, parameters.shape(), 'c', true);
     }
 
-    /** θ ← θ − update(g + λθ), in place. The gradient array is overwritten with the update. */
-    public void step(INDArray parameters, INDArray gradients, int iteration, int epoch) {
+    /**
+     * @deprecated for moco-bench's {@code TrainingSetup} and {@code ThroughputBenchmark} until they
+     *     build runs through the library's run package; the trainer binds the gradients
+     */
+    @Deprecated(forRemoval = true)
+    public Optimizer(SgdMomentum rule, double weightDecay, INDArray parameters) {
+        this(rule, weightDecay, parameters, null);
+    }
+
+    /** @deprecated see {@link #Optimizer(SgdMomentum, double, INDArray)} */
+    @Deprecated(forRemoval = true)
+    public void bindGradients(INDArray gradients) {
+        if (this.gradients == null) {
+            this.gradients = gradients;
+        }
+    }
+
+    /** The learning rate of the step taken at {@code at}, from the rule's schedule. */
+    public double learningRate(TrainingPosition at) {
+        return rule.getLearningRate((int) at.globalStep(), at.epoch());
+    }
+
+    /** θ ← θ − lr·v with v ← μ·v + g + λθ, in place. The gradient view is overwritten with the update. */
+    public void step(double learningRate) {
         if (weightDecay != 0) {
             Nd4j.getBlasWrapper().level1().axpy(parameters.length(), weightDecay, parameters, gradients);
         }
-        updater.applyUpdater(gradients, iteration, epoch);
+        updater.apply(gradients, learningRate);
         parameters.subi(gradients);
     }
 
-    public double learningRate(int iteration, int epoch) {
-        return config.getLearningRate(iteration, epoch);
+    /** Length of the parameter vector it updates. */
+    public long parameterCount() {
+        return parameters.length();
     }
 
-    /** The updater's flat state (the momentum velocity), or an empty array if it has none. */
+    /** The velocity, laid out like the parameters, or an empty array when momentum is 0. */
     public INDArray state() {
-        return state == null ? Nd4j.empty(org.nd4j.linalg.api.buffer.DataType.FLOAT) : state;
+        return state;
     }
 }

@@ -63,7 +63,11 @@ public final class SgdMomentumUpdater implements GradientUpdater<SgdMomentum> {
 
     @Override
     public void applyUpdater(INDArray gradient, int iteration, int epoch) {
-        double lr = config.getLearningRate(iteration, epoch);
+        apply(gradient, config.getLearningRate(iteration, epoch));
+    }
+
+    /** Turns {@code gradient} into the update lr·v in place, with v ← μ·v + g. */
+    public void apply(INDArray gradient, double lr) {
         if (velocity == null) {
             gradient.muli(lr);
             return;

@@ -4,9 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
-import dev.moco.api.Contrast;
 import dev.moco.api.ContrastiveLoss;
+import dev.moco.api.InBatchKeys;
 import dev.moco.core.FeatureNormalization;
+import dev.moco.core.FixedKeys;
 import dev.moco.core.testing.FiniteDifferences;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -15,10 +16,12 @@ import org.nd4j.linalg.factory.Nd4j;
 
 class InfoNceLossTest {
 
-    record Fixed(INDArray positives, INDArray negatives, boolean negativesAreOtherPositives,
-                 boolean keysCarryGradient) implements Contrast {
+    /** In-batch keys whose backward is not under test here. */
+    record Keys(INDArray positives) implements InBatchKeys {
         @Override
-        public void backwardKeys(INDArray keyGradient) {}
+        public void backward(INDArray keyGradient) {
+            throw new AssertionError("the loss does not call the keys' backward");
+        }
     }
 
     @Test
@@ -28,11 +31,10 @@ class InfoNceLossTest {
         INDArray q = Nd4j.createFromArray(new double[][] {{1, 0}});
         INDArray kPlus = Nd4j.createFromArray(new double[][] {{0.6, 0.8}});
         INDArray negatives = Nd4j.createFromArray(new double[][] {{1, 0}, {0, 1}});
-        ContrastiveLoss.Result r = new InfoNceLoss(0.5).compute(q, new Fixed(kPlus, negatives, false, false));
+        ContrastiveLoss.Result r = new InfoNceLoss(0.5).compute(q, new FixedKeys(kPlus, negatives));
         double expected = -1.2 + Math.log(Math.exp(1.2) + Math.exp(2) + 1);
         assertThat(r.loss()).isCloseTo(expected, within(1e-12));
         assertThat(r.accuracy()).isZero();                     // the negative (1,0) scored higher
-        assertThat(r.keyGradient()).isNull();
         // d/dq = (1/T)·(Σ p_j k_j − k+)
         double z = Math.exp(1.2) + Math.exp(2) + 1;
         double[] p = {Math.exp(1.2) / z, Math.exp(2) / z, 1 / z};
@@ -48,7 +50,11 @@ class InfoNceLossTest {
         INDArray q = FeatureNormalization.normalize(Nd4j.randn(DataType.DOUBLE, 5, 6));
         INDArray k = FeatureNormalization.normalize(Nd4j.randn(DataType.DOUBLE, 5, 6));
         INDArray negatives = FeatureNormalization.normalize(Nd4j.randn(DataType.DOUBLE, 9, 6));
-        assertGradientsMatchFiniteDifferences(new InfoNceLoss(0.2), q, k, new Fixed(k, negatives, false, true));
+        InfoNceLoss loss = new InfoNceLoss(0.2);
+        FixedKeys contrast = new FixedKeys(k, negatives);
+        ContrastiveLoss.Result r = loss.compute(q, contrast);
+        INDArray dq = FiniteDifferences.gradient(q, () -> loss.compute(q, contrast).loss(), 1e-6);
+        assertThat(FiniteDifferences.relativeError(r.queryGradient(), dq)).isLessThan(1e-6);
     }
 
     @Test
@@ -56,12 +62,10 @@ class InfoNceLossTest {
         Nd4j.getRandom().setSeed(11);
         INDArray q = FeatureNormalization.normalize(Nd4j.randn(DataType.DOUBLE, 6, 4));
         INDArray k = FeatureNormalization.normalize(Nd4j.randn(DataType.DOUBLE, 6, 4));
-        assertGradientsMatchFiniteDifferences(new InfoNceLoss(0.3), q, k, new Fixed(k, k, true, true));
-    }
-
-    /** d loss/dq and d loss/dk (k perturbed in place, in every role it plays) against central differences. */
-    private static void assertGradientsMatchFiniteDifferences(InfoNceLoss loss, INDArray q, INDArray k, Fixed contrast) {
-        ContrastiveLoss.Result r = loss.compute(q, contrast);
+        InfoNceLoss loss = new InfoNceLoss(0.3);
+        Keys contrast = new Keys(k);
+        // d loss/dq and d loss/dk (k perturbed in place, in both roles it plays) against central differences
+        ContrastiveLoss.InBatchResult r = loss.compute(q, contrast);
         INDArray dq = FiniteDifferences.gradient(q, () -> loss.compute(q, contrast).loss(), 1e-6);
         INDArray dk = FiniteDifferences.gradient(k, () -> loss.compute(q, contrast).loss(), 1e-6);
         assertThat(FiniteDifferences.relativeError(r.queryGradient(), dq)).isLessThan(1e-6);
@@ -74,7 +78,7 @@ class InfoNceLossTest {
         INDArray q = FeatureNormalization.normalize(Nd4j.randn(DataType.DOUBLE, 4, 3));
         INDArray k = FeatureNormalization.normalize(Nd4j.randn(DataType.DOUBLE, 4, 3));
         InfoNceLoss loss = new InfoNceLoss(0.1);
-        double inBatch = loss.compute(q, new Fixed(k, k, true, false)).loss();
+        double inBatch = loss.compute(q, new Keys(k)).loss();
         double sum = 0;
         for (int i = 0; i < 4; i++) {
             INDArray others = Nd4j.create(DataType.DOUBLE, 3, 3);
@@ -83,7 +87,7 @@ class InfoNceLossTest {
                     others.putRow(row++, k.getRow(j));
                 }
             }
-            sum += loss.compute(q.getRow(i, true), new Fixed(k.getRow(i, true), others, false, false)).loss();
+            sum += loss.compute(q.getRow(i, true), new FixedKeys(k.getRow(i, true), others)).loss();
         }
         assertThat(inBatch).isCloseTo(sum / 4, within(1e-12));
     }
@@ -93,7 +97,7 @@ class InfoNceLossTest {
         INDArray q = Nd4j.createFromArray(new double[][] {{1, 0}, {0, 1}});
         INDArray k = Nd4j.createFromArray(new double[][] {{1, 0}, {1, 0}});
         INDArray negatives = Nd4j.createFromArray(new double[][] {{0.7071, 0.7071}});
-        ContrastiveLoss.Result r = new InfoNceLoss(0.07).compute(q, new Fixed(k, negatives, false, false));
+        ContrastiveLoss.Result r = new InfoNceLoss(0.07).compute(q, new FixedKeys(k, negatives));
         assertThat(r.accuracy()).isEqualTo(0.5);
     }
 

@@ -1,5 +1,6 @@
 package dev.moco.core.optim;
 
+import dev.moco.core.checkpoint.TrainingPosition;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -17,13 +18,15 @@ class SgdMomentumTest {
         double theta = 1;
         double v = 0;
         double[] grads = {0.5, -1, 2};
-        INDArray params = Nd4j.createFromArray(1.0);
-        Optimizer sgd = new Optimizer(new SgdMomentum(0.1, 0.9, null), 0.01, params.reshape(1));
+        INDArray params = Nd4j.createFromArray(1.0).reshape(1);
+        INDArray gradient = Nd4j.zeros(DataType.DOUBLE, 1);
+        Optimizer sgd = new Optimizer(new SgdMomentum(0.1, 0.9, null), 0.01, params, gradient);
         for (int t = 0; t < grads.length; t++) {
             double g = grads[t] + 0.01 * theta;
             v = 0.9 * v + g;
             theta -= 0.1 * v;
-            sgd.step(params.reshape(1), Nd4j.createFromArray(grads[t]).reshape(1), t, 0);
+            gradient.putScalar(0, grads[t]);
+            sgd.step(0.1);
             assertThat(params.getDouble(0)).isCloseTo(theta, within(1e-12));
         }
         assertThat(sgd.state().getDouble(0)).isCloseTo(v, within(1e-12));
@@ -44,7 +47,7 @@ class SgdMomentumTest {
     @Test
     void learningRateComesFromTheScheduleByEpoch() {
         INDArray p = Nd4j.zeros(DataType.DOUBLE, 2);
-        Optimizer sgd = new Optimizer(new SgdMomentum(0.03, 0.9, new CosineSchedule(0.03, 10)), 0, p);
-        assertThat(sgd.learningRate(0, 5)).isCloseTo(0.015, within(1e-15));
+        Optimizer sgd = new Optimizer(new SgdMomentum(0.03, 0.9, new CosineSchedule(0.03, 10)), 0, p, p.dup());
+        assertThat(sgd.learningRate(new TrainingPosition(5, 0, 50, 10))).isCloseTo(0.015, within(1e-15));
     }
 }

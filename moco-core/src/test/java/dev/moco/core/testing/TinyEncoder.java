@@ -73,9 +73,7 @@ public final class TinyEncoder implements Encoder {
         INDArray xhat;
         INDArray invStd;
         if (mode != Mode.INFERENCE) {
-            if (groups < 1 || n % groups != 0) {
-                throw new IllegalArgumentException(groups + " groups do not divide " + n);
-            }
+            Encoder.requireGroupsDivideBatch(groups, n);
             long m = n / groups;
             xhat = h.dup();
             invStd = Nd4j.zeros(h.dataType(), groups, hidden);

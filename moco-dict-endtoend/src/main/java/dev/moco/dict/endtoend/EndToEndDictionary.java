@@ -3,6 +3,7 @@ package dev.moco.dict.endtoend;
 import dev.moco.api.Contrast;
 import dev.moco.api.Dictionary;
 import dev.moco.api.Encoder;
+import dev.moco.api.InBatchKeys;
 import dev.moco.api.TrainingBatch;
 import dev.moco.core.NormalizedPass;
 import dev.moco.core.ShuffleBatchNorm;
@@ -21,8 +22,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *
  * <p>Per step, {@link #contrast} runs
  * {@code normalize(shuffleBN(f_q)(x_k))} in training mode (groups = the core's shuffle-BN
- * groups; the permutation is a function of (seed, step)), and the returned contrast's
- * {@link Contrast#backwardKeys} back-propagates d loss / d keys through that pass into the
+ * groups; the permutation is a function of (seed, step)), and the returned
+ * {@link InBatchKeys#backward} back-propagates d loss / d keys through that pass into the
  * query encoder's gradients, which then hold the sum of the query-path and key-path
  * gradients. Nothing persists between steps: {@link #update} does nothing and
  * {@link #state()} is empty.
@@ -33,10 +34,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * <pre>{@code
  * Dictionary d = new EndToEndDictionary(queryEncoder, 256, 1, seed);
  * Encoder.Pass q = new NormalizedPass(queryEncoder.forward(xq, Encoder.Mode.TRAINING));
- * Contrast c = d.contrast(batch, q.output());
- * ContrastiveLoss.Result r = new InfoNceLoss(0.07).compute(q.output(), c);
+ * InBatchKeys keys = d.contrast(batch, q.output());
+ * ContrastiveLoss.InBatchResult r = new InfoNceLoss(0.07).compute(q.output(), keys);
  * q.backward(r.queryGradient());
- * c.backwardKeys(r.keyGradient());      // second path into the same encoder
+ * keys.backward(r.keyGradient());       // second path into the same encoder
  * }</pre>
  */
 public final class EndToEndDictionary implements Dictionary {
@@ -49,17 +50,13 @@ public final class EndToEndDictionary implements Dictionary {
     /**
      * @param queryEncoder f_q, which also computes the keys
      * @param batchSize N, at least 2; K = N − 1
-     * @param shuffleGroups shuffle-BN groups for the key pass, dividing N; 1 is off
+     * @param shuffleGroups shuffle-BN groups for the key pass, dividing N (the encoder checks); 1 is off
      * @param seed the seed of the per-step shuffle permutations
      */
     public EndToEndDictionary(Encoder queryEncoder, int batchSize, int shuffleGroups, long seed) {
         if (batchSize < 2) {
             throw new IllegalArgumentException("end-to-end: batch size must be >= 2 (its keys are the other "
                     + "images of the batch, K = batch size − 1), got " + batchSize);
-        }
-        if (shuffleGroups < 1 || batchSize % shuffleGroups != 0) {
-            throw new IllegalArgumentException("end-to-end: " + shuffleGroups + " shuffle-BN groups must be"
-                    + " >= 1 and divide the batch size " + batchSize);
         }
         this.encoder = queryEncoder;
         this.batchSize = batchSize;
@@ -69,7 +66,7 @@ public final class EndToEndDictionary implements Dictionary {
 
     /** Runs the query encoder on the key view; the keys are positives and in-batch negatives. */
     @Override
-    public Contrast contrast(TrainingBatch batch, INDArray queries) {
+    public InBatchKeys contrast(TrainingBatch batch, INDArray queries) {
         if (queries.rank() != 2 || queries.size(0) != batch.size()) {
             throw new IllegalArgumentException("end-to-end: queries must be [" + batch.size()
                     + ", C] for this batch, got " + Arrays.toString(queries.shape()));
@@ -120,7 +117,7 @@ public final class EndToEndDictionary implements Dictionary {
     }
 
     /** The batch's own keys, as positives and as each other's negatives, with their backward. */
-    private static final class InBatchContrast implements Contrast {
+    private static final class InBatchContrast implements InBatchKeys {
         private final NormalizedPass keys;
         private boolean backwardDone;
 
@@ -134,24 +131,9 @@ public final class EndToEndDictionary implements Dictionary {
         }
 
         @Override
-        public INDArray negatives() {
-            return keys.output();
-        }
-
-        @Override
-        public boolean negativesAreOtherPositives() {
-            return true;
-        }
-
-        @Override
-        public boolean keysCarryGradient() {
-            return true;
-        }
-
-        @Override
-        public void backwardKeys(INDArray keyGradient) {
+        public void backward(INDArray keyGradient) {
             if (backwardDone) {
-                throw new IllegalStateException("end-to-end: backwardKeys may be called once per step");
+                throw new IllegalStateException("end-to-end: the keys' backward may be called once per step");
             }
             if (!Arrays.equals(keyGradient.shape(), keys.output().shape())) {
                 throw new IllegalArgumentException("end-to-end: key gradient has shape "

@@ -1,5 +1,6 @@
 package dev.moco.dict.endtoend;
 
+import dev.moco.core.checkpoint.TrainingPosition;
 import dev.moco.api.Dictionary;
 import dev.moco.api.Encoder;
 import dev.moco.core.Batch;
@@ -37,6 +38,7 @@ final class BenchmarkSetup {
     private final INDArray[] views;
     private final SplittableRandom random = new SplittableRandom(1);
     private long step;
+    private final long stepsPerEpoch;
 
     /**
      * @param encoderKind {@code fast} (oneDNN), {@code reference} (ND4J ops) or {@code auto}
@@ -63,8 +65,8 @@ final class BenchmarkSetup {
         this.trainer = new MocoTrainer(encoder, dictionary, new InfoNceLoss(config.getDouble(MocoConfig.TEMPERATURE)),
                 new Optimizer(new SgdMomentum(config.getDouble(MocoConfig.LEARNING_RATE),
                         config.getDouble(MocoConfig.MOMENTUM), null),
-                        config.getDouble(MocoConfig.WEIGHT_DECAY), encoder.parameters()),
-                DATASET_SIZE / batchSize);
+                        config.getDouble(MocoConfig.WEIGHT_DECAY), encoder.parameters(), encoder.gradients()));
+        this.stepsPerEpoch = DATASET_SIZE / batchSize;
         this.views = new INDArray[4];
         for (int i = 0; i < views.length; i++) {
             views[i] = Nd4j.rand(DataType.FLOAT, batchSize, 1, 28, 28);
@@ -75,7 +77,8 @@ final class BenchmarkSetup {
     void step() {
         long[] indices = random.longs(DATASET_SIZE * 2, 0, DATASET_SIZE).distinct().limit(batchSize).toArray();
         int v = (int) (step % 2) * 2;
-        trainer.step(new Batch(views[v], views[v + 1], indices, step));
+        trainer.step(new Batch(views[v], views[v + 1], indices, step),
+                new TrainingPosition((int) (step / stepsPerEpoch), step % stepsPerEpoch, step, stepsPerEpoch));
         step++;
     }
 }

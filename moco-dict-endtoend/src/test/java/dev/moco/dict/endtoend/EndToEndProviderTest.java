@@ -1,5 +1,6 @@
 package dev.moco.dict.endtoend;
 
+import dev.moco.core.checkpoint.TrainingPosition;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.moco.api.Dictionary;
@@ -36,10 +37,11 @@ class EndToEndProviderTest {
 
         // one MocoTrainer step: the query encoder is trained through both views
         MocoTrainer trainer = new MocoTrainer(encoder, d, new InfoNceLoss(0.2),
-                new Optimizer(new SgdMomentum(0.03, 0.9, null), 0, encoder.parameters()), 10);
+                new Optimizer(new SgdMomentum(0.03, 0.9, null), 0, encoder.parameters(), encoder.gradients()));
         INDArray before = encoder.parameters().dup();
         INDArray images = Nd4j.rand(DataType.FLOAT, 8, 1, 2, 2);
-        StepResult r = trainer.step(new Batch(images, images.add(0.1), LongStream.range(0, 8).toArray(), 0));
+        StepResult r = trainer.step(new Batch(images, images.add(0.1), LongStream.range(0, 8).toArray(), 0),
+                new TrainingPosition(0, 0, 0, 10));
         assertThat(r.loss()).isFinite().isPositive();
         assertThat(encoder.parameters().sub(before).amaxNumber().doubleValue()).isGreaterThan(0);
     }

@@ -3,6 +3,7 @@ package dev.moco.dict.membank;
 import dev.moco.api.Contrast;
 import dev.moco.api.Dictionary;
 import dev.moco.api.Encoder;
+import dev.moco.api.SharedNegatives;
 import dev.moco.api.TrainingBatch;
 import dev.moco.core.FeatureNormalization;
 import dev.moco.core.StepRandom;
@@ -145,7 +146,7 @@ public final class MemoryBankDictionary implements Dictionary {
      * @throws IllegalStateException if the bank waits for {@link #fillFromEncoder}
      */
     @Override
-    public Contrast contrast(TrainingBatch batch, INDArray queries) {
+    public SharedNegatives contrast(TrainingBatch batch, INDArray queries) {
         if (awaitingEncoderFill) {
             if (pendingFill == null) {
                 throw new IllegalStateException(MemoryBankProvider.INIT + " = encoder: call"

@@ -1,5 +1,6 @@
 package dev.moco.dict.membank;
 
+import dev.moco.core.checkpoint.TrainingPosition;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -84,10 +85,11 @@ class MemoryBankProviderTest {
         MemoryBankDictionary bank = (MemoryBankDictionary) REGISTRY.create("memory-bank",
                 context(encoder, 20, "memory-bank.negatives", "10"));
         MocoTrainer trainer = new MocoTrainer(encoder, bank, new InfoNceLoss(0.07),
-                new Optimizer(new SgdMomentum(0.03, 0.9, null), 1e-4, encoder.parameters()), 5);
+                new Optimizer(new SgdMomentum(0.03, 0.9, null), 1e-4, encoder.parameters(), encoder.gradients()));
         INDArray before = bank.bank().dup();
         INDArray images = Nd4j.rand(DataType.FLOAT, 4, 1, 2, 2);
-        StepResult r = trainer.step(new Batch(images, images, new long[] {2, 3, 5, 7}, 0));
+        StepResult r = trainer.step(new Batch(images, images, new long[] {2, 3, 5, 7}, 0),
+                new TrainingPosition(0, 0, 0, 5));
         assertThat(r.loss()).isFinite().isPositive();
         for (int i = 0; i < 20; i++) {
             boolean inBatch = i == 2 || i == 3 || i == 5 || i == 7;

@@ -1,6 +1,7 @@
 package dev.moco.example.fixednegatives;
 
 import dev.moco.api.Contrast;
+import dev.moco.api.SharedNegatives;
 import dev.moco.api.Dictionary;
 import dev.moco.api.Encoder;
 import dev.moco.api.TrainingBatch;
@@ -39,14 +40,9 @@ final class FixedRandomNegatives implements Dictionary {
     @Override
     public Contrast contrast(TrainingBatch batch, INDArray queries) {
         INDArray positives = unitRows(encoder.forward(batch.keyView(), Encoder.Mode.INFERENCE).output());
-        return new Contrast() {
+        return new SharedNegatives() {
             @Override public INDArray positives() { return positives; }
             @Override public INDArray negatives() { return negatives; }
-            @Override public boolean negativesAreOtherPositives() { return false; }
-            @Override public boolean keysCarryGradient() { return false; }
-            @Override public void backwardKeys(INDArray keyGradient) {
-                throw new IllegalStateException("fixed negatives carry no gradient");
-            }
         };
     }
 

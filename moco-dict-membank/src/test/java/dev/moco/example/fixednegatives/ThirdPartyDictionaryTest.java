@@ -1,5 +1,6 @@
 package dev.moco.example.fixednegatives;
 
+import dev.moco.core.checkpoint.TrainingPosition;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -41,10 +42,11 @@ class ThirdPartyDictionaryTest {
         assertThat(d.negativesPerQuery()).isEqualTo(24);
 
         MocoTrainer trainer = new MocoTrainer(encoder, d, new InfoNceLoss(0.2),
-                new Optimizer(new SgdMomentum(0.03, 0.9, null), 0, encoder.parameters()), 10);
+                new Optimizer(new SgdMomentum(0.03, 0.9, null), 0, encoder.parameters(), encoder.gradients()));
         INDArray before = encoder.parameters().dup();
         INDArray images = Nd4j.rand(DataType.FLOAT, 4, 1, 2, 2);
-        StepResult r = trainer.step(new Batch(images, images.mul(0.9), new long[] {0, 1, 2, 3}, 0));
+        StepResult r = trainer.step(new Batch(images, images.mul(0.9), new long[] {0, 1, 2, 3}, 0),
+                new TrainingPosition(0, 0, 0, 10));
         assertThat(r.loss()).isFinite().isPositive();
         assertThat(encoder.parameters().sub(before).amaxNumber().doubleValue()).isGreaterThan(0);
     }

@@ -3,6 +3,7 @@ package dev.moco.dict.queue;
 import dev.moco.api.Contrast;
 import dev.moco.api.Dictionary;
 import dev.moco.api.Encoder;
+import dev.moco.api.SharedNegatives;
 import dev.moco.api.TrainingBatch;
 import dev.moco.core.FeatureNormalization;
 import dev.moco.core.FixedKeys;
@@ -59,7 +60,7 @@ public final class QueueDictionary implements Dictionary {
     }
 
     @Override
-    public Contrast contrast(TrainingBatch batch, INDArray queries) {
+    public SharedNegatives contrast(TrainingBatch batch, INDArray queries) {
         MomentumUpdate.apply(keyEncoder, queryEncoder, momentum);
         SplittableRandom shuffle = StepRandom.of(seed, batch.step());
         Encoder.Pass keys = ShuffleBatchNorm.forward(keyEncoder, batch.keyView(),

@@ -1,5 +1,6 @@
 package dev.moco.dict.queue;
 
+import dev.moco.core.checkpoint.TrainingPosition;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.moco.core.Batch;
@@ -32,8 +33,9 @@ class TinyPretrainingTest {
 
         TinyEncoder encoder = new TinyEncoder(36, 32, 16, 7, DataType.FLOAT);
         QueueDictionary queue = new QueueDictionary(encoder, 48, 0.99, 2, 1);
-        Optimizer sgd = new Optimizer(new SgdMomentum(0.05, 0.9, null), 1e-4, encoder.parameters());
-        MocoTrainer trainer = new MocoTrainer(encoder, queue, new InfoNceLoss(0.2), sgd, samples / batchSize);
+        Optimizer sgd = new Optimizer(new SgdMomentum(0.05, 0.9, null), 1e-4, encoder.parameters(), encoder.gradients());
+        MocoTrainer trainer = new MocoTrainer(encoder, queue, new InfoNceLoss(0.2), sgd);
+        long stepsPerEpoch = samples / batchSize;
 
         double firstEpoch = 0;    // the first with a queue of real keys
         double lastEpochs = 0;    // mean of the last five
@@ -51,7 +53,9 @@ class TinyPretrainingTest {
                 INDArray chosen = Nd4j.pullRows(images.reshape(samples, 36), 1, rows).reshape(batchSize, 1, 6, 6);
                 INDArray xq = chosen.add(Nd4j.randn(DataType.FLOAT, batchSize, 1, 6, 6).muli(0.1));
                 INDArray xk = chosen.add(Nd4j.randn(DataType.FLOAT, batchSize, 1, 6, 6).muli(0.1));
-                StepResult r = trainer.step(new Batch(xq, xk, indices, step++));
+                StepResult r = trainer.step(new Batch(xq, xk, indices, step),
+                        new TrainingPosition(epoch, b, step, stepsPerEpoch));
+                step++;
                 sum += r.loss();
             }
             double mean = sum / (samples / batchSize);
