@@ -12,10 +12,10 @@ import java.util.TreeMap;
  * The installed dictionary mechanisms by name. Providers are found with
  * {@link ServiceLoader} (each module lists its own in
  * {@code META-INF/services/dev.moco.api.DictionaryProvider}) and bound through Guice by
- * {@link MocoModule}.
+ * {@link DictionaryModule}.
  *
  * <pre>{@code
- * DictionaryRegistry registry = Guice.createInjector(new MocoModule()).getInstance(DictionaryRegistry.class);
+ * DictionaryRegistry registry = Guice.createInjector(new DictionaryModule()).getInstance(DictionaryRegistry.class);
  * Dictionary queue = registry.create("queue", context);
  * }</pre>
  */
@@ -29,7 +29,7 @@ public final class DictionaryRegistry {
 
     /** The registry of every provider on the class path, without Guice. */
     public static DictionaryRegistry discover() {
-        return new DictionaryRegistry(MocoModule.discoverProviders(ServiceLoader.load(DictionaryProvider.class)));
+        return new DictionaryRegistry(DictionaryModule.discoverProviders(ServiceLoader.load(DictionaryProvider.class)));
     }
 
     /** @throws IllegalArgumentException listing the installed names if {@code name} is not one */

@@ -27,7 +27,7 @@ class DictionaryRegistryTest {
 
     @Test
     void guiceBindsEveryProviderByName() {
-        DictionaryRegistry registry = Guice.createInjector(new MocoModule(List.of(new Named("b"), new Named("a"))))
+        DictionaryRegistry registry = Guice.createInjector(new DictionaryModule(List.of(new Named("b"), new Named("a"))))
                 .getInstance(DictionaryRegistry.class);
         assertThat(registry.names()).containsExactly("a", "b");
         assertThat(registry.provider("b").name()).isEqualTo("b");
@@ -48,7 +48,7 @@ class DictionaryRegistryTest {
             public Map<String, String> settings() { return Map.of(); }
             public Dictionary create(DictionaryContext context) { return null; }
         };
-        assertThatThrownBy(() -> MocoModule.discoverProviders(List.of(new Named("a"), other)))
+        assertThatThrownBy(() -> DictionaryModule.discoverProviders(List.of(new Named("a"), other)))
                 .hasMessageContaining("two dictionary providers are named 'a'");
     }
 }
