@@ -19,6 +19,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  */
 public sealed interface Contrast permits SharedNegatives, InBatchKeys {
 
-    /** Positive keys k+, L2-normalised, [N, C]: row i belongs to query i. */
+    /** {@return the positive keys k+, L2-normalised, [N, C]: row i belongs to query i} */
     INDArray positives();
 }

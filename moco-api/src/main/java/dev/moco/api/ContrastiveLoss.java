@@ -22,6 +22,7 @@ public interface ContrastiveLoss {
      *
      * @param queries L2-normalised queries, [N, C]
      * @param contrast the positives and the shared negatives for these queries
+     * @return the loss, its pretext accuracy and d loss / d queries
      * @throws IllegalArgumentException if the queries and positives differ in shape
      */
     Result compute(INDArray queries, SharedNegatives contrast);
@@ -31,19 +32,20 @@ public interface ContrastiveLoss {
      *
      * @param queries L2-normalised queries, [N, C]
      * @param contrast the batch's keys: positives, and each other's negatives
+     * @return the loss, its pretext accuracy, d loss / d queries and d loss / d keys
      * @throws IllegalArgumentException if the queries and keys differ in shape
      */
     InBatchResult compute(INDArray queries, InBatchKeys contrast);
 
     /** Value and query gradient of one evaluation. */
     interface Result {
-        /** The mean loss over the batch. */
+        /** {@return the mean loss over the batch} */
         double loss();
 
-        /** Fraction of queries whose positive has the largest logit (the pretext accuracy). */
+        /** {@return the fraction of queries whose positive has the largest logit (the pretext accuracy)} */
         double accuracy();
 
-        /** d loss / d queries, [N, C]. */
+        /** {@return d loss / d queries, [N, C]} */
         INDArray queryGradient();
     }
 
@@ -52,6 +54,8 @@ public interface ContrastiveLoss {
         /**
          * d loss / d {@link Contrast#positives()}, [N, C], including the keys' role as the
          * other queries' negatives.
+         *
+         * @return the key gradient
          */
         INDArray keyGradient();
     }

@@ -22,7 +22,9 @@ public interface Dictionary {
      * not change the negatives this step's logits are computed with: updates wait for
      * {@link #update}.
      *
+     * @param batch this step's two views, sample indices and step number
      * @param queries the L2-normalised queries of this batch, [N, C] (read-only)
+     * @return the positives and negatives of this step's loss
      */
     Contrast contrast(TrainingBatch batch, INDArray queries);
 
@@ -30,27 +32,32 @@ public interface Dictionary {
      * Updates the dictionary after the step (enqueue the keys, write the bank rows). Called
      * after the optimizer step of the query encoder.
      *
+     * @param batch this step's batch
+     * @param queries the queries of this step, [N, C]
      * @param contrast what {@link #contrast} returned for this batch
      */
     void update(TrainingBatch batch, INDArray queries, Contrast contrast);
 
-    /** Number of negatives per query, K. */
+    /** {@return the number of negatives per query, K} */
     long negativesPerQuery();
 
     /**
      * Everything needed to continue exactly after a restart (queue and pointer, bank,
      * key encoder parameters and buffers), by name. Values may be live views.
+     *
+     * @return the state by name
      */
     Map<String, INDArray> state();
 
     /**
      * Restores {@link #state()}.
      *
+     * @param state a map {@link #state()} of an equally configured dictionary returned
      * @throws IllegalArgumentException naming the entry when a name is missing or a shape
      *     does not match this dictionary's configuration
      */
     void restore(Map<String, INDArray> state);
 
-    /** Bytes of memory the dictionary holds (keys, bank, key encoder). */
+    /** {@return the bytes of memory the dictionary holds (keys, bank, key encoder)} */
     long memoryBytes();
 }

@@ -6,13 +6,13 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 /** What a {@link DictionaryProvider} may use to build its dictionary. */
 public interface DictionaryContext {
 
-    /** The query encoder f_q (a key encoder is copied from it; end-to-end uses it). */
+    /** {@return the query encoder f_q (a key encoder is copied from it; end-to-end uses it)} */
     Encoder queryEncoder();
 
-    /** Feature dimension C of the (normalised) queries and keys. */
+    /** {@return the feature dimension C of the (normalised) queries and keys} */
     int featureDimension();
 
-    /** Number of samples in the training set (the memory bank's rows). */
+    /** {@return the number of samples in the training set (the memory bank's rows)} */
     long datasetSize();
 
     /**
@@ -21,25 +21,44 @@ public interface DictionaryContext {
      * mechanism that encodes the whole training set once (a memory bank filled by the
      * untrained encoder).
      *
+     * @return a new iterator over the training images
+     *
      * @throws IllegalStateException if the run has no training set to read (a benchmark on random data)
      */
     Iterator<INDArray> trainingImagesInIndexOrder();
 
-    /** Images per training step N. */
+    /** {@return the images per training step, N} */
     int batchSize();
 
-    /** Shuffle-BN groups for computing keys; 1 means off. */
+    /** {@return the shuffle-BN groups for computing keys; 1 means off} */
     int shuffleGroups();
 
-    /** Seed from which the dictionary derives all its randomness. */
+    /** {@return the seed from which the dictionary derives all its randomness} */
     long seed();
 
-    /** A configuration value, validated against the provider's declared settings. */
+    /**
+     * A configuration value, validated against the provider's declared settings.
+     *
+     * @param key one of the provider's {@link DictionaryProvider#settings()} keys
+     * @return its value
+     * @throws IllegalArgumentException naming the key if the value is not an integer
+     */
     int intSetting(String key);
 
-    /** A configuration value, validated against the provider's declared settings. */
+    /**
+     * A configuration value, validated against the provider's declared settings.
+     *
+     * @param key one of the provider's {@link DictionaryProvider#settings()} keys
+     * @return its value
+     * @throws IllegalArgumentException naming the key if the value is not a number
+     */
     double doubleSetting(String key);
 
-    /** A configuration value, validated against the provider's declared settings. */
+    /**
+     * A configuration value, validated against the provider's declared settings.
+     *
+     * @param key one of the provider's {@link DictionaryProvider#settings()} keys
+     * @return its value, trimmed
+     */
     String stringSetting(String key);
 }

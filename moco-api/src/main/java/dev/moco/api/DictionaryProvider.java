@@ -17,15 +17,22 @@ import java.util.Map;
  */
 public interface DictionaryProvider {
 
-    /** The name users select it by, e.g. {@code queue}; lower case with dashes. */
+    /** {@return the name users select it by, e.g. {@code queue}; lower case with dashes} */
     String name();
 
     /**
      * The configuration keys this mechanism reads, with their default values. Keys not
      * declared by core or by a provider are rejected as unknown.
+     *
+     * @return the keys with their defaults
      */
     Map<String, String> settings();
 
-    /** Creates the dictionary for one training run. */
+    /**
+     * Creates the dictionary for one training run.
+     *
+     * @param context the query encoder, the run's sizes and seed, and this provider's settings
+     * @return the dictionary
+     */
     Dictionary create(DictionaryContext context);
 }

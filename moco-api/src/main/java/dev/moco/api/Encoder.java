@@ -41,11 +41,14 @@ public interface Encoder extends AutoCloseable {
     /**
      * Runs the network over {@code input} ([N, channels, height, width] for images).
      *
+     * @param input the batch, [N, channels, height, width]
+     * @param mode how batch normalisation behaves, and whether a backward pass may follow
      * @param normalizationGroups in the training modes, the batch is split into this many
      *     contiguous groups of equal size, and batch normalisation uses each group's own
      *     statistics (shuffle BN, Sec. 3.3); 1 means the whole batch. Ignored in inference.
      * @throws IllegalArgumentException if the groups do not divide the batch (see
      *     {@link #requireGroupsDivideBatch})
+     * @return the pass, owning its output and what its backward needs
      */
     Pass forward(INDArray input, Mode mode, int normalizationGroups);
 
@@ -54,6 +57,8 @@ public interface Encoder extends AutoCloseable {
      * message every implementation gives: the normalisation groups must be at least 1 and
      * divide the batch.
      *
+     * @param normalizationGroups the groups asked for
+     * @param batchSize N, the images in the batch
      * @throws IllegalArgumentException naming both numbers and the configuration keys that set them
      */
     static void requireGroupsDivideBatch(int normalizationGroups, long batchSize) {
@@ -63,7 +68,13 @@ public interface Encoder extends AutoCloseable {
         }
     }
 
-    /** {@link #forward(INDArray, Mode, int)} with one normalisation group. */
+    /**
+     * {@link #forward(INDArray, Mode, int)} with one normalisation group.
+     *
+     * @param input the batch, [N, channels, height, width]
+     * @param mode how batch normalisation behaves, and whether a backward pass may follow
+     * @return the pass
+     */
     default Pass forward(INDArray input, Mode mode) {
         return forward(input, mode, 1);
     }
@@ -71,23 +82,28 @@ public interface Encoder extends AutoCloseable {
     /**
      * The representation used downstream (linear/kNN evaluation, transfer, export): the
      * backbone's output after global pooling and before the projection head, in inference
-     * mode. [N, representationDimension()].
+     * mode.
+     *
+     * @param input the batch, [N, channels, height, width]
+     * @return the representations, [N, representationDimension()]
      */
     INDArray represent(INDArray input);
 
-    /** Width of {@link Pass#output()}: the feature dimension C. */
+    /** {@return the width of {@link Pass#output()}: the feature dimension C} */
     int outputDimension();
 
-    /** Width of {@link #represent(INDArray)}. */
+    /** {@return the width of {@link #represent(INDArray)}} */
     int representationDimension();
 
     /**
      * All trainable parameters as one flat vector view: writing to it changes the network.
      * Its layout is fixed for the life of the encoder and equal across {@link #copy()}.
+     *
+     * @return the flat parameter view
      */
     INDArray parameters();
 
-    /** Gradients accumulated by {@link Pass#backward}, laid out like {@link #parameters()}. */
+    /** {@return the gradients accumulated by {@link Pass#backward}, a flat view laid out like {@link #parameters()}} */
     INDArray gradients();
 
     /** Sets {@link #gradients()} to zero; call before each training step. */
@@ -97,10 +113,12 @@ public interface Encoder extends AutoCloseable {
      * State that is not trained by gradient but belongs to the network (batch
      * normalisation running means and variances), as one flat view; length 0 if none.
      * Saved and restored with the parameters.
+     *
+     * @return the flat buffer view
      */
     INDArray buffers();
 
-    /** A deep copy: same architecture, parameters and buffers, independent storage. */
+    /** {@return a deep copy: same architecture, parameters and buffers, independent storage} */
     Encoder copy();
 
     /**
@@ -113,13 +131,15 @@ public interface Encoder extends AutoCloseable {
 
     /** One forward pass: its output, and the backward through it. */
     interface Pass {
-        /** The features, [N, outputDimension()]. Owned by the pass; do not modify. */
+        /** {@return the features, [N, outputDimension()]; owned by the pass, not to be modified} */
         INDArray output();
 
         /**
          * Back-propagates {@code outputGradient} ([N, outputDimension()]) and adds the
          * parameter gradients into {@link Encoder#gradients()}. Only for passes run in
          * {@link Mode#TRAINING}; at most once per pass; otherwise IllegalStateException.
+         *
+         * @param outputGradient d loss / d {@link #output()}
          */
         void backward(INDArray outputGradient);
     }

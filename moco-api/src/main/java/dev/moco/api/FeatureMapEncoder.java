@@ -21,19 +21,22 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  */
 public interface FeatureMapEncoder extends Encoder {
 
-    /** Number of stages whose outputs {@link FeatureMapPass#featureMaps()} returns. */
+    /** {@return the number of stages whose outputs {@link FeatureMapPass#featureMaps()} returns} */
     int stageCount();
 
-    /** Channels of each stage's output, shallowest stage first. */
+    /** {@return the channels of each stage's output, shallowest stage first} */
     int[] stageChannels();
 
-    /** Total stride of each stage's output relative to the input, shallowest stage first. */
+    /** {@return the total stride of each stage's output relative to the input, shallowest stage first} */
     int[] stageStrides();
 
     /**
      * Runs the backbone (not the projection head) over {@code input}, [N, channels, H, W].
      *
+     * @param input the batch, [N, channels, H, W]
+     * @param mode as in {@link Encoder#forward(INDArray, Mode, int)}
      * @param normalizationGroups as in {@link Encoder#forward(INDArray, Mode, int)}
+     * @return the pass, with every stage's output
      * @throws IllegalArgumentException if the groups do not divide the batch or the input does not fit
      */
     FeatureMapPass forwardFeatureMaps(INDArray input, Mode mode, int normalizationGroups);
@@ -43,10 +46,12 @@ public interface FeatureMapEncoder extends Encoder {
         /**
          * The output of each stage, shallowest first, [N, stageChannels()[s], H_s, W_s]
          * (after the stage's last ReLU). Owned by the pass; do not modify.
+         *
+         * @return the stage outputs
          */
         List<INDArray> featureMaps();
 
-        /** The globally average-pooled last stage, [N, representationDimension()]. */
+        /** {@return the globally average-pooled last stage, [N, representationDimension()]} */
         INDArray pooled();
 
         /**

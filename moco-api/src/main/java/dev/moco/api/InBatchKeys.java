@@ -15,6 +15,7 @@ public non-sealed interface InBatchKeys extends Contrast {
      * as positive and as negatives) into whatever computed the keys, adding into that
      * encoder's gradients. Called once per step, after the loss.
      *
+     * @param keyGradient d loss / d keys, [N, C]
      * @throws IllegalStateException if called a second time
      * @throws IllegalArgumentException if the gradient's shape is not the keys'
      */

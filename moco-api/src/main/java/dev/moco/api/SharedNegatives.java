@@ -10,6 +10,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  */
 public non-sealed interface SharedNegatives extends Contrast {
 
-    /** The K negative keys, L2-normalised, [K, C]; the same for every query of the batch. */
+    /** {@return the K negative keys, L2-normalised, [K, C]; the same for every query of the batch} */
     INDArray negatives();
 }
