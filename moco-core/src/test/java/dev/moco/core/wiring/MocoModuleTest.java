@@ -8,18 +8,12 @@ import com.google.inject.Guice;
 import com.google.inject.Injector;
 import com.google.inject.ProvisionException;
 import com.google.inject.util.Modules;
-import dev.moco.api.Contrast;
 import dev.moco.api.ContrastiveLoss;
-import dev.moco.api.Dictionary;
-import dev.moco.api.DictionaryContext;
 import dev.moco.api.DictionaryProvider;
 import dev.moco.api.Encoder;
 import dev.moco.api.InBatchKeys;
 import dev.moco.api.SharedNegatives;
-import dev.moco.api.TrainingBatch;
 import dev.moco.core.Batch;
-import dev.moco.core.FeatureNormalization;
-import dev.moco.core.FixedKeys;
 import dev.moco.core.MocoTrainer;
 import dev.moco.core.checkpoint.TrainingPosition;
 import dev.moco.core.config.MocoConfig;
@@ -27,6 +21,7 @@ import dev.moco.core.data.ImageDataset;
 import dev.moco.core.data.ImageShape;
 import dev.moco.core.data.augment.Normalize;
 import dev.moco.core.loss.InfoNceLoss;
+import dev.moco.core.testing.FixedNegativesProvider;
 import dev.moco.core.testing.TinyEncoder;
 import java.util.List;
 import java.util.Map;
@@ -36,37 +31,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 class MocoModuleTest {
-
-    /** A mechanism with fixed random negatives and the key view through the query encoder in inference. */
-    private record FixedNegativesProvider() implements DictionaryProvider {
-        @Override
-        public String name() {
-            return "fixed";
-        }
-
-        @Override
-        public Map<String, String> settings() {
-            return Map.of("fixed.count", "6");
-        }
-
-        @Override
-        public Dictionary create(DictionaryContext context) {
-            INDArray negatives = FeatureNormalization.normalize(Nd4j.randn(DataType.FLOAT, context.intSetting("fixed.count"),
-                    context.featureDimension()));
-            Encoder encoder = context.queryEncoder();
-            return new Dictionary() {
-                public SharedNegatives contrast(TrainingBatch batch, INDArray queries) {
-                    return new FixedKeys(FeatureNormalization.normalize(
-                            encoder.forward(batch.keyView(), Encoder.Mode.INFERENCE).output()), negatives);
-                }
-                public void update(TrainingBatch batch, INDArray queries, Contrast contrast) {}
-                public long negativesPerQuery() { return negatives.size(0); }
-                public Map<String, INDArray> state() { return Map.of(); }
-                public void restore(Map<String, INDArray> state) {}
-                public long memoryBytes() { return 0; }
-            };
-        }
-    }
 
     /** A loss that counts its evaluations and otherwise is InfoNCE. */
     private static final class CountingLoss implements ContrastiveLoss {
