@@ -1,0 +1,24 @@
+package com.example.moco;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
+
+import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.junit.AnalyzeClasses;
+import com.tngtech.archunit.junit.ArchTest;
+import com.tngtech.archunit.lang.ArchRule;
+
+/**
+ * The example is what a user's project looks like: it uses moco's API (dev.moco.api), the
+ * facade (dev.moco.core.run and the listener types in dev.moco.core.hooks) and the encoder
+ * adapters (dev.moco.encoders), and nothing internal, so a change to internals cannot break
+ * it and a change to the public API breaks it visibly.
+ */
+@AnalyzeClasses(packages = "com.example.moco", importOptions = ImportOption.DoNotIncludeTests.class)
+class PublicApiOnlyTest {
+
+    @ArchTest
+    static final ArchRule usesOnlyTheApiTheFacadeAndLibraries = classes()
+            .should().onlyDependOnClassesThat()
+            .resideInAnyPackage("java..", "com.example.moco..", "dev.moco.api..", "dev.moco.core.run", "dev.moco.core.hooks",
+                    "dev.moco.encoders", "org.nd4j..", "org.deeplearning4j..");
+}

@@ -1,0 +1,64 @@
+package dev.moco.architecture;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The README's "Use as a library" example is the code of the example project, which CI
+ * compiles and runs against the installed artifacts: the lines between {@code // readme:begin}
+ * and {@code // readme:end} in each file the README names must equal its code block there.
+ */
+class ReadmeExampleTest {
+
+    private static final Path ROOT = Path.of("..");
+    private static final String MARKER = "<!-- example: ";
+
+    @Test
+    void everyExampleInTheReadmeIsTheExampleProjectsCode() throws IOException {
+        List<String> readme = Files.readAllLines(ROOT.resolve("README.md"));
+        int checked = 0;
+        for (int i = 0; i < readme.size(); i++) {
+            String line = readme.get(i).strip();
+            if (!line.startsWith(MARKER)) {
+                continue;
+            }
+            Path source = ROOT.resolve(line.substring(MARKER.length(), line.indexOf(" -->")).strip());
+            assertThat(source).as("the file the README's example names").isRegularFile();
+            assertThat(readme.get(i + 1)).as("a ```java block follows the marker in README.md line " + (i + 1))
+                    .isEqualTo("```java");
+            List<String> block = new ArrayList<>();
+            for (int j = i + 2; !readme.get(j).equals("```"); j++) {
+                block.add(readme.get(j));
+            }
+            assertThat(block).as("README.md's example at line " + (i + 1) + " against " + source)
+                    .containsExactlyElementsOf(between(Files.readAllLines(source)));
+            checked++;
+        }
+        assertThat(checked).as("examples in the README").isPositive();
+    }
+
+    /** The lines between the readme markers, with their common indentation removed. */
+    private static List<String> between(List<String> source) {
+        int begin = -1;
+        int end = -1;
+        for (int i = 0; i < source.size(); i++) {
+            if (source.get(i).strip().equals("// readme:begin")) {
+                begin = i + 1;
+            } else if (source.get(i).strip().equals("// readme:end")) {
+                end = i;
+            }
+        }
+        assertThat(begin).as("a // readme:begin line").isPositive();
+        assertThat(end).as("a // readme:end line after it").isGreaterThan(begin);
+        List<String> lines = source.subList(begin, end);
+        int indent = lines.stream().filter(l -> !l.isBlank())
+                .mapToInt(l -> l.length() - l.stripLeading().length()).min().orElse(0);
+        return lines.stream().map(l -> l.isBlank() ? "" : l.substring(indent)).toList();
+    }
+}
