@@ -7,8 +7,10 @@ import dev.moco.core.checkpoint.TrainingPosition;
  * listeners after it were not called. Checkpoints written before it are kept.
  */
 public final class ListenerFailedException extends RuntimeException {
+    /** The listener that threw, as {@link #describe(Object)} names it. */
     private final String listener;
-    private final TrainingPosition position;
+    /** Where the run stood. */
+    private final transient TrainingPosition position;
 
     /**
      * @param listener which listener, as {@link #describe(Object)} names it
