@@ -53,6 +53,15 @@ class ModuleRulesTest {
             .should().dependOnClassesThat()
             .resideInAnyPackage("dev.moco.core..", "dev.moco.dict..", "dev.moco.bench..", "dev.moco.downstream..");
 
+    /**
+     * What is not API lives in a package named internal (the run's loop, batch source and
+     * snapshots): the command line may build on it, the plug-in modules may not.
+     */
+    @ArchTest
+    static final ArchRule internalPackagesServeOnlyTheLibraryAndTheCommandLine = noClasses()
+            .that().resideInAnyPackage("dev.moco.api..", "dev.moco.dict..", "dev.moco.encoders..", "dev.moco.downstream..")
+            .should().dependOnClassesThat().resideInAPackage("..internal..");
+
     @ArchTest
     static final ArchRule modulesAreFreeOfCycles = slices()
             .matching("dev.moco.(*)..")
