@@ -62,6 +62,14 @@ class ModuleRulesTest {
             .that().resideInAnyPackage("dev.moco.api..", "dev.moco.dict..", "dev.moco.encoders..", "dev.moco.downstream..")
             .should().dependOnClassesThat().resideInAPackage("..internal..");
 
+    /** The one tensor file format: checkpoints and encoder weights use it; it knows neither. */
+    @ArchTest
+    static final ArchRule tensorFilesDependOnNothingOfOurs = noClasses()
+            .that().resideInAPackage("dev.moco.tensorfile..")
+            .should().dependOnClassesThat()
+            .resideInAnyPackage("dev.moco.api..", "dev.moco.core..", "dev.moco.dict..", "dev.moco.encoders..",
+                    "dev.moco.bench..", "dev.moco.downstream..");
+
     @ArchTest
     static final ArchRule modulesAreFreeOfCycles = slices()
             .matching("dev.moco.(*)..")
