@@ -1,40 +1,59 @@
 package com.example.moco;
 
 import dev.moco.api.Encoder;
+import dev.moco.core.run.PretrainedEncoder;
 import dev.moco.core.run.Pretraining;
 import dev.moco.core.run.PretrainingResult;
 import dev.moco.core.run.TrainingImages;
 import java.nio.file.Path;
 import java.util.List;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Pretrains a small DL4J ComputationGraph on 320 images of the example's own with moco's
- * facade, first with the MoCo queue, then with a dictionary of the example's own selected by
- * name.
+ * facade: with the MoCo queue, checkpointing; resumed from that checkpoint for one more epoch;
+ * then with a dictionary of the example's own, selected by name; and extracts features with
+ * the encoder loaded from the checkpoint.
  */
 public final class PretrainExample {
 
     private PretrainExample() {}
 
+    /** @param args the run directory (default {@code target/run}) */
     public static void main(String[] args) {
         Path runDirectory = Path.of(args.length > 0 ? args[0] : "target/run");
         List<INDArray> images = ToyImages.generate(320, 7);
         Encoder encoder = SmallConvNet.create(1);
 
-        // readme:begin
+        // readme:begin pretrain
         PretrainingResult result = Pretraining.preset("moco-v2")
                 .dictionary("queue")
                 .set("queue.size", "256").set("batch.size", "32").set("feature.dim", "32").set("image.size", "16")
                 .encoder(encoder)
                 .data(TrainingImages.of(images.iterator()))
                 .epochs(2)
+                .checkpoints(runDirectory.resolve("checkpoints"))
                 .afterEpoch(epoch -> System.out.printf("epoch %d: loss %.3f%n", epoch.epoch(), epoch.meanLoss()))
                 .run();
         Encoder trained = result.queryEncoder();
-        // readme:end
-        System.out.printf("queue: %d epochs, final loss %.3f, %d parameters trained%n",
-                result.epochs().size(), result.finalLoss(), trained.parameters().length());
+        // readme:end pretrain
+        System.out.printf("queue: %d steps, final loss %.3f, %d parameters trained, checkpoint %s%n",
+                result.end().globalStep(), result.finalLoss(), trained.parameters().length(),
+                result.lastCheckpoint().orElseThrow());
+
+        // readme:begin resume
+        PretrainingResult resumed = Pretraining.preset("moco-v2")
+                .dictionary("queue")
+                .set("queue.size", "256").set("batch.size", "32").set("feature.dim", "32").set("image.size", "16")
+                .encoder(SmallConvNet.create(1))
+                .data(TrainingImages.of(images.iterator()))
+                .epochs(3)
+                .resumeFrom(runDirectory.resolve("checkpoints"))
+                .run();
+        // readme:end resume
+        System.out.printf("resumed at step %d, ended at step %d%n",
+                resumed.end().globalStep() - resumed.epochs().get(0).steps(), resumed.end().globalStep());
 
         PretrainingResult own = Pretraining.preset("moco-v2")
                 .dictionary("previous-batch")
@@ -43,6 +62,14 @@ public final class PretrainExample {
                 .data(TrainingImages.of(images.iterator()))
                 .epochs(1)
                 .run();
-        System.out.printf("previous-batch (the example's own dictionary): final loss %.3f%n", own.finalLoss());
+        System.out.printf("previous-batch (the example's own dictionary): %d steps, final loss %.3f%n",
+                own.end().globalStep(), own.finalLoss());
+
+        INDArray myImages = Nd4j.stack(0, images.subList(0, 8).toArray(INDArray[]::new));   // [8, 1, 16, 16]
+        // readme:begin features
+        PretrainedEncoder pretrained = PretrainedEncoder.load(runDirectory.resolve("checkpoints"), SmallConvNet.create(3));
+        INDArray features = pretrained.features(myImages);                                   // [8, 16]
+        // readme:end features
+        System.out.println("features of 8 images from the checkpoint: " + java.util.Arrays.toString(features.shape()));
     }
 }

@@ -21,9 +21,10 @@ final class PreviousBatchDictionary implements Dictionary {
 
     PreviousBatchDictionary(Encoder queryEncoder, int batchSize, long seed) {
         this.encoder = queryEncoder;
-        INDArray random = Nd4j.randn(Nd4j.getRandomFactory().getNewRandomInstance(seed),
-                new long[] {batchSize, queryEncoder.outputDimension()});
-        this.previousKeys = unitRows(random.castTo(queryEncoder.parameters().dataType()));
+        double[] uniform = new java.util.Random(seed).doubles((long) batchSize * queryEncoder.outputDimension()).toArray();
+        INDArray random = Nd4j.create(uniform, new long[] {batchSize, queryEncoder.outputDimension()},
+                queryEncoder.parameters().dataType()).subi(0.5);
+        this.previousKeys = unitRows(random);
     }
 
     private static INDArray unitRows(INDArray x) {

@@ -19,6 +19,6 @@ class PublicApiOnlyTest {
     @ArchTest
     static final ArchRule usesOnlyTheApiTheFacadeAndLibraries = classes()
             .should().onlyDependOnClassesThat()
-            .resideInAnyPackage("java..", "com.example.moco..", "dev.moco.api..", "dev.moco.core.run", "dev.moco.core.hooks",
+            .resideInAnyPackage("java..", "com.example.moco..", "dev.moco.api..", "dev.moco.core.run",
                     "dev.moco.encoders", "org.nd4j..", "org.deeplearning4j..");
 }

@@ -10,9 +10,11 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * The README's "Use as a library" example is the code of the example project, which CI
- * compiles and runs against the installed artifacts: the lines between {@code // readme:begin}
- * and {@code // readme:end} in each file the README names must equal its code block there.
+ * The README's "Use as a library" examples are the code of the example project, which CI
+ * compiles and runs against the installed artifacts: a README marker
+ * {@code <!-- example: FILE NAME -->} names a file and a section of it, and the lines between
+ * {@code // readme:begin NAME} and {@code // readme:end NAME} there must equal the code block
+ * that follows the marker.
  */
 class ReadmeExampleTest {
 
@@ -28,7 +30,8 @@ class ReadmeExampleTest {
             if (!line.startsWith(MARKER)) {
                 continue;
             }
-            Path source = ROOT.resolve(line.substring(MARKER.length(), line.indexOf(" -->")).strip());
+            String[] fileAndSection = line.substring(MARKER.length(), line.indexOf(" -->")).strip().split(" ");
+            Path source = ROOT.resolve(fileAndSection[0]);
             assertThat(source).as("the file the README's example names").isRegularFile();
             assertThat(readme.get(i + 1)).as("a ```java block follows the marker in README.md line " + (i + 1))
                     .isEqualTo("```java");
@@ -37,25 +40,25 @@ class ReadmeExampleTest {
                 block.add(readme.get(j));
             }
             assertThat(block).as("README.md's example at line " + (i + 1) + " against " + source)
-                    .containsExactlyElementsOf(between(Files.readAllLines(source)));
+                    .containsExactlyElementsOf(section(Files.readAllLines(source), fileAndSection[1]));
             checked++;
         }
         assertThat(checked).as("examples in the README").isPositive();
     }
 
-    /** The lines between the readme markers, with their common indentation removed. */
-    private static List<String> between(List<String> source) {
+    /** The lines between the section's readme markers, with their common indentation removed. */
+    private static List<String> section(List<String> source, String name) {
         int begin = -1;
         int end = -1;
         for (int i = 0; i < source.size(); i++) {
-            if (source.get(i).strip().equals("// readme:begin")) {
+            if (source.get(i).strip().equals("// readme:begin " + name)) {
                 begin = i + 1;
-            } else if (source.get(i).strip().equals("// readme:end")) {
+            } else if (source.get(i).strip().equals("// readme:end " + name)) {
                 end = i;
             }
         }
-        assertThat(begin).as("a // readme:begin line").isPositive();
-        assertThat(end).as("a // readme:end line after it").isGreaterThan(begin);
+        assertThat(begin).as("a // readme:begin " + name + " line").isPositive();
+        assertThat(end).as("a // readme:end " + name + " line after it").isGreaterThan(begin);
         List<String> lines = source.subList(begin, end);
         int indent = lines.stream().filter(l -> !l.isBlank())
                 .mapToInt(l -> l.length() - l.stripLeading().length()).min().orElse(0);

@@ -7,7 +7,7 @@ import dev.moco.api.Encoder;
 import dev.moco.api.InBatchKeys;
 import dev.moco.api.SharedNegatives;
 import dev.moco.api.TrainingBatch;
-import dev.moco.core.checkpoint.TrainingPosition;
+import dev.moco.core.run.TrainingPosition;
 import dev.moco.core.optim.Optimizer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -28,7 +28,6 @@ public final class MocoTrainer {
     private final Dictionary dictionary;
     private final ContrastiveLoss loss;
     private final Optimizer optimizer;
-    private final long stepsPerEpoch;
 
     /** @param optimizer built over {@code queryEncoder}'s parameter and gradient views */
     public MocoTrainer(Encoder queryEncoder, Dictionary dictionary, ContrastiveLoss loss, Optimizer optimizer) {
@@ -40,39 +39,6 @@ public final class MocoTrainer {
         this.dictionary = dictionary;
         this.loss = loss;
         this.optimizer = optimizer;
-        this.stepsPerEpoch = 0;
-    }
-
-    /**
-     * @deprecated for moco-bench's loop until it moves onto the library's run package: the
-     *     position is recomputed from the step
-     */
-    @Deprecated(forRemoval = true)
-    @SuppressWarnings("removal")
-    public MocoTrainer(Encoder queryEncoder, Dictionary dictionary, ContrastiveLoss loss,
-                       Optimizer optimizer, long stepsPerEpoch) {
-        if (stepsPerEpoch < 1) {
-            throw new IllegalArgumentException("steps per epoch must be >= 1, got " + stepsPerEpoch);
-        }
-        optimizer.bindGradients(queryEncoder.gradients());
-        this.queryEncoder = queryEncoder;
-        this.dictionary = dictionary;
-        this.loss = loss;
-        this.optimizer = optimizer;
-        this.stepsPerEpoch = stepsPerEpoch;
-    }
-
-    /** @deprecated see {@link #MocoTrainer(Encoder, Dictionary, ContrastiveLoss, Optimizer, long)} */
-    @Deprecated(forRemoval = true)
-    public StepResult step(TrainingBatch batch) {
-        long step = batch.step();
-        return step(batch, new TrainingPosition((int) (step / stepsPerEpoch), step % stepsPerEpoch, step, stepsPerEpoch));
-    }
-
-    /** @deprecated see {@link #MocoTrainer(Encoder, Dictionary, ContrastiveLoss, Optimizer, long)} */
-    @Deprecated(forRemoval = true)
-    public long stepsPerEpoch() {
-        return stepsPerEpoch;
     }
 
     /**

@@ -2,8 +2,8 @@ package dev.moco.downstream;
 
 import dev.moco.api.Encoder;
 import dev.moco.core.data.ImageDataset;
-import dev.moco.core.hooks.AfterEpochListener;
-import dev.moco.core.hooks.EpochReport;
+import dev.moco.core.run.AfterEpochListener;
+import dev.moco.core.run.EpochReport;
 
 /**
  * The kNN monitor of the MoCo and InstDisc training scripts: after each epoch, the frozen

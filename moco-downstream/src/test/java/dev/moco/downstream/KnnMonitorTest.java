@@ -6,7 +6,8 @@ import dev.moco.core.data.ImageDataset;
 import dev.moco.core.data.ImageShape;
 import dev.moco.core.data.augment.AugmentationPreset;
 import dev.moco.core.data.augment.Normalize;
-import dev.moco.core.hooks.EpochReport;
+import dev.moco.core.run.EpochReport;
+import dev.moco.core.run.TrainingPosition;
 import dev.moco.core.testing.TinyEncoder;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -86,7 +87,7 @@ class KnnMonitorTest {
     void reportsHeldOutAccuracyAsAnEpochMetric() {
         TinyEncoder encoder = new TinyEncoder(16, 32, 4, 3, DataType.FLOAT);
         KnnMonitor monitor = new KnnMonitor(encoder, new Quadrants(80, 4), new Quadrants(40, 5), extractor(16), 5, 0.1);
-        EpochReport report = new EpochReport(1, 10, 10, 1.0, 0.5, 100, 0.03);
+        EpochReport report = new EpochReport(new TrainingPosition(1, 0, 10, 10), 10, 1.0, 0.5, 100, 0.03);
         monitor.afterEpoch(report);
         // a random linear map of well-separated quadrant images keeps the classes apart
         assertThat(report.metric(EpochReport.KNN_ACCURACY)).hasValue(1.0);

@@ -1,30 +1,27 @@
 package dev.moco.bench.export;
 
 import dev.moco.api.Encoder;
-import dev.moco.bench.pretrain.DataSources;
-import dev.moco.bench.pretrain.TrainingSnapshot;
+import dev.moco.bench.pretrain.ConfiguredEncoder;
 import dev.moco.core.checkpoint.Checkpoint;
 import dev.moco.core.checkpoint.CheckpointDirectory;
 import dev.moco.core.checkpoint.FiniteTensors;
 import dev.moco.core.checkpoint.NonFiniteTensorException;
-import dev.moco.tensorfile.Npy;
-import dev.moco.core.checkpoint.TensorRestore;
 import dev.moco.core.config.MocoConfig;
 import dev.moco.core.data.ImageDataset;
 import dev.moco.core.data.augment.AugmentationPreset;
+import dev.moco.core.run.TrainingImages;
+import dev.moco.core.run.internal.TrainingSnapshot;
 import dev.moco.downstream.FeatureExtractor;
 import dev.moco.downstream.LabelledFeatures;
 import dev.moco.encoders.EncoderSpec;
+import dev.moco.tensorfile.Npy;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
-import org.nd4j.linalg.api.ndarray.INDArray;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -78,15 +75,13 @@ public final class ExportFeaturesCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--checkpoint " + checkpoint + " cannot give meaningful features: its "
                     + e.getMessage(), e);
         }
-        EncoderSpec spec = TrainingSnapshot.encoderSpec(c);
-        Encoder encoder = TrainingSnapshot.implementation(c).create(spec);
-        Map<String, INDArray> live = new LinkedHashMap<>();
-        live.put("parameters", encoder.parameters());
-        live.put("buffers", encoder.buffers());
-        TensorRestore.copy(Checkpoint.QUERY_ENCODER, live, c.component(Checkpoint.QUERY_ENCODER));
+        ConfiguredEncoder configured = ConfiguredEncoder.of(c);
+        EncoderSpec spec = configured.spec();
+        Encoder encoder = configured.create();
+        TrainingSnapshot.restoreQueryEncoder(c, encoder);
 
         int imageSize = Integer.parseInt(TrainingSnapshot.configuration(c).get(MocoConfig.IMAGE_SIZE));
-        ImageDataset images = DataSources.open(data, split, imageSize);
+        ImageDataset images = TrainingImages.open(data, split, imageSize).dataset();
         if (images.channels() != spec.inputChannels()) {
             throw new IllegalArgumentException("the encoder takes " + spec.inputChannels() + "-channel images but "
                     + data + " has " + images.channels() + " channels");

@@ -1,7 +1,7 @@
 package dev.moco.bench.pretrain;
 
-import dev.moco.core.hooks.AfterEpochListener;
-import dev.moco.core.hooks.EpochReport;
+import dev.moco.core.run.AfterEpochListener;
+import dev.moco.core.run.EpochReport;
 import java.io.PrintStream;
 import java.util.Locale;
 

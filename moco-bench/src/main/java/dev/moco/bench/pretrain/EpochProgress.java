@@ -1,9 +1,9 @@
 package dev.moco.bench.pretrain;
 
-import dev.moco.core.hooks.AfterEpochListener;
-import dev.moco.core.hooks.AfterStepListener;
-import dev.moco.core.hooks.EpochReport;
-import dev.moco.core.hooks.StepReport;
+import dev.moco.core.run.AfterEpochListener;
+import dev.moco.core.run.AfterStepListener;
+import dev.moco.core.run.EpochReport;
+import dev.moco.core.run.StepReport;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.Locale;
@@ -40,9 +40,9 @@ public final class EpochProgress implements AfterStepListener, AfterEpochListene
     public void afterStep(StepReport step) {
         if (bar == null) {
             bar = new ProgressBarBuilder()
-                    .setTaskName(String.format(Locale.ROOT, "epoch %d/%d", step.epoch(), epochs))
-                    .setInitialMax(step.stepsPerEpoch())
-                    .startsFrom(step.stepInEpoch() - 1, Duration.ZERO)
+                    .setTaskName(String.format(Locale.ROOT, "epoch %d/%d", step.position().epoch() + 1, epochs))
+                    .setInitialMax(step.position().stepsPerEpoch())
+                    .startsFrom(step.position().stepInEpoch() - 1, Duration.ZERO)
                     .setStyle(ProgressBarStyle.ASCII)
                     .setUpdateIntervalMillis(500)
                     .setConsumer(new ConsoleProgressBarConsumer(console, 120))
@@ -58,10 +58,10 @@ public final class EpochProgress implements AfterStepListener, AfterEpochListene
         steps++;
         images += step.images();
         nanos += step.stepNanos();
-        bar.stepTo(step.stepInEpoch());
+        bar.stepTo(step.position().stepInEpoch());
         bar.setExtraMessage(String.format(Locale.ROOT, "loss %.4f acc %.4f %.0f img/s",
                 lossSum / steps, accuracySum / steps, images / (nanos / 1e9)));
-        if (step.stepInEpoch() == step.stepsPerEpoch()) {
+        if (step.endsEpoch()) {
             close();
         }
     }

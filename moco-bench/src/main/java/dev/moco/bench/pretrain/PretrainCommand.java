@@ -4,6 +4,8 @@ import dev.moco.core.checkpoint.CheckpointDirectory;
 import dev.moco.core.checkpoint.StoredCheckpoint;
 import dev.moco.core.config.MocoConfig;
 import dev.moco.core.data.ImageDataset;
+import dev.moco.core.run.TrainingImages;
+import dev.moco.core.run.internal.TrainingSnapshot;
 import dev.moco.core.wiring.DictionaryRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -124,7 +126,11 @@ public final class PretrainCommand implements Callable<Integer> {
         builder.set(settings);
         MocoConfig config = builder.build();
 
-        ImageDataset dataset = DataSources.open(data, split, config.getInt(MocoConfig.IMAGE_SIZE));
+        if (!Files.isDirectory(data)) {
+            throw new IllegalArgumentException("--data " + data + " is not a directory");
+        }
+        TrainingImages images = TrainingImages.open(data, split, config.getInt(MocoConfig.IMAGE_SIZE));
+        ImageDataset dataset = images.dataset();
         int held = heldOut != null ? heldOut : Math.min(2_000, dataset.size() / 10);
         if (held >= dataset.size()) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--held-out " + held + " leaves no training images: "
@@ -134,7 +140,7 @@ public final class PretrainCommand implements Callable<Integer> {
         String title = String.format(Locale.ROOT, "MoCo pretraining: %s dictionary, %s", config.getString(MocoConfig.DICTIONARY),
                 data.getFileName());
         PretrainSession.Result result = new PretrainSession(new PretrainSession.Options(config, dataset,
-                DataSources.describe(data, dataset), held, knnBank, knnK, knnTemperature, runDir, overwrite, checkpoint,
+                images.toString(), held, knnBank, knnK, knnTemperature, runDir, overwrite, checkpoint,
                 checkpointEvery, keepCheckpoints, !noProgress, title)).run(System.out, System.err);
         System.out.printf(Locale.ROOT, "final knn-accuracy: %.4f%n", result.finalKnn());
         return 0;

@@ -4,18 +4,20 @@ import dev.moco.core.NonFiniteLossException;
 import dev.moco.core.checkpoint.Checkpoint;
 import dev.moco.core.checkpoint.CheckpointDirectory;
 import dev.moco.core.checkpoint.StoredCheckpoint;
-import dev.moco.core.checkpoint.TrainingPosition;
 import dev.moco.core.config.MocoConfig;
 import dev.moco.core.data.DatasetSplit;
 import dev.moco.core.data.ImageDataset;
-import dev.moco.core.data.ImageShape;
-import dev.moco.core.data.SequentialBatchIterator;
-import dev.moco.core.data.TwoViewBatch;
-import dev.moco.core.data.TwoViewBatchLoader;
-import dev.moco.core.data.augment.AugmentationPipeline;
 import dev.moco.core.data.augment.AugmentationPreset;
 import dev.moco.core.data.augment.Normalize;
-import dev.moco.core.wiring.DictionaryRegistry;
+import dev.moco.core.run.ListenerFailedException;
+import dev.moco.core.run.TrainingPosition;
+import dev.moco.core.run.internal.EpochTotals;
+import dev.moco.core.run.internal.NonFiniteStateException;
+import dev.moco.core.run.internal.PeriodicCheckpoints;
+import dev.moco.core.run.internal.TrainingLoop;
+import dev.moco.core.run.internal.TrainingRun;
+import dev.moco.core.run.internal.TrainingSnapshot;
+import dev.moco.core.wiring.TrainingData;
 import dev.moco.downstream.FeatureExtractor;
 import dev.moco.downstream.KnnMonitor;
 import java.io.IOException;
@@ -24,18 +26,16 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
-import java.util.function.Supplier;
 import java.util.stream.Collectors;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * One pretraining run as the {@code pretrain} and {@code quickstart} commands run it: holds
- * out images for the kNN monitor, builds the {@link TrainingSetup}, restores a checkpoint
- * when resuming, wires the listeners (progress bar, kNN monitor, BN-cheating warning,
- * metrics CSV, chart, checkpoints, epoch log) into a {@link PretrainRun}, and runs it.
+ * out images for the kNN monitor, has the library assemble the run ({@link ConfiguredEncoder}),
+ * restores a checkpoint when resuming, wires the listeners (progress bar, kNN monitor,
+ * BN-cheating warning, metrics CSV, chart, checkpoints, epoch log) into its
+ * {@link TrainingLoop}, and runs it.
  *
  * <p>The output directory receives {@code config.properties} (the effective
  * configuration), {@code metrics.csv}, {@code training.png} and {@code checkpoints/}.
@@ -112,22 +112,15 @@ public final class PretrainSession {
         ImageDataset train = split.train();
         Normalize normalize = resumed != null
                 ? TrainingSnapshot.normalize(resumed)
-                : DataSources.estimateNormalization(train, 2_000);
-        int batchSize = config.getInt(MocoConfig.BATCH_SIZE);
-        Supplier<Iterator<INDArray>> trainingImages = () -> {
-            SequentialBatchIterator batches = SequentialBatchIterator.normalized(train, batchSize, normalize);
-            return new Iterator<>() {
-                public boolean hasNext() { return batches.hasNext(); }
-                public INDArray next() { return batches.next().images(); }
-            };
-        };
-        TrainingSetup setup = TrainingSetup.create(config, new ImageShape(train.channels(), imageSize, imageSize),
-                train.size(), DictionaryRegistry.discover(), trainingImages);
-        String fingerprint = DataSources.fingerprint(options.data());
+                : TrainingData.estimateNormalization(train, TrainingData.NORMALIZATION_SAMPLES);
+        ConfiguredEncoder encoder = ConfiguredEncoder.from(config, train.channels());
+        TrainingRun setup = encoder.assemble(config, new TrainingData(train, normalize));
+        String fingerprint = TrainingData.fingerprint(options.data());
 
-        TrainingPosition start = new TrainingPosition(0, 0, 0, setup.stepsPerEpoch());
+        TrainingPosition start = TrainingPosition.start(setup.stepsPerEpoch());
         EpochTotals carried = new EpochTotals();
         if (resumed != null) {
+            encoder.requireSameImplementation(resumed);
             TrainingSnapshot.restore(resumed, setup);
             start = resumed.position();
             carried = TrainingSnapshot.epochTotals(resumed);
@@ -153,7 +146,7 @@ public final class PretrainSession {
         out.printf(Locale.ROOT, "data: %s; training on %d images, %d held out for the kNN monitor%n",
                 options.dataDescription(), train.size(), split.heldOut().size());
         out.printf(Locale.ROOT, "model: %s encoder (%s implementation, %,d parameters), %s dictionary (K=%d), batch %d, %d steps per epoch, %d epochs%n",
-                setup.encoderSpec().architecture(), setup.implementation().id(), setup.queryEncoder().parameters().length(),
+                encoder.spec().architecture(), encoder.implementation().id(), setup.queryEncoder().parameters().length(),
                 config.getString(MocoConfig.DICTIONARY), setup.dictionary().negativesPerQuery(),
                 config.getInt(MocoConfig.BATCH_SIZE), setup.stepsPerEpoch(), epochs);
         if (resumed != null) {
@@ -183,12 +176,10 @@ public final class PretrainSession {
                 .ifPresent(r -> cheating.setPreviousKnnAccuracy(r.knnAccuracy()));
 
         String source = options.dataDescription();
-        AugmentationPipeline augmentation = AugmentationPreset.parse(config.getString(MocoConfig.AUGMENTATION))
-                .pipeline(train.shape(), imageSize, imageSize, normalize);
-        PretrainRun run = new PretrainRun(setup.trainer(), from -> batches(train, augmentation, config, from), epochs);
+        TrainingLoop run = setup.loop();
         PeriodicCheckpoints saver = new PeriodicCheckpoints(checkpoints,
-                position -> TrainingSnapshot.capture(setup, position, normalize, source, fingerprint, run.epochTotals()),
-                setup.stepsPerEpoch(), options.checkpointEvery());
+                position -> TrainingSnapshot.capture(setup, position, source, fingerprint, run.epochTotals()),
+                options.checkpointEvery());
         EpochProgress progress = new EpochProgress(epochs, err);
         if (options.progress()) {
             run.addAfterStepListener(progress);
@@ -210,7 +201,12 @@ public final class PretrainSession {
         long stepsPerEpoch = setup.stepsPerEpoch();
         Path lastGood = resume == null ? null : resume.file();
         try {
-            end = run.run(start, carried);
+            try {
+                end = run.run(start, carried);
+            } catch (ListenerFailedException e) {
+                // a checkpoint that found non-finite state is the run stopping, not a failing listener
+                throw e.getCause() instanceof NonFiniteStateException state ? state : e;
+            }
         } catch (NonFiniteLossException e) {
             progress.close();
             throw stopped(String.format(Locale.ROOT, "the loss or its gradient became non-finite at step %d (epoch %d, step %d of %d);"
@@ -268,33 +264,6 @@ public final class PretrainSession {
         checkpoint.property(TrainingSnapshot.DATA_FINGERPRINT).filter(saved -> !saved.equals(fingerprint)).ifPresent(saved ->
                 err.println("warning: the data differs from the data the checkpoint was trained on (checkpoint: " + saved
                         + "; now: " + fingerprint + ")"));
-    }
-
-    private static BatchSource.Batches batches(ImageDataset train, AugmentationPipeline augmentation, MocoConfig config,
-            TrainingPosition from) {
-        TwoViewBatchLoader loader = TwoViewBatchLoader.builder(train, augmentation)
-                .batchSize(config.getInt(MocoConfig.BATCH_SIZE))
-                .seed(config.getLong(MocoConfig.SEED))
-                .epochs(config.getInt(MocoConfig.EPOCHS))
-                .workers(config.getInt(MocoConfig.WORKERS))
-                .startAt(from.epoch(), from.stepInEpoch(), from.globalStep())
-                .build();
-        return new BatchSource.Batches() {
-            @Override
-            public boolean hasNext() {
-                return loader.hasNext();
-            }
-
-            @Override
-            public TwoViewBatch next() {
-                return loader.next();
-            }
-
-            @Override
-            public void close() {
-                loader.close();
-            }
-        };
     }
 
     /** At most {@code limit} images of {@code train}, spread evenly, as the kNN memory bank. */

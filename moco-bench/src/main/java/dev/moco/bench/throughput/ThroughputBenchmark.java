@@ -8,6 +8,7 @@ import dev.moco.core.StepResult;
 import dev.moco.core.loss.InfoNceLoss;
 import dev.moco.core.optim.Optimizer;
 import dev.moco.core.optim.SgdMomentum;
+import dev.moco.core.run.TrainingPosition;
 import dev.moco.core.wiring.DictionaryRegistry;
 import dev.moco.encoders.EncoderSpec;
 import dev.moco.encoders.Encoders;
@@ -96,8 +97,10 @@ public final class ThroughputBenchmark {
         TimedEncoder queryEncoder = new TimedEncoder(choice.encoder(), times, "query");
         Dictionary dictionary = new TimedDictionary(dictionary(o, queryEncoder), times);
         TimedLoss loss = new TimedLoss(new InfoNceLoss(o.temperature()), times);
-        Optimizer optimizer = new Optimizer(new SgdMomentum(0.03, 0.9, null), 1e-4, queryEncoder.parameters());
-        MocoTrainer trainer = new MocoTrainer(queryEncoder, dictionary, loss, optimizer, 1_000_000L);
+        Optimizer optimizer = new Optimizer(new SgdMomentum(0.03, 0.9, null), 1e-4, queryEncoder.parameters(),
+                queryEncoder.gradients());
+        MocoTrainer trainer = new MocoTrainer(queryEncoder, dictionary, loss, optimizer);
+        long stepsPerEpoch = DATASET_SIZE / o.batch();
 
         SplittableRandom random = new SplittableRandom(o.seed());
         long[] viewShape = {o.batch(), o.channels(), o.imageSize(), o.imageSize()};
@@ -114,7 +117,8 @@ public final class ThroughputBenchmark {
             Batch batch = new Batch(queryView, keyView, indices, step);
             long c0 = processCpuNanos();
             long t0 = System.nanoTime();
-            StepResult r = trainer.step(batch);
+            StepResult r = trainer.step(batch,
+                    new TrainingPosition((int) (step / stepsPerEpoch), step % stepsPerEpoch, step, stepsPerEpoch));
             long nanos = System.nanoTime() - t0;
             times.add("step", nanos);
             times.add("process CPU time", processCpuNanos() - c0);

@@ -2,7 +2,8 @@ package dev.moco.bench.pretrain;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.moco.core.hooks.EpochReport;
+import dev.moco.core.run.EpochReport;
+import dev.moco.core.run.TrainingPosition;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -19,7 +20,7 @@ class EpochListenersTest {
     Path dir;
 
     private static EpochReport epoch(int n, double pretext, double knn) {
-        EpochReport r = new EpochReport(n, 10L * n, 10, 5.0 - n, pretext, 300, 0.03);
+        EpochReport r = new EpochReport(new TrainingPosition(n, 0, 10L * n, 10), 10, 5.0 - n, pretext, 300, 0.03);
         r.putMetric(EpochReport.KNN_ACCURACY, knn);
         return r;
     }

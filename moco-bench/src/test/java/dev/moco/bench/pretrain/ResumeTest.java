@@ -6,16 +6,18 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.moco.core.checkpoint.Checkpoint;
 import dev.moco.core.checkpoint.CheckpointDirectory;
 import dev.moco.core.checkpoint.CheckpointException;
-import dev.moco.core.checkpoint.TrainingPosition;
 import dev.moco.core.config.MocoConfig;
 import dev.moco.core.data.ImageDataset;
-import dev.moco.core.data.TwoViewBatchLoader;
-import dev.moco.core.data.augment.AugmentationPipeline;
-import dev.moco.core.data.augment.AugmentationPreset;
 import dev.moco.core.data.augment.Normalize;
-import dev.moco.core.hooks.AfterStepListener;
-import dev.moco.core.hooks.EpochReport;
+import dev.moco.core.run.AfterStepListener;
+import dev.moco.core.run.EpochReport;
+import dev.moco.core.run.TrainingPosition;
+import dev.moco.core.run.internal.PeriodicCheckpoints;
+import dev.moco.core.run.internal.TrainingLoop;
+import dev.moco.core.run.internal.TrainingRun;
+import dev.moco.core.run.internal.TrainingSnapshot;
 import dev.moco.core.wiring.DictionaryRegistry;
+import dev.moco.core.wiring.TrainingData;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,32 +45,8 @@ class ResumeTest {
         return MocoConfig.builder(registry.settings()).preset("moco-v2").set(settings).build();
     }
 
-    static TrainingSetup setup(MocoConfig config, ImageDataset data) {
-        return TrainingSetup.create(config, data.shape(), data.size(), DictionaryRegistry.discover());
-    }
-
-    static PretrainRun run(TrainingSetup setup, ImageDataset data) {
-        MocoConfig config = setup.config();
-        AugmentationPipeline aug = AugmentationPreset.V2.pipeline(data.shape(), NORMALIZE);
-        return new PretrainRun(setup.trainer(), from -> {
-            TwoViewBatchLoader loader = TwoViewBatchLoader.builder(data, aug).batchSize(config.getInt(MocoConfig.BATCH_SIZE))
-                    .seed(config.getLong(MocoConfig.SEED)).epochs(config.getInt(MocoConfig.EPOCHS))
-                    .workers(config.getInt(MocoConfig.WORKERS)).startAt(from.epoch(), from.stepInEpoch(), from.globalStep())
-                    .build();
-            return new BatchSource.Batches() {
-                public boolean hasNext() {
-                    return loader.hasNext();
-                }
-
-                public dev.moco.core.data.TwoViewBatch next() {
-                    return loader.next();
-                }
-
-                public void close() {
-                    loader.close();
-                }
-            };
-        }, config.getInt(MocoConfig.EPOCHS));
+    static TrainingRun setup(MocoConfig config, ImageDataset data) {
+        return ConfiguredEncoder.from(config, data.channels()).assemble(config, new TrainingData(data, NORMALIZE));
     }
 
     static final class Interrupted extends RuntimeException {
@@ -82,34 +60,33 @@ class ResumeTest {
         ImageDataset data = new SyntheticImages(32, 8, 4, 1);   // 4 steps per epoch, 8 in all
         MocoConfig config = config();
 
-        TrainingSetup straight = setup(config, data);
+        TrainingRun straight = setup(config, data);
         List<EpochReport> straightEpochs = new ArrayList<>();
-        TrainingPosition end = run(straight, data).addAfterEpochListener(straightEpochs::add)
-                .run(new TrainingPosition(0, 0, 0, straight.stepsPerEpoch()));
+        TrainingPosition end = straight.loop().addAfterEpochListener(straightEpochs::add)
+                .run(TrainingPosition.start(straight.stepsPerEpoch()));
         assertThat(end).isEqualTo(new TrainingPosition(2, 0, 8, 4));
 
         // the same run, checkpointing every 3 steps, dies after step 7 (last checkpoint: step 6, epoch 2 step 2)
-        TrainingSetup first = setup(config, data);
+        TrainingRun first = setup(config, data);
         CheckpointDirectory checkpoints = new CheckpointDirectory(dir.resolve("checkpoints"), 2);
-        PretrainRun interrupted = run(first, data);
+        TrainingLoop interrupted = first.loop();
         PeriodicCheckpoints saver = new PeriodicCheckpoints(checkpoints,
-                p -> TrainingSnapshot.capture(first, p, NORMALIZE, "synthetic", null, interrupted.epochTotals()),
-                first.stepsPerEpoch(), 3);
+                p -> TrainingSnapshot.capture(first, p, "synthetic", null, interrupted.epochTotals()), 3);
         AfterStepListener crash = step -> {
-            if (step.globalStep() == 7) {
+            if (step.position().globalStep() == 7) {
                 throw new Interrupted();
             }
         };
         interrupted.addAfterStepListener(saver).addAfterEpochListener(saver).addAfterStepListener(crash);
-        assertThatThrownBy(() -> interrupted.run(new TrainingPosition(0, 0, 0, 4))).isInstanceOf(Interrupted.class);
+        assertThatThrownBy(() -> interrupted.run(TrainingPosition.start(4))).hasRootCauseInstanceOf(Interrupted.class);
 
         // a new process: fresh objects, restored from latest.zip
         Checkpoint latest = CheckpointDirectory.load(dir);
         assertThat(latest.position()).isEqualTo(new TrainingPosition(1, 2, 6, 4));
-        TrainingSetup resumed = setup(config, data);
+        TrainingRun resumed = setup(config, data);
         TrainingSnapshot.restore(latest, resumed);
         List<EpochReport> resumedEpochs = new ArrayList<>();
-        run(resumed, data).addAfterEpochListener(resumedEpochs::add).run(latest.position(), TrainingSnapshot.epochTotals(latest));
+        resumed.loop().addAfterEpochListener(resumedEpochs::add).run(latest.position(), TrainingSnapshot.epochTotals(latest));
 
         // the resumed epoch's metrics cover all 4 of its steps, as in the uninterrupted run
         assertThat(resumedEpochs).hasSize(1);
@@ -129,11 +106,11 @@ class ResumeTest {
     @Test
     void checkpointOfAnotherQueueSizeIsRejectedWithoutChangingTheRun() {
         ImageDataset data = new SyntheticImages(16, 8, 4, 2);
-        TrainingSetup small = setup(config("epochs=1"), data);
-        run(small, data).run(new TrainingPosition(0, 0, 0, 2));
-        Checkpoint c = TrainingSnapshot.capture(small, new TrainingPosition(1, 0, 2, 2), NORMALIZE, "synthetic");
+        TrainingRun small = setup(config("epochs=1"), data);
+        small.loop().run(TrainingPosition.start(2));
+        Checkpoint c = TrainingSnapshot.capture(small, new TrainingPosition(1, 0, 2, 2), "synthetic");
 
-        TrainingSetup other = setup(config("epochs=1", "queue.size=32"), data);
+        TrainingRun other = setup(config("epochs=1", "queue.size=32"), data);
         INDArray before = other.queryEncoder().parameters().dup();
         assertThatThrownBy(() -> TrainingSnapshot.restore(c, other))
                 .isInstanceOf(CheckpointException.class)
@@ -146,9 +123,9 @@ class ResumeTest {
     @Test
     void checkpointOfAnotherEncoderIsRejected() {
         ImageDataset data = new SyntheticImages(16, 8, 4, 2);
-        TrainingSetup small = setup(config("epochs=1"), data);
-        Checkpoint c = TrainingSnapshot.capture(small, new TrainingPosition(0, 0, 0, 2), NORMALIZE, "synthetic");
-        TrainingSetup wider = setup(config("epochs=1", "encoder.width=2"), data);
+        TrainingRun small = setup(config("epochs=1"), data);
+        Checkpoint c = TrainingSnapshot.capture(small, new TrainingPosition(0, 0, 0, 2), "synthetic");
+        TrainingRun wider = setup(config("epochs=1", "encoder.width=2"), data);
         assertThatThrownBy(() -> TrainingSnapshot.restore(c, wider))
                 .isInstanceOf(CheckpointException.class)
                 .hasMessageContaining("another encoder")

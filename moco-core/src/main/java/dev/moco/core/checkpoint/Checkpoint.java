@@ -1,5 +1,6 @@
 package dev.moco.core.checkpoint;
 
+import dev.moco.core.run.TrainingPosition;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;

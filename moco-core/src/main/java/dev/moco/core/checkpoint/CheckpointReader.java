@@ -1,5 +1,6 @@
 package dev.moco.core.checkpoint;
 
+import dev.moco.core.run.TrainingPosition;
 import dev.moco.tensorfile.TensorArchive;
 import dev.moco.tensorfile.TensorFileException;
 import java.nio.file.Files;

@@ -1,5 +1,6 @@
 package dev.moco.core.checkpoint;
 
+import dev.moco.core.run.TrainingPosition;
 import dev.moco.tensorfile.AtomicFile;
 import dev.moco.tensorfile.Npy;
 import dev.moco.tensorfile.TensorArchive;

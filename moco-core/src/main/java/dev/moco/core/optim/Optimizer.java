@@ -1,6 +1,6 @@
 package dev.moco.core.optim;
 
-import dev.moco.core.checkpoint.TrainingPosition;
+import dev.moco.core.run.TrainingPosition;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -21,7 +21,7 @@ public final class Optimizer {
     private final SgdMomentum rule;
     private final double weightDecay;
     private final INDArray parameters;
-    private INDArray gradients;
+    private final INDArray gradients;
     private final INDArray state;
     private final SgdMomentumUpdater updater;
 
@@ -33,7 +33,7 @@ public final class Optimizer {
         if (!(weightDecay >= 0)) {
             throw new IllegalArgumentException("weight decay must be >= 0, got " + weightDecay);
         }
-        if (gradients != null && parameters.length() != gradients.length()) {
+        if (parameters.length() != gradients.length()) {
             throw new IllegalArgumentException(parameters.length() + " parameters but " + gradients.length() + " gradients");
         }
         this.rule = rule;
@@ -44,23 +44,6 @@ public final class Optimizer {
         this.state = size == 0 ? Nd4j.empty(DataType.FLOAT) : Nd4j.zeros(parameters.dataType(), size);
         this.updater = new SgdMomentumUpdater(rule);
         updater.setStateViewArray(size == 0 ? null : state, parameters.shape(), 'c', true);
-    }
-
-    /**
-     * @deprecated for moco-bench's {@code TrainingSetup} and {@code ThroughputBenchmark} until they
-     *     build runs through the library's run package; the trainer binds the gradients
-     */
-    @Deprecated(forRemoval = true)
-    public Optimizer(SgdMomentum rule, double weightDecay, INDArray parameters) {
-        this(rule, weightDecay, parameters, null);
-    }
-
-    /** @deprecated see {@link #Optimizer(SgdMomentum, double, INDArray)} */
-    @Deprecated(forRemoval = true)
-    public void bindGradients(INDArray gradients) {
-        if (this.gradients == null) {
-            this.gradients = gradients;
-        }
     }
 
     /** The learning rate of the step taken at {@code at}, from the rule's schedule. */

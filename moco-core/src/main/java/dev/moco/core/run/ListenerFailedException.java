@@ -1,6 +1,5 @@
 package dev.moco.core.run;
 
-import dev.moco.core.checkpoint.TrainingPosition;
 
 /**
  * A listener threw: the run stopped after the step or epoch it was told about, and the
@@ -23,6 +22,18 @@ public final class ListenerFailedException extends RuntimeException {
                 + cause.getClass().getSimpleName() + (cause.getMessage() == null ? "" : ": " + cause.getMessage()), cause);
         this.listener = listener;
         this.position = position;
+    }
+
+    /**
+     * The same failure, its message saying which checkpoint is the last one written.
+     *
+     * @param failure what the loop reported
+     * @param lastCheckpoint the newest checkpoint, kept
+     */
+    public ListenerFailedException(ListenerFailedException failure, java.nio.file.Path lastCheckpoint) {
+        super(failure.getMessage() + "; the last checkpoint, " + lastCheckpoint + ", is kept", failure.getCause());
+        this.listener = failure.listener;
+        this.position = failure.position;
     }
 
     /** {@return the listener that threw, e.g. "after-epoch listener 2 (com.example.MyListener)"} */

@@ -5,18 +5,17 @@ import com.google.inject.Guice;
 import com.google.inject.Injector;
 import com.google.inject.ProvisionException;
 import dev.moco.api.Encoder;
-import dev.moco.core.MocoTrainer;
-import dev.moco.core.checkpoint.TrainingPosition;
+import dev.moco.core.checkpoint.Checkpoint;
+import dev.moco.core.checkpoint.CheckpointDirectory;
 import dev.moco.core.config.MocoConfig;
-import dev.moco.core.data.augment.AugmentationPipeline;
-import dev.moco.core.hooks.AfterEpochListener;
-import dev.moco.core.hooks.AfterStepListener;
-import dev.moco.core.hooks.EpochReport;
-import dev.moco.core.run.internal.BatchSource;
+import dev.moco.core.run.internal.PeriodicCheckpoints;
 import dev.moco.core.run.internal.TrainingLoop;
+import dev.moco.core.run.internal.TrainingRun;
+import dev.moco.core.run.internal.TrainingSnapshot;
 import dev.moco.core.wiring.DictionaryRegistry;
 import dev.moco.core.wiring.MocoModule;
 import dev.moco.core.wiring.TrainingData;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -34,6 +33,7 @@ import java.util.Optional;
  *         .encoder(myEncoder)                       // any dev.moco.api.Encoder
  *         .data(TrainingImages.idx(Path.of("/usr/share/datasets/fashion-mnist")))
  *         .epochs(10)
+ *         .checkpoints(Path.of("runs/v2/checkpoints"))  // and .resumeFrom(...) to continue one
  *         .afterEpoch(epoch -> System.out.println(epoch.epoch() + ": " + epoch.meanLoss()))
  *         .run();
  * Encoder trained = result.queryEncoder();
@@ -47,15 +47,19 @@ import java.util.Optional;
  */
 public final class Pretraining {
 
-    private final MocoConfig config;
-    private final MocoTrainer trainer;
+    private final TrainingRun run;
     private final TrainingLoop loop;
+    private final TrainingPosition start;
+    private final PeriodicCheckpoints checkpoints;
+    private final Path resumedFrom;
     private final List<EpochReport> epochs = new ArrayList<>();
 
-    private Pretraining(MocoConfig config, MocoTrainer trainer, TrainingLoop loop) {
-        this.config = config;
-        this.trainer = trainer;
-        this.loop = loop;
+    private Pretraining(TrainingRun run, TrainingPosition start, PeriodicCheckpoints checkpoints, Path resumedFrom) {
+        this.run = run;
+        this.loop = run.loop();
+        this.start = start;
+        this.checkpoints = checkpoints;
+        this.resumedFrom = resumedFrom;
     }
 
     /**
@@ -71,20 +75,31 @@ public final class Pretraining {
 
     /** {@return the validated configuration of this run} */
     public MocoConfig config() {
-        return config;
+        return run.config();
     }
 
     /**
-     * Trains to the end of the configured epochs.
+     * Trains from the start, or from the checkpoint resumed, to the end of the configured epochs.
      *
      * @return the trained query encoder and the epochs' metrics
-     * @throws ListenerFailedException if a listener threw
+     * @throws ListenerFailedException if a listener threw; its message names the last checkpoint, which is kept
      * @throws dev.moco.core.NonFiniteLossException if the loss or its gradient became NaN or infinite
      */
     public PretrainingResult run() {
-        TrainingPosition start = new TrainingPosition(0, 0, 0, loop.stepsPerEpoch());
-        TrainingPosition end = loop.run(start);
-        return new PretrainingResult(trainer.queryEncoder(), epochs, end, Optional.empty());
+        TrainingPosition end;
+        try {
+            end = loop.run(start);
+        } catch (ListenerFailedException e) {
+            Optional<Path> last = lastCheckpoint();
+            throw last.isPresent() ? new ListenerFailedException(e, last.get()) : e;
+        }
+        return new PretrainingResult(run.queryEncoder(), epochs, end, lastCheckpoint());
+    }
+
+    /** The newest checkpoint this run wrote, else the one it resumed from. */
+    private Optional<Path> lastCheckpoint() {
+        Path written = checkpoints == null ? null : checkpoints.lastWritten();
+        return Optional.ofNullable(written != null ? written : resumedFrom);
     }
 
     /** Chooses what a {@link Pretraining} run trains, on what, and who listens. */
@@ -95,6 +110,9 @@ public final class Pretraining {
         private final List<AfterEpochListener> epochListeners = new ArrayList<>();
         private Encoder encoder;
         private TrainingImages images;
+        private Path checkpointDirectory;
+        private Checkpoint resume;
+        private Path resumeFile;
 
         private Builder(String preset) {
             this.config = MocoConfig.builder(dictionaries.settings()).preset(preset);
@@ -151,6 +169,33 @@ public final class Pretraining {
         }
 
         /**
+         * Writes a checkpoint after every epoch into {@code directory} ({@code latest.zip} and
+         * the last two {@code checkpoint-epoch-NNN.zip}), after the listeners added before.
+         *
+         * @param directory where the checkpoints go; created if missing
+         * @return this builder
+         */
+        public Builder checkpoints(Path directory) {
+            this.checkpointDirectory = Objects.requireNonNull(directory, "directory");
+            return this;
+        }
+
+        /**
+         * Continues a run from its checkpoint: parameters, optimizer state, dictionary and
+         * position. The configuration must be the run's (the same encoder, dictionary, data
+         * and batch size); the number of epochs may grow.
+         *
+         * @param checkpoint a checkpoint {@code .zip}, or a directory holding {@code latest.zip}
+         * @return this builder
+         * @throws dev.moco.core.checkpoint.CheckpointException if there is no readable checkpoint there
+         */
+        public Builder resumeFrom(Path checkpoint) {
+            this.resume = CheckpointDirectory.load(checkpoint);
+            this.resumeFile = CheckpointDirectory.resolve(checkpoint);
+            return this;
+        }
+
+        /**
          * @param listener called after every step, after the listeners added before it
          * @return this builder
          */
@@ -175,6 +220,8 @@ public final class Pretraining {
          * @throws IllegalArgumentException saying what is wrong: a setting, a missing encoder
          *     or data, an encoder of the wrong output width, too few images for a batch
          * @throws IllegalStateException if the encoder or the data was not given
+         * @throws dev.moco.core.checkpoint.CheckpointException if the checkpoint to resume does
+         *     not fit this run, saying what differs
          */
         public Pretraining build() {
             if (encoder == null) {
@@ -184,22 +231,30 @@ public final class Pretraining {
                 throw new IllegalStateException("no training images: call data(TrainingImages.idx(...)), imageFolder(...) or of(...)");
             }
             MocoConfig validated = config.build();
-            TrainingData data = TrainingData.estimated(images.dataset());
-            Injector injector;
-            MocoTrainer trainer;
+            TrainingData data = resume == null ? TrainingData.estimated(images.dataset())
+                    : new TrainingData(images.dataset(), TrainingSnapshot.normalize(resume));
+            TrainingRun assembled;
             try {
-                injector = Guice.createInjector(new MocoModule(validated, encoder, data));
-                trainer = injector.getInstance(MocoTrainer.class);
+                Injector injector = Guice.createInjector(new MocoModule(validated, encoder, data));
+                assembled = injector.getInstance(TrainingRun.class);
             } catch (ProvisionException | CreationException e) {
                 throw unwrap(e);
             }
-            long stepsPerEpoch = data.images().size() / validated.getInt(MocoConfig.BATCH_SIZE);
-            BatchSource batches = BatchSource.augmented(data.images(), injector.getInstance(AugmentationPipeline.class), validated);
-            TrainingLoop loop = new TrainingLoop(trainer, batches, stepsPerEpoch, validated.getInt(MocoConfig.EPOCHS));
-            Pretraining run = new Pretraining(validated, trainer, loop);
-            stepListeners.forEach(loop::addAfterStepListener);
-            epochListeners.forEach(loop::addAfterEpochListener);
-            loop.addAfterEpochListener(run.epochs::add);
+            TrainingPosition start = TrainingPosition.start(assembled.stepsPerEpoch());
+            if (resume != null) {
+                TrainingSnapshot.restore(resume, assembled);
+                start = resume.position();
+            }
+            PeriodicCheckpoints saver = checkpointDirectory == null ? null : new PeriodicCheckpoints(
+                    new CheckpointDirectory(checkpointDirectory, 2),
+                    position -> TrainingSnapshot.capture(assembled, position, images.toString()), 0);
+            Pretraining run = new Pretraining(assembled, start, saver, resumeFile);
+            stepListeners.forEach(run.loop::addAfterStepListener);
+            epochListeners.forEach(run.loop::addAfterEpochListener);
+            if (saver != null) {
+                run.loop.addAfterEpochListener(saver);
+            }
+            run.loop.addAfterEpochListener(run.epochs::add);
             return run;
         }
 

@@ -1,8 +1,6 @@
 package dev.moco.core.run;
 
 import dev.moco.api.Encoder;
-import dev.moco.core.checkpoint.TrainingPosition;
-import dev.moco.core.hooks.EpochReport;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;

@@ -17,6 +17,9 @@ import dev.moco.core.optim.CosineSchedule;
 import dev.moco.core.optim.Optimizer;
 import dev.moco.core.optim.SgdMomentum;
 import dev.moco.core.optim.StepDecaySchedule;
+import dev.moco.core.run.internal.BatchSource;
+import dev.moco.core.run.internal.EncoderDescription;
+import dev.moco.core.run.internal.TrainingRun;
 import java.util.ServiceLoader;
 import org.nd4j.linalg.schedule.ISchedule;
 
@@ -34,23 +37,53 @@ import org.nd4j.linalg.schedule.ISchedule;
  * Injector injector = Guice.createInjector(Modules.override(new MocoModule(config, encoder, data))
  *         .with(binder -> binder.bind(ContrastiveLoss.class).toInstance(myLoss)));
  * MocoTrainer trainer = injector.getInstance(MocoTrainer.class);
+ * TrainingRun run = injector.getInstance(TrainingRun.class);       // the trainer, its batches, what checkpoints record
  * }</pre>
  */
 public final class MocoModule extends AbstractModule {
     private final MocoConfig config;
     private final Encoder queryEncoder;
+    private final EncoderDescription encoderDescription;
     private final TrainingData data;
     private final Iterable<DictionaryProvider> providers;
 
-    /** A run of {@code config} training {@code queryEncoder} on {@code data}, with the dictionaries on the class path. */
+    /**
+     * A run of {@code config} training {@code queryEncoder} on {@code data}, with the dictionaries on the class path.
+     *
+     * @param config the validated configuration
+     * @param queryEncoder the encoder to train
+     * @param data the training images and their normalisation
+     */
     public MocoModule(MocoConfig config, Encoder queryEncoder, TrainingData data) {
-        this(config, queryEncoder, data, ServiceLoader.load(DictionaryProvider.class));
+        this(config, queryEncoder, EncoderDescription.of(queryEncoder), data, ServiceLoader.load(DictionaryProvider.class));
     }
 
-    /** As {@link #MocoModule(MocoConfig, Encoder, TrainingData)}, with the given dictionary providers. */
+    /**
+     * As {@link #MocoModule(MocoConfig, Encoder, TrainingData)}, with the given dictionary providers.
+     *
+     * @param config the validated configuration
+     * @param queryEncoder the encoder to train
+     * @param data the training images and their normalisation
+     * @param providers the dictionary mechanisms to choose from by name
+     */
     public MocoModule(MocoConfig config, Encoder queryEncoder, TrainingData data, Iterable<DictionaryProvider> providers) {
+        this(config, queryEncoder, EncoderDescription.of(queryEncoder), data, providers);
+    }
+
+    /**
+     * The general form.
+     *
+     * @param config the validated configuration
+     * @param queryEncoder the encoder to train
+     * @param encoderDescription what checkpoints record of its architecture
+     * @param data the training images and their normalisation
+     * @param providers the dictionary mechanisms to choose from by name
+     */
+    public MocoModule(MocoConfig config, Encoder queryEncoder, EncoderDescription encoderDescription, TrainingData data,
+            Iterable<DictionaryProvider> providers) {
         this.config = config;
         this.queryEncoder = queryEncoder;
+        this.encoderDescription = encoderDescription;
         this.data = data;
         this.providers = providers;
     }
@@ -61,6 +94,7 @@ public final class MocoModule extends AbstractModule {
         bind(MocoConfig.class).toInstance(config);
         bind(Encoder.class).toInstance(queryEncoder);
         bind(TrainingData.class).toInstance(data);
+        bind(EncoderDescription.class).toInstance(encoderDescription);
     }
 
     @Provides
@@ -118,6 +152,15 @@ public final class MocoModule extends AbstractModule {
                     + " images, fewer than one batch (" + MocoConfig.BATCH_SIZE + "=" + batch + ")");
         }
         return new MocoTrainer(queryEncoder, dictionary, loss, optimizer);
+    }
+
+    @Provides
+    @Singleton
+    static TrainingRun run(MocoConfig config, EncoderDescription encoder, MocoTrainer trainer, TrainingData data,
+            AugmentationPipeline augmentation) {
+        long stepsPerEpoch = data.images().size() / config.getInt(MocoConfig.BATCH_SIZE);
+        return new TrainingRun(config, encoder, trainer, data, BatchSource.augmented(data.images(), augmentation, config),
+                stepsPerEpoch);
     }
 
     /** The learning-rate schedule {@code schedule} names, from {@code optimizer.lr}; null for constant. */

@@ -3,6 +3,7 @@ package dev.moco.core.checkpoint;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.moco.core.run.TrainingPosition;
 import dev.moco.tensorfile.Npy;
 import java.io.IOException;
 import java.io.OutputStream;

@@ -4,17 +4,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.moco.api.Encoder;
-import dev.moco.core.hooks.StepReport;
 import dev.moco.core.testing.TinyEncoder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.IntStream;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 class PretrainingTest {
+
+    @TempDir
+    Path dir;
 
     /** 32 single-channel 8×8 images. */
     private static TrainingImages images() {
@@ -71,6 +75,58 @@ class PretrainingTest {
                 .hasMessage("the after-epoch listener 1 (lambda in dev.moco.core.run.PretrainingTest) failed after epoch 1"
                         + " (global step 4): IllegalStateException: disk full");
         assertThat(later).as("the listeners after it are not called").isEmpty();
+    }
+
+    @Test
+    void aResumedRunEndsWhereTheUninterruptedOneDoes() {
+        TinyEncoder straight = new TinyEncoder(64, 8, 3, 1, DataType.FLOAT);
+        tiny(straight).epochs(3).run();
+
+        TinyEncoder first = new TinyEncoder(64, 8, 3, 1, DataType.FLOAT);
+        Pretraining interrupted = tiny(first).epochs(3).checkpoints(dir).afterEpoch(epoch -> {
+            if (epoch.epoch() == 2) {
+                throw new IllegalStateException("power cut");    // before epoch 2's checkpoint
+            }
+        }).build();
+        assertThatThrownBy(interrupted::run).isInstanceOf(ListenerFailedException.class);
+
+        TinyEncoder resumed = new TinyEncoder(64, 8, 3, 99, DataType.FLOAT);   // other initial weights: all restored
+        PretrainingResult rest = tiny(resumed).epochs(3).resumeFrom(dir).run();
+        assertThat(rest.epochs()).extracting(e -> e.epoch()).containsExactly(2, 3);
+        assertThat(resumed.parameters().sub(straight.parameters()).amaxNumber().doubleValue()).isLessThan(1e-6);
+    }
+
+    @Test
+    void aListenerThatThrowsAfterACheckpointNamesTheCheckpointThatIsKept() {
+        Pretraining run = tiny(new TinyEncoder(64, 8, 3, 1, DataType.FLOAT)).checkpoints(dir)
+                .afterEpoch(epoch -> {
+                    throw new IllegalStateException("disk full");
+                })
+                .build();
+        // the listener runs before the checkpoint of its epoch: after epoch 1 there is none yet
+        assertThatThrownBy(run::run).hasMessageNotContaining("is kept");
+
+        Pretraining later = tiny(new TinyEncoder(64, 8, 3, 1, DataType.FLOAT)).checkpoints(dir.resolve("b")).build();
+        later.run();
+        Pretraining failing = tiny(new TinyEncoder(64, 8, 3, 1, DataType.FLOAT)).epochs(3).resumeFrom(dir.resolve("b"))
+                .checkpoints(dir.resolve("b")).afterStep(step -> {
+                    throw new IllegalStateException("disk full");
+                }).build();
+        assertThatThrownBy(failing::run).isInstanceOf(ListenerFailedException.class)
+                .hasMessageContaining("after-step listener 1 (lambda in dev.moco.core.run.PretrainingTest) failed after step 9")
+                .hasMessageEndingWith("; the last checkpoint, " + dir.resolve("b").resolve("latest.zip") + ", is kept");
+    }
+
+    @Test
+    void theCheckpointedEncoderGivesTheTrainedEncodersFeatures() {
+        TinyEncoder encoder = new TinyEncoder(64, 8, 3, 1, DataType.FLOAT);
+        tiny(encoder).checkpoints(dir).run();
+        PretrainedEncoder loaded = PretrainedEncoder.load(dir, new TinyEncoder(64, 8, 3, 42, DataType.FLOAT));
+        INDArray images = Nd4j.rand(DataType.FLOAT, 5, 1, 8, 8);
+        assertThat(loaded.encoder().parameters()).isEqualTo(encoder.parameters());
+        assertThat(loaded.features(images).shape()).containsExactly(5, 8);
+        assertThatThrownBy(() -> loaded.features(Nd4j.rand(DataType.FLOAT, 5, 1, 9, 9)))
+                .hasMessageContaining("image.size=8");
     }
 
     @Test

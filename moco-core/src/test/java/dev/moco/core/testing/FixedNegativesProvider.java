@@ -32,10 +32,11 @@ public final class FixedNegativesProvider implements DictionaryProvider {
 
     @Override
     public Dictionary create(DictionaryContext context) {
-        INDArray negatives = FeatureNormalization.normalize(Nd4j.randn(
-                Nd4j.getRandomFactory().getNewRandomInstance(context.seed()),
-                new long[] {context.intSetting("fixed.count"), context.featureDimension()})
-                .castTo(context.queryEncoder().parameters().dataType()));
+        int count = context.intSetting("fixed.count");
+        double[] values = new java.util.SplittableRandom(context.seed()).doubles((long) count * context.featureDimension())
+                .map(u -> u - 0.5).toArray();
+        INDArray negatives = FeatureNormalization.normalize(Nd4j.create(values, new long[] {count, context.featureDimension()},
+                context.queryEncoder().parameters().dataType()));
         Encoder encoder = context.queryEncoder();
         return new Dictionary() {
             public SharedNegatives contrast(TrainingBatch batch, INDArray queries) {

@@ -15,7 +15,7 @@ import dev.moco.api.InBatchKeys;
 import dev.moco.api.SharedNegatives;
 import dev.moco.core.Batch;
 import dev.moco.core.MocoTrainer;
-import dev.moco.core.checkpoint.TrainingPosition;
+import dev.moco.core.run.TrainingPosition;
 import dev.moco.core.config.MocoConfig;
 import dev.moco.core.data.ImageDataset;
 import dev.moco.core.data.ImageShape;

@@ -1,6 +1,6 @@
 package dev.moco.dict.endtoend;
 
-import dev.moco.core.checkpoint.TrainingPosition;
+import dev.moco.core.run.TrainingPosition;
 import dev.moco.api.Dictionary;
 import dev.moco.api.Encoder;
 import dev.moco.core.Batch;

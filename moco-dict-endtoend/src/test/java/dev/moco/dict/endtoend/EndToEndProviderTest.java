@@ -1,6 +1,6 @@
 package dev.moco.dict.endtoend;
 
-import dev.moco.core.checkpoint.TrainingPosition;
+import dev.moco.core.run.TrainingPosition;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.moco.api.Dictionary;

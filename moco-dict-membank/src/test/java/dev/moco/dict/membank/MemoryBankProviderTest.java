@@ -1,6 +1,6 @@
 package dev.moco.dict.membank;
 
-import dev.moco.core.checkpoint.TrainingPosition;
+import dev.moco.core.run.TrainingPosition;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

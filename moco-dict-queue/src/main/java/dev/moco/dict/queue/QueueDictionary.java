@@ -146,7 +146,9 @@ public final class QueueDictionary implements Dictionary {
                     + java.util.Arrays.toString(value.shape()) + ", this run needs "
                     + java.util.Arrays.toString(target.shape()) + " (different K, feature dimension or encoder?)");
         }
-        target.assign(value.reshape(target.shape()));
+        if (target.length() > 0) {     // an encoder without buffers (a DL4J graph) has an empty view
+            target.assign(value.reshape(target.shape()));
+        }
     }
 
     @Override

@@ -153,6 +153,28 @@ class QueueDictionaryTest {
         assertThat(b.keysOldestFirst()).isEqualTo(a.keysOldestFirst());
     }
 
+    /** An encoder without buffers, as a DL4J graph adapter is (its BN statistics live in its parameters). */
+    private record WithoutBuffers(TinyEncoder inner) implements Encoder {
+        public Pass forward(INDArray input, Mode mode, int groups) { return inner.forward(input, mode, groups); }
+        public INDArray represent(INDArray input) { return inner.represent(input); }
+        public int outputDimension() { return inner.outputDimension(); }
+        public int representationDimension() { return inner.representationDimension(); }
+        public INDArray parameters() { return inner.parameters(); }
+        public INDArray gradients() { return inner.gradients(); }
+        public void zeroGradients() { inner.zeroGradients(); }
+        public INDArray buffers() { return Nd4j.empty(DataType.DOUBLE); }
+        public Encoder copy() { return new WithoutBuffers(inner.copy()); }
+    }
+
+    @Test
+    void stateOfAKeyEncoderWithoutBuffersRestores() {
+        QueueDictionary a = new QueueDictionary(new WithoutBuffers(encoder(5)), 7, 0.5, 1, 0);
+        a.keyEncoder().parameters().addi(2);
+        QueueDictionary b = new QueueDictionary(new WithoutBuffers(encoder(5)), 7, 0.5, 1, 0);
+        b.restore(Map.copyOf(a.state()));
+        assertThat(b.keyEncoder().parameters()).isEqualTo(a.keyEncoder().parameters());
+    }
+
     @Test
     void restoringAQueueOfAnotherSizeNamesTheEntry() {
         QueueDictionary small = new QueueDictionary(encoder(5), 4, 0.5, 1, 0);

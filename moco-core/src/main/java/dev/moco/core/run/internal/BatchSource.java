@@ -1,6 +1,6 @@
 package dev.moco.core.run.internal;
 
-import dev.moco.core.checkpoint.TrainingPosition;
+import dev.moco.core.run.TrainingPosition;
 import dev.moco.core.config.MocoConfig;
 import dev.moco.core.data.ImageDataset;
 import dev.moco.core.data.TwoViewBatch;

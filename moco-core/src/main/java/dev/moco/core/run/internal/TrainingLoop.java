@@ -3,12 +3,12 @@ package dev.moco.core.run.internal;
 import dev.moco.core.MocoTrainer;
 import dev.moco.core.NonFiniteLossException;
 import dev.moco.core.StepResult;
-import dev.moco.core.checkpoint.TrainingPosition;
+import dev.moco.core.run.TrainingPosition;
 import dev.moco.core.data.TwoViewBatch;
-import dev.moco.core.hooks.AfterEpochListener;
-import dev.moco.core.hooks.AfterStepListener;
-import dev.moco.core.hooks.EpochReport;
-import dev.moco.core.hooks.StepReport;
+import dev.moco.core.run.AfterEpochListener;
+import dev.moco.core.run.AfterStepListener;
+import dev.moco.core.run.EpochReport;
+import dev.moco.core.run.StepReport;
 import dev.moco.core.run.ListenerFailedException;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,6 +39,7 @@ public final class TrainingLoop {
     private final int epochs;
     private final List<AfterStepListener> stepListeners = new ArrayList<>();
     private final List<AfterEpochListener> epochListeners = new ArrayList<>();
+    private EpochTotals totals = new EpochTotals();
 
     /**
      * @param trainer the step
@@ -83,6 +84,18 @@ public final class TrainingLoop {
      * @return the position reached
      */
     public TrainingPosition run(TrainingPosition start) {
+        return run(start, new EpochTotals());
+    }
+
+    /**
+     * Trains from {@code start}, continuing the epoch totals {@code carried} of the steps of
+     * {@code start}'s epoch that ran before it (from a mid-epoch checkpoint).
+     *
+     * @param start the position of the first step
+     * @param carried the totals of the steps of {@code start}'s epoch already taken
+     * @return the position reached
+     */
+    public TrainingPosition run(TrainingPosition start, EpochTotals carried) {
         if (start.stepsPerEpoch() != stepsPerEpoch) {
             throw new IllegalArgumentException("start position has " + start.stepsPerEpoch()
                     + " steps per epoch, the run " + stepsPerEpoch);
@@ -91,7 +104,7 @@ public final class TrainingLoop {
         if (start.epoch() >= epochs) {
             return position;
         }
-        EpochTotals totals = new EpochTotals();
+        totals = carried.copy();
         try (BatchSource.Batches source = batches.open(start)) {
             long before = System.nanoTime();
             while (source.hasNext()) {
@@ -118,6 +131,7 @@ public final class TrainingLoop {
                 if (report.endsEpoch()) {
                     position = new TrainingPosition(at.epoch() + 1, 0, at.globalStep() + 1, stepsPerEpoch);
                     EpochReport epochReport = totals.report(position);
+                    totals = new EpochTotals();   // before the listeners: an epoch-end checkpoint starts the next epoch empty
                     for (int i = 0; i < epochListeners.size(); i++) {
                         AfterEpochListener listener = epochListeners.get(i);
                         try {
@@ -127,7 +141,6 @@ public final class TrainingLoop {
                                     + ListenerFailedException.describe(listener) + ")", "after epoch " + position.epoch(), position, e);
                         }
                     }
-                    totals = new EpochTotals();
                     // listeners (kNN evaluation, checkpoint) do not count against the next step
                     before = System.nanoTime();
                 }
@@ -136,27 +149,8 @@ public final class TrainingLoop {
         return position;
     }
 
-    /** Sums over the steps of one epoch run by this process. */
-    private static final class EpochTotals {
-        private double lossSum;
-        private double accuracySum;
-        private long steps;
-        private long images;
-        private long nanos;
-        private double lastLearningRate = Double.NaN;
-
-        void add(StepResult result, int batchImages, long stepNanos) {
-            lossSum += result.loss();
-            accuracySum += result.accuracy();
-            steps++;
-            images += batchImages;
-            nanos += stepNanos;
-            lastLearningRate = result.learningRate();
-        }
-
-        EpochReport report(TrainingPosition position) {
-            return new EpochReport(position, steps, lossSum / steps, accuracySum / steps, images / (nanos / 1e9),
-                    lastLearningRate);
-        }
+    /** {@return the totals of the epoch in progress (a copy), for a mid-epoch checkpoint} */
+    public EpochTotals epochTotals() {
+        return totals.copy();
     }
 }

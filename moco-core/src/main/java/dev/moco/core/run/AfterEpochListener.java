@@ -1,4 +1,4 @@
-package dev.moco.core.hooks;
+package dev.moco.core.run;
 
 /**
  * Called by a training loop after every epoch, in registration order. An early listener may
@@ -12,5 +12,8 @@ package dev.moco.core.hooks;
 @FunctionalInterface
 public interface AfterEpochListener {
 
+    /**
+     * @param epoch the finished epoch; listeners may add metrics to it
+     */
     void afterEpoch(EpochReport epoch);
 }

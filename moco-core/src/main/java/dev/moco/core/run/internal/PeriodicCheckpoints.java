@@ -1,41 +1,41 @@
-package dev.moco.bench.pretrain;
+package dev.moco.core.run.internal;
 
 import dev.moco.core.checkpoint.Checkpoint;
 import dev.moco.core.checkpoint.CheckpointDirectory;
 import dev.moco.core.checkpoint.NonFiniteTensorException;
-import dev.moco.core.checkpoint.TrainingPosition;
-import dev.moco.core.hooks.AfterEpochListener;
-import dev.moco.core.hooks.AfterStepListener;
-import dev.moco.core.hooks.EpochReport;
-import dev.moco.core.hooks.StepReport;
+import dev.moco.core.run.AfterEpochListener;
+import dev.moco.core.run.AfterStepListener;
+import dev.moco.core.run.EpochReport;
+import dev.moco.core.run.StepReport;
+import dev.moco.core.run.TrainingPosition;
 import java.nio.file.Path;
 import java.util.function.Function;
 
 /**
  * Writes checkpoints into a {@link CheckpointDirectory}: after every epoch
  * ({@code checkpoint-epoch-NNN.zip} and {@code latest.zip}) and, if asked, every N global
- * steps within an epoch ({@code latest.zip} only). Only finite checkpoints are written.
+ * steps within an epoch ({@code latest.zip} only), each at the position the report gives.
+ * Only finite checkpoints are written.
  */
 public final class PeriodicCheckpoints implements AfterStepListener, AfterEpochListener {
 
     private final CheckpointDirectory directory;
     private final Function<TrainingPosition, Checkpoint> snapshot;
-    private final long stepsPerEpoch;
     private final long everySteps;
     private Path last;
 
     /**
+     * @param directory where the checkpoints go
      * @param snapshot takes the checkpoint of the run at a position
      * @param everySteps also checkpoint every this many global steps; 0 for epoch ends only
      */
     public PeriodicCheckpoints(CheckpointDirectory directory, Function<TrainingPosition, Checkpoint> snapshot,
-            long stepsPerEpoch, long everySteps) {
+            long everySteps) {
         if (everySteps < 0) {
             throw new IllegalArgumentException("checkpoint interval must be >= 0 steps, got " + everySteps);
         }
         this.directory = directory;
         this.snapshot = snapshot;
-        this.stepsPerEpoch = stepsPerEpoch;
         this.everySteps = everySteps;
     }
 
@@ -45,13 +45,11 @@ public final class PeriodicCheckpoints implements AfterStepListener, AfterEpochL
      */
     @Override
     public void afterStep(StepReport step) {
-        if (everySteps > 0 && step.globalStep() % everySteps == 0 && step.stepInEpoch() < step.stepsPerEpoch()) {
-            TrainingPosition position = new TrainingPosition(step.epoch() - 1, step.stepInEpoch(), step.globalStep(),
-                    step.stepsPerEpoch());
+        if (everySteps > 0 && step.position().globalStep() % everySteps == 0 && !step.endsEpoch()) {
             try {
-                last = directory.saveLatest(snapshot.apply(position));
+                last = directory.saveLatest(snapshot.apply(step.position()));
             } catch (NonFiniteTensorException e) {
-                throw new NonFiniteStateException(position, e);
+                throw new NonFiniteStateException(step.position(), e);
             }
         }
     }
@@ -59,15 +57,14 @@ public final class PeriodicCheckpoints implements AfterStepListener, AfterEpochL
     /** @throws NonFiniteStateException as {@link #afterStep} */
     @Override
     public void afterEpoch(EpochReport epoch) {
-        TrainingPosition position = new TrainingPosition(epoch.epoch(), 0, epoch.globalStep(), stepsPerEpoch);
         try {
-            last = directory.saveEpoch(epoch.epoch(), snapshot.apply(position));
+            last = directory.saveEpoch(epoch.epoch(), snapshot.apply(epoch.position()));
         } catch (NonFiniteTensorException e) {
-            throw new NonFiniteStateException(position, e);
+            throw new NonFiniteStateException(epoch.position(), e);
         }
     }
 
-    /** The newest checkpoint written by this process, or null. */
+    /** {@return the newest checkpoint written by this process, or null} */
     public Path lastWritten() {
         return last;
     }

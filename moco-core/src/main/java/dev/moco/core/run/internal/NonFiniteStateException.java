@@ -1,7 +1,7 @@
-package dev.moco.bench.pretrain;
+package dev.moco.core.run.internal;
 
 import dev.moco.core.checkpoint.NonFiniteTensorException;
-import dev.moco.core.checkpoint.TrainingPosition;
+import dev.moco.core.run.TrainingPosition;
 
 /**
  * The run's state became NaN or infinite although the loss and gradient were still finite

@@ -1,7 +1,8 @@
-package dev.moco.bench.pretrain;
+package dev.moco.core.run.internal;
 
 import dev.moco.core.StepResult;
-import dev.moco.core.hooks.EpochReport;
+import dev.moco.core.run.EpochReport;
+import dev.moco.core.run.TrainingPosition;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -36,9 +37,9 @@ public final class EpochTotals {
         lastLearningRate = result.learningRate();
     }
 
-    /** The report of the epoch these totals cover. */
-    EpochReport report(int epoch, long globalStep) {
-        return new EpochReport(epoch, globalStep, steps, lossSum / steps, accuracySum / steps, images / (nanos / 1e9),
+    /** The report of the epoch these totals cover, which ended at {@code position}. */
+    EpochReport report(TrainingPosition position) {
+        return new EpochReport(position, steps, lossSum / steps, accuracySum / steps, images / (nanos / 1e9),
                 lastLearningRate);
     }
 

@@ -1,24 +1,22 @@
-package dev.moco.bench.pretrain;
+package dev.moco.core.run.internal;
 
 import dev.moco.core.checkpoint.Checkpoint;
 import dev.moco.core.checkpoint.CheckpointException;
 import dev.moco.core.checkpoint.TensorRestore;
-import dev.moco.core.checkpoint.TrainingPosition;
 import dev.moco.core.config.MocoConfig;
 import dev.moco.core.data.augment.Normalize;
-import dev.moco.encoders.EncoderImplementation;
-import dev.moco.encoders.EncoderSpec;
+import dev.moco.core.run.TrainingPosition;
+import dev.moco.core.wiring.TrainingData;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 /**
- * Turns a {@link TrainingSetup} into a {@link Checkpoint} and back. A checkpoint holds:
+ * Turns a {@link TrainingRun} into a {@link Checkpoint} and back. A checkpoint holds:
  *
  * <ul>
  *   <li>tensors {@code query-encoder/parameters}, {@code query-encoder/buffers} (BN
@@ -26,9 +24,9 @@ import java.util.stream.Collectors;
  *       {@code Dictionary.state()} under {@code dictionary/} (queue or bank, pointer, and the
  *       momentum key encoder's parameters and buffers);
  *   <li>properties {@code config.*} (the whole configuration, so a resumed run needs no
- *       flags), {@code encoder.*} (the {@link EncoderSpec}), {@code data.size},
- *       {@code normalize.mean}/{@code normalize.std} (the evaluation transform),
- *       {@code encoder-implementation} and {@code seed}.
+ *       flags), {@code encoder.*} (the {@link EncoderDescription}), {@code data.size},
+ *       {@code normalize.mean}/{@code normalize.std} (the evaluation transform) and
+ *       {@code seed}.
  * </ul>
  *
  * The position (epoch, step in epoch, global step) fixes the learning-rate schedule and, with
@@ -43,27 +41,40 @@ public final class TrainingSnapshot {
     public static final String NORMALIZE_MEAN = "normalize.mean";
     public static final String NORMALIZE_STD = "normalize.std";
     public static final String DATA_SOURCE = "data.source";
-    public static final String ENCODER_IMPLEMENTATION = "encoder-implementation";
     public static final String DATA_FINGERPRINT = "data.fingerprint";
     public static final String EPOCH_TOTALS_PREFIX = "epoch-totals.";
 
     private TrainingSnapshot() {}
 
-    /** The checkpoint of {@code setup} at {@code position}; tensors are live views (write it before the next step). */
-    public static Checkpoint capture(TrainingSetup setup, TrainingPosition position, Normalize normalize, String dataSource) {
-        return capture(setup, position, normalize, dataSource, null, new EpochTotals());
+    /**
+     * The checkpoint of {@code setup} at {@code position}; tensors are live views (write it before the next step).
+     *
+     * @param setup the run
+     * @param position where it stands
+     * @param dataSource where its images come from, for the record
+     * @return the checkpoint
+     */
+    public static Checkpoint capture(TrainingRun setup, TrainingPosition position, String dataSource) {
+        return capture(setup, position, dataSource, null, new EpochTotals());
     }
 
     /**
-     * As {@link #capture(TrainingSetup, TrainingPosition, Normalize, String)}, also recording
-     * the data's fingerprint (null: none) and the totals of the epoch in progress.
+     * As {@link #capture(TrainingRun, TrainingPosition, String)}, also recording the data's
+     * fingerprint (null: none) and the totals of the epoch in progress.
+     *
+     * @param setup the run
+     * @param position where it stands
+     * @param dataSource where its images come from, for the record
+     * @param dataFingerprint what identifies the data ({@link TrainingData#fingerprint}), or null
+     * @param epochTotals the sums of the epoch in progress
+     * @return the checkpoint
      */
-    public static Checkpoint capture(TrainingSetup setup, TrainingPosition position, Normalize normalize, String dataSource,
+    public static Checkpoint capture(TrainingRun setup, TrainingPosition position, String dataSource,
             String dataFingerprint, EpochTotals epochTotals) {
+        Normalize normalize = setup.data().normalize();
         Checkpoint.Builder b = Checkpoint.builder(position)
                 .properties(CONFIG_PREFIX, setup.config().asMap())
-                .properties(ENCODER_PREFIX, toMap(setup.encoderSpec().toProperties()))
-                .property(ENCODER_IMPLEMENTATION, setup.implementation().id())
+                .properties(ENCODER_PREFIX, setup.encoder().properties())
                 .property(DATA_SIZE, Long.toString(setup.datasetSize()))
                 .property(DATA_SOURCE, dataSource)
                 .property(NORMALIZE_MEAN, join(normalize.mean()))
@@ -87,20 +98,15 @@ public final class TrainingSnapshot {
      * compatible run (same encoder, dictionary, data set size, steps per epoch, tensor
      * shapes).
      *
+     * @param checkpoint what to restore
+     * @param setup the run to restore it into
      * @throws CheckpointException saying what does not match; nothing has been changed then
      */
-    public static void restore(Checkpoint checkpoint, TrainingSetup setup) {
+    public static void restore(Checkpoint checkpoint, TrainingRun setup) {
         Map<String, String> savedSpec = withPrefix(checkpoint, ENCODER_PREFIX);
-        Map<String, String> spec = toMap(setup.encoderSpec().toProperties());
+        Map<String, String> spec = new TreeMap<>(setup.encoder().properties());
         if (!savedSpec.equals(spec)) {
             throw new CheckpointException("checkpoint was written for another encoder: " + differences(savedSpec, spec));
-        }
-        EncoderImplementation savedImplementation = implementation(checkpoint);
-        if (savedImplementation != setup.implementation()) {
-            throw new CheckpointException("checkpoint was written by the " + savedImplementation.id()
-                    + " encoder implementation but this run uses " + setup.implementation().id()
-                    + " (their parameter layouts differ; resume with --set " + MocoConfig.ENCODER_IMPLEMENTATION + "="
-                    + savedImplementation.id() + ")");
         }
         String savedDictionary = checkpoint.requireProperty(CONFIG_PREFIX + MocoConfig.DICTIONARY);
         String dictionary = setup.config().getString(MocoConfig.DICTIONARY);
@@ -163,30 +169,42 @@ public final class TrainingSnapshot {
         return diffs;
     }
 
-    /** The configuration recorded in {@code checkpoint}. */
+    /**
+     * @param checkpoint a checkpoint
+     * @return the configuration recorded in it
+     */
     public static Map<String, String> configuration(Checkpoint checkpoint) {
         return withPrefix(checkpoint, CONFIG_PREFIX);
     }
 
-    /** The encoder implementation recorded in {@code checkpoint} (reference for checkpoints that name none). */
-    public static EncoderImplementation implementation(Checkpoint checkpoint) {
-        return checkpoint.property(ENCODER_IMPLEMENTATION).map(EncoderImplementation::fromId).orElse(EncoderImplementation.REFERENCE);
+    /**
+     * @param checkpoint a checkpoint
+     * @return what it records of the query encoder's architecture
+     */
+    public static EncoderDescription encoderDescription(Checkpoint checkpoint) {
+        return new EncoderDescription(withPrefix(checkpoint, ENCODER_PREFIX));
     }
 
-    /** The evaluation normalisation recorded in {@code checkpoint}. */
+    /**
+     * @param checkpoint a checkpoint
+     * @return the evaluation normalisation recorded in it
+     */
     public static Normalize normalize(Checkpoint checkpoint) {
         return new Normalize(floats(checkpoint.requireProperty(NORMALIZE_MEAN)), floats(checkpoint.requireProperty(NORMALIZE_STD)));
     }
 
-    /** The query encoder's specification recorded in {@code checkpoint}. */
-    public static EncoderSpec encoderSpec(Checkpoint checkpoint) {
-        Properties p = new Properties();
-        p.putAll(withPrefix(checkpoint, ENCODER_PREFIX));
-        try {
-            return EncoderSpec.fromProperties(p);
-        } catch (IllegalArgumentException e) {
-            throw new CheckpointException("checkpoint has no valid encoder specification: " + e.getMessage(), e);
-        }
+    /**
+     * Copies the query encoder's parameters and buffers from {@code checkpoint} into {@code encoder}.
+     *
+     * @param checkpoint a checkpoint
+     * @param encoder an encoder of the architecture the checkpoint was written for
+     * @throws CheckpointException naming the tensor and both shapes if it does not fit
+     */
+    public static void restoreQueryEncoder(Checkpoint checkpoint, dev.moco.api.Encoder encoder) {
+        Map<String, org.nd4j.linalg.api.ndarray.INDArray> live = new LinkedHashMap<>();
+        live.put("parameters", encoder.parameters());
+        live.put("buffers", encoder.buffers());
+        TensorRestore.copy(Checkpoint.QUERY_ENCODER, live, checkpoint.component(Checkpoint.QUERY_ENCODER));
     }
 
     private static String configDifferences(Checkpoint checkpoint, MocoConfig config) {
@@ -213,12 +231,6 @@ public final class TrainingSnapshot {
             }
         });
         return values;
-    }
-
-    private static Map<String, String> toMap(Properties p) {
-        Map<String, String> map = new TreeMap<>();
-        p.stringPropertyNames().forEach(k -> map.put(k, p.getProperty(k)));
-        return map;
     }
 
     private static String join(float[] values) {

@@ -1,6 +1,5 @@
-package dev.moco.core.hooks;
+package dev.moco.core.run;
 
-import dev.moco.core.checkpoint.TrainingPosition;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -16,8 +15,6 @@ public final class EpochReport {
     public static final String KNN_ACCURACY = "knn-accuracy";
 
     private final TrainingPosition position;
-    private final int epoch;
-    private final long globalStep;
     private final long steps;
     private final double meanLoss;
     private final double meanPretextAccuracy;
@@ -36,31 +33,6 @@ public final class EpochReport {
     public EpochReport(TrainingPosition position, long steps, double meanLoss, double meanPretextAccuracy,
             double imagesPerSecond, double learningRate) {
         this.position = position;
-        this.epoch = position.epoch();
-        this.globalStep = position.globalStep();
-        this.steps = steps;
-        this.meanLoss = meanLoss;
-        this.meanPretextAccuracy = meanPretextAccuracy;
-        this.imagesPerSecond = imagesPerSecond;
-        this.learningRate = learningRate;
-    }
-
-    /**
-     * @deprecated for moco-bench's pretrain package until it moves onto the library's run package
-     * @param epoch the epoch, from 1 (0 for a report on the untrained model, before any step)
-     * @param globalStep steps done since the run began
-     * @param steps steps of this epoch run by this process (fewer than an epoch after a resume)
-     * @param meanLoss mean loss over those steps (NaN if none)
-     * @param meanPretextAccuracy mean pretext accuracy over those steps (NaN if none)
-     * @param imagesPerSecond training throughput over those steps
-     * @param learningRate the learning rate of the epoch's last step
-     */
-    @Deprecated(forRemoval = true)
-    public EpochReport(int epoch, long globalStep, long steps, double meanLoss, double meanPretextAccuracy,
-            double imagesPerSecond, double learningRate) {
-        this.position = null;
-        this.epoch = epoch;
-        this.globalStep = globalStep;
         this.steps = steps;
         this.meanLoss = meanLoss;
         this.meanPretextAccuracy = meanPretextAccuracy;
@@ -73,46 +45,61 @@ public final class EpochReport {
         return position;
     }
 
-    /** {@return the epochs done, this one included (0 for a report on the untrained model)} */
+    /** {@return the epochs done, this one included: the epoch's number counted from 1} */
     public int epoch() {
-        return epoch;
+        return position.epoch();
     }
 
+    /** {@return the steps done since the run began} */
     public long globalStep() {
-        return globalStep;
+        return position.globalStep();
     }
 
+    /** {@return the steps of this epoch run by this process (fewer than an epoch after a resume)} */
     public long steps() {
         return steps;
     }
 
+    /** {@return the mean loss over those steps (NaN if none)} */
     public double meanLoss() {
         return meanLoss;
     }
 
+    /** {@return the mean pretext accuracy over those steps (NaN if none)} */
     public double meanPretextAccuracy() {
         return meanPretextAccuracy;
     }
 
+    /** {@return the training throughput over those steps, images per second} */
     public double imagesPerSecond() {
         return imagesPerSecond;
     }
 
+    /** {@return the learning rate of the epoch's last step} */
     public double learningRate() {
         return learningRate;
     }
 
-    /** Records a metric for the listeners that follow. */
+    /**
+     * Records a metric for the listeners that follow.
+     *
+     * @param name the metric's name, e.g. {@value #KNN_ACCURACY}
+     * @param value its value
+     */
     public void putMetric(String name, double value) {
         metrics.put(name, value);
     }
 
+    /**
+     * @param name a metric's name
+     * @return its value, if a listener before this one recorded it
+     */
     public OptionalDouble metric(String name) {
         Double v = metrics.get(name);
         return v == null ? OptionalDouble.empty() : OptionalDouble.of(v);
     }
 
-    /** The metrics added so far, in the order they were added. */
+    /** {@return the metrics added so far, in the order they were added} */
     public Map<String, Double> metrics() {
         return Collections.unmodifiableMap(metrics);
     }

@@ -1,0 +1,124 @@
+package dev.moco.bench.pretrain;
+
+import com.google.inject.Guice;
+import com.google.inject.ProvisionException;
+import dev.moco.api.DictionaryProvider;
+import dev.moco.api.Encoder;
+import dev.moco.core.checkpoint.Checkpoint;
+import dev.moco.core.checkpoint.CheckpointException;
+import dev.moco.core.config.MocoConfig;
+import dev.moco.core.run.internal.EncoderDescription;
+import dev.moco.core.run.internal.TrainingRun;
+import dev.moco.core.run.internal.TrainingSnapshot;
+import dev.moco.core.wiring.MocoModule;
+import dev.moco.core.wiring.TrainingData;
+import dev.moco.encoders.EncoderImplementation;
+import dev.moco.encoders.EncoderSpec;
+import dev.moco.encoders.HeadType;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.ServiceLoader;
+
+/**
+ * The query encoder a configuration names (from {@code encoder}, {@code encoder.width},
+ * {@code head}, {@code head.hidden}, {@code feature.dim}, {@code seed}, and
+ * {@code encoder.impl} for the code that runs it), and the run the library assembles around
+ * it ({@link MocoModule}): the command line's only part in building a run.
+ *
+ * <pre>{@code
+ * ConfiguredEncoder encoder = ConfiguredEncoder.from(config, train.channels());
+ * TrainingRun run = encoder.assemble(config, TrainingData.estimated(train));
+ * }</pre>
+ *
+ * @param spec the query encoder's specification (recorded in checkpoints)
+ * @param implementation which code runs the encoder (see {@link EncoderImplementation})
+ */
+public record ConfiguredEncoder(EncoderSpec spec, EncoderImplementation implementation) {
+
+    /** The key under which checkpoints record the implementation, next to the spec's properties. */
+    static final String IMPLEMENTATION = "implementation";
+    /** Where checkpoints written before the encoder description recorded it. */
+    private static final String LEGACY_IMPLEMENTATION = "encoder-implementation";
+
+    /**
+     * @param config the validated configuration
+     * @param channels the training images' channels
+     * @return the encoder the configuration names, for images of {@code channels}
+     * @throws IllegalArgumentException if the configuration names an unknown encoder
+     */
+    public static ConfiguredEncoder from(MocoConfig config, int channels) {
+        EncoderSpec spec = EncoderSpec.of(config.getString(MocoConfig.ENCODER))
+                .withInputChannels(channels)
+                .withWidthMultiplier(config.getInt(MocoConfig.ENCODER_WIDTH))
+                .withHead(HeadType.valueOf(config.getString(MocoConfig.HEAD).toUpperCase(Locale.ROOT)))
+                .withHeadHiddenDimension(config.getInt(MocoConfig.HEAD_HIDDEN))
+                .withFeatureDimension(config.getInt(MocoConfig.FEATURE_DIM))
+                .withSeed(config.getLong(MocoConfig.SEED));
+        return new ConfiguredEncoder(spec, EncoderImplementation.choose(spec, config.getString(MocoConfig.ENCODER_IMPLEMENTATION)));
+    }
+
+    /**
+     * @param checkpoint a checkpoint the command line wrote
+     * @return the encoder it was written for (the reference implementation for checkpoints that name none)
+     * @throws CheckpointException if it holds no valid encoder specification
+     */
+    public static ConfiguredEncoder of(Checkpoint checkpoint) {
+        Map<String, String> description = TrainingSnapshot.encoderDescription(checkpoint).properties();
+        Properties p = new Properties();
+        p.putAll(description);
+        try {
+            String implementation = description.containsKey(IMPLEMENTATION) ? description.get(IMPLEMENTATION)
+                    : checkpoint.property(LEGACY_IMPLEMENTATION).orElse(EncoderImplementation.REFERENCE.id());
+            return new ConfiguredEncoder(EncoderSpec.fromProperties(p), EncoderImplementation.fromId(implementation));
+        } catch (IllegalArgumentException e) {
+            throw new CheckpointException("checkpoint has no valid encoder specification: " + e.getMessage(), e);
+        }
+    }
+
+    /** {@return a new encoder of this specification and implementation} */
+    public Encoder create() {
+        return implementation.create(spec);
+    }
+
+    /** {@return what checkpoints record: the spec's properties and the implementation} */
+    public EncoderDescription description() {
+        Map<String, String> properties = new LinkedHashMap<>();
+        spec.toProperties().forEach((k, v) -> properties.put(k.toString(), v.toString()));
+        properties.put(IMPLEMENTATION, implementation.id());
+        return new EncoderDescription(properties);
+    }
+
+    /**
+     * Creates the encoder and has the library assemble the run around it.
+     *
+     * @param config the validated configuration
+     * @param data the training images and their normalisation
+     * @return the run
+     * @throws IllegalArgumentException if the data set is smaller than one batch, or a
+     *     setting names an unknown dictionary
+     */
+    public TrainingRun assemble(MocoConfig config, TrainingData data) {
+        try {
+            return Guice.createInjector(new MocoModule(config, create(), description(), data,
+                    ServiceLoader.load(DictionaryProvider.class))).getInstance(TrainingRun.class);
+        } catch (ProvisionException e) {
+            throw e.getCause() instanceof IllegalArgumentException iae ? iae : e;
+        }
+    }
+
+    /**
+     * @param checkpoint a checkpoint to resume
+     * @throws CheckpointException if it was written by another implementation, saying how to resume it
+     */
+    public void requireSameImplementation(Checkpoint checkpoint) {
+        EncoderImplementation saved = of(checkpoint).implementation();
+        if (saved != implementation) {
+            throw new CheckpointException("checkpoint was written by the " + saved.id()
+                    + " encoder implementation but this run uses " + implementation.id()
+                    + " (their parameter layouts differ; resume with --set " + MocoConfig.ENCODER_IMPLEMENTATION + "="
+                    + saved.id() + ")");
+        }
+    }
+}

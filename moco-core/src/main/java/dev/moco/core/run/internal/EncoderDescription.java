@@ -1,0 +1,33 @@
+package dev.moco.core.run.internal;
+
+import dev.moco.api.Encoder;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * What a checkpoint records of the query encoder's architecture, as properties, so that a
+ * resumed run can tell it was given another encoder: the command line records the
+ * {@code EncoderSpec} and the implementation, a library user's encoder its class and sizes.
+ *
+ * @param properties the description, by key
+ */
+public record EncoderDescription(Map<String, String> properties) {
+
+    /** @param properties the description, copied and sorted by key */
+    public EncoderDescription {
+        properties = Map.copyOf(new TreeMap<>(properties));
+    }
+
+    /**
+     * @param encoder any encoder
+     * @return its class, output and representation widths, and parameter and buffer counts
+     */
+    public static EncoderDescription of(Encoder encoder) {
+        return new EncoderDescription(Map.of(
+                "class", encoder.getClass().getName(),
+                "outputDimension", Integer.toString(encoder.outputDimension()),
+                "representationDimension", Integer.toString(encoder.representationDimension()),
+                "parameters", Long.toString(encoder.parameters().length()),
+                "buffers", Long.toString(encoder.buffers().length())));
+    }
+}
