@@ -9,7 +9,7 @@ import com.tngtech.archunit.lang.ArchRule;
 
 /**
  * The example is what a user's project looks like: it uses moco's API (dev.moco.api), the
- * facade (dev.moco.core.run and the listener types in dev.moco.core.hooks) and the encoder
+ * facade (dev.moco.core.run: Pretraining, its listener types, TrainingPosition) and the encoder
  * adapters (dev.moco.encoders), and nothing internal, so a change to internals cannot break
  * it and a change to the public API breaks it visibly.
  */

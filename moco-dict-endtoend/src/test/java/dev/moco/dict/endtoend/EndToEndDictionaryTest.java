@@ -129,7 +129,7 @@ class EndToEndDictionaryTest {
     }
 
     @Test
-    void backwardKeysAddsTheKeyPathIntoTheEncodersGradients() {
+    void theKeysBackwardAddsTheKeyPathIntoTheEncodersGradients() {
         TinyEncoder encoder = encoder();
         TinyEncoder reference = encoder.copy();
         Batch batch = batch(0);
