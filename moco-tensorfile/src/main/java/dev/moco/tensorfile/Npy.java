@@ -269,8 +269,8 @@ public final class Npy {
         }
         long maxBytes = Pointer.maxBytes();
         if (maxBytes > 0 && Pointer.totalBytes() + bytes > maxBytes) {
-            throw new IOException(".npy array of " + bytes + " bytes does not fit in the " + (maxBytes - Pointer.totalBytes())
-                    + " bytes ND4J may still allocate (the off-heap limit, by default -Xmx)");
+            throw new TooLargeException(".npy array of " + bytes + " bytes does not fit in the " + (maxBytes - Pointer.totalBytes())
+                    + " bytes ND4J may still allocate (the off-heap limit, by default -Xmx; raise it with -Xmx)");
         }
         INDArray array = shape.length == 0 ? Nd4j.scalar(type, 0) : Nd4j.create(type, shape, 'c');
         ByteBuffer target = array.data().asNio().order(ByteOrder.nativeOrder());
@@ -301,6 +301,13 @@ public final class Npy {
             done += n;
         }
         return array;
+    }
+
+    /** A well-formed array that is larger than the memory ND4J may allocate. */
+    public static final class TooLargeException extends IOException {
+        TooLargeException(String message) {
+            super(message);
+        }
     }
 
     private static void readFully(DataInputStream in, byte[] target, String what) throws IOException {

@@ -213,6 +213,8 @@ public final class TensorArchive {
                             + formatShape(header.shape()) + "] but the manifest says " + dtype + " [" + formatShape(shape) + "]");
                 }
                 array = Npy.readBody(in, header, bytes);
+            } catch (Npy.TooLargeException e) {
+                throw new TensorFileException(file + ": tensor '" + name + "' cannot be read: " + e.getMessage(), e);
             } catch (IOException e) {
                 throw new TensorFileException(file + " is corrupt: tensor '" + name + "': " + e.getMessage(), e);
             }
