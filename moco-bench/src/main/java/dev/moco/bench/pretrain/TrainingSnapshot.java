@@ -28,7 +28,8 @@ import java.util.stream.Collectors;
  *   <li>properties {@code config.*} (the whole configuration, so a resumed run needs no
  *       flags), {@code encoder.*} (the {@link EncoderSpec}), {@code data.size},
  *       {@code normalize.mean}/{@code normalize.std} (the evaluation transform),
- *       {@code encoder-implementation} and {@code seed}.
+ *       {@code encoder-implementation} (informational: the fast and reference encoders share
+ *       one parameter layout, so either resumes the other's checkpoint) and {@code seed}.
  * </ul>
  *
  * The position (epoch, step in epoch, global step) fixes the learning-rate schedule and, with
@@ -78,13 +79,7 @@ public final class TrainingSnapshot {
         if (!savedSpec.equals(spec)) {
             throw new CheckpointException("checkpoint was written for another encoder: " + differences(savedSpec, spec));
         }
-        EncoderImplementation savedImplementation = implementation(checkpoint);
-        if (savedImplementation != setup.implementation()) {
-            throw new CheckpointException("checkpoint was written by the " + savedImplementation.id()
-                    + " encoder implementation but this run uses " + setup.implementation().id()
-                    + " (their parameter layouts differ; resume with --set " + MocoConfig.ENCODER_IMPLEMENTATION + "="
-                    + savedImplementation.id() + ")");
-        }
+        // the implementation is recorded for information only: both share one parameter layout
         String savedDictionary = checkpoint.requireProperty(CONFIG_PREFIX + MocoConfig.DICTIONARY);
         String dictionary = setup.config().getString(MocoConfig.DICTIONARY);
         if (!savedDictionary.equals(dictionary)) {

@@ -134,7 +134,7 @@ final class Dnnl {
 
     /** Size in floats of a tensor described by {@code md}, rounded up. */
     static long floats(dnnl_memory_desc_t md) {
-        return (bytes(md) + 3) / 4;
+        return (bytes(md) + Float.BYTES - 1) / Float.BYTES;
     }
 
     /** A memory object with no data yet; set it with {@link #setHandle}. */
@@ -252,13 +252,21 @@ final class Dnnl {
         dnnl_primitive_attr attr = new dnnl_primitive_attr();
         check(dnnl_primitive_attr_create(attr), "dnnl_primitive_attr_create");
         check(dnnl_primitive_attr_set_post_ops(attr, ops), "dnnl_primitive_attr_set_post_ops");
+        dnnl_post_ops_destroy(ops);   // the attribute holds its own copy
         return attr;
+    }
+
+    /** Destroys a primitive attribute (with its post-ops) once the descriptors built with it exist; null is ignored. */
+    static void destroy(dnnl_primitive_attr attr) {
+        if (attr != null) {
+            dnnl_primitive_attr_destroy(attr);
+        }
     }
 
     /** A direct float view of {@code count} floats at {@code address} (no copy). */
     static java.nio.FloatBuffer floatBuffer(long address, long count) {
         Pointer p = new RawPointer(address);
-        p.capacity(count * 4).limit(count * 4);
+        p.capacity(count * Float.BYTES).limit(count * Float.BYTES);
         return p.asByteBuffer().order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer();
     }
 

@@ -19,7 +19,7 @@ import org.bytedeco.dnnl.dnnl_primitive_desc;
  * conv.bind(0, srcAddress).bind(1, weightsAddress).bind(2, dstAddress).run();
  * }</pre>
  */
-final class DnnlOp {
+final class DnnlOp implements AutoCloseable {
 
     private final String name;
     private final dnnl_primitive_desc pd;
@@ -27,6 +27,7 @@ final class DnnlOp {
     private final dnnl_memory[] memories;
     private final dnnl_exec_arg_t args;
     private final int count;
+    private boolean closed;
 
     DnnlOp(dnnl_primitive_desc pd, String name, int[] argKinds, dnnl_memory_desc_t[] mds) {
         if (argKinds.length != mds.length) {
@@ -67,6 +68,21 @@ final class DnnlOp {
 
     String name() {
         return name;
+    }
+
+    /** Destroys the primitive, its descriptor and its memory objects (not the data they point to). Idempotent. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (dnnl_memory m : memories) {
+            dnnl_memory_destroy(m);
+        }
+        dnnl_primitive_destroy(primitive);
+        dnnl_primitive_desc_destroy(pd);
+        args.close();
     }
 
     /** The oneDNN implementation chosen, e.g. {@code jit:avx2}, for diagnostics. */
