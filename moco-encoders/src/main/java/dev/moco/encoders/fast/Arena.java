@@ -13,6 +13,9 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  */
 final class Arena implements AutoCloseable {
 
+    /** Bytes held by all arenas of this JVM. */
+    private static final java.util.concurrent.atomic.AtomicLong LIVE_BYTES = new java.util.concurrent.atomic.AtomicLong();
+
     private INDArray memory;
     private long floats;
     /** The training pass whose activations live here, or null when free. */
@@ -24,6 +27,7 @@ final class Arena implements AutoCloseable {
             close();
             memory = Nd4j.create(DataType.FLOAT, needed);
             floats = needed;
+            LIVE_BYTES.addAndGet(bytes());
         }
     }
 
@@ -40,6 +44,11 @@ final class Arena implements AutoCloseable {
         return memory.get(NDArrayIndex.interval(offset, offset + length)).reshape('c', shape);
     }
 
+    /** Bytes held by all arenas not yet closed in this JVM. */
+    static long liveBytes() {
+        return LIVE_BYTES.get();
+    }
+
     long bytes() {
         return floats * Float.BYTES;
     }
@@ -47,6 +56,7 @@ final class Arena implements AutoCloseable {
     @Override
     public void close() {
         if (memory != null) {
+            LIVE_BYTES.addAndGet(-bytes());
             memory.close();
             memory = null;
             floats = 0;

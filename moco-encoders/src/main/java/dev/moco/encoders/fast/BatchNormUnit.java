@@ -31,14 +31,12 @@ import org.nd4j.linalg.factory.Nd4j;
  * besides the input) lives in the pass's state area of {@link #stateFloats(int)} floats, so
  * several passes can be alive at once.
  */
-final class BatchNormUnit implements FastUnit {
+final class BatchNormUnit extends AbstractUnit {
 
     static final float EPSILON = 1e-5f;
     static final float MOMENTUM = 0.1f;
 
     private final String name;
-    private final Activation input;
-    private final Activation output;
     private final int channels;
     private final long batch;
     private final long height;
@@ -60,9 +58,8 @@ final class BatchNormUnit implements FastUnit {
      */
     BatchNormUnit(String name, Activation input, Activation output, boolean relu, INDArray gamma, INDArray beta,
                   INDArray runningMean, INDArray runningVar, INDArray gammaGradient, INDArray betaGradient) {
+        super(name, List.of(input), output);
         this.name = name;
-        this.input = input;
-        this.output = output;
         this.batch = input.batch();
         this.channels = (int) input.channels();
         this.height = input.height();
@@ -78,28 +75,8 @@ final class BatchNormUnit implements FastUnit {
     }
 
     @Override
-    public String name() {
-        return name;
-    }
-
-    @Override
-    public List<Activation> inputs() {
-        return List.of(input);
-    }
-
-    @Override
-    public Activation output() {
-        return output;
-    }
-
-    @Override
     public boolean backwardReadsInput(int i) {
         return true;
-    }
-
-    @Override
-    public boolean backwardReadsOutput() {
-        return false;
     }
 
     @Override
@@ -329,6 +306,7 @@ final class BatchNormUnit implements FastUnit {
 
     @Override
     public void close() {
+        super.close();
         Resources.close(inference);
         for (Grouped g : byGroups.values()) {
             Resources.close(g.backward);

@@ -14,11 +14,8 @@ import org.bytedeco.javacpp.FloatPointer;
  * {@code dev.moco.encoders.nn.BilinearUpsample}); for the top-down path of a feature pyramid.
  * The backward reads nothing but the output gradient.
  */
-final class BilinearUpsampleUnit implements FastUnit {
+final class BilinearUpsampleUnit extends AbstractUnit {
 
-    private final String name;
-    private final Activation input;
-    private final Activation output;
     private final dnnl_memory_desc_t src;
     private final dnnl_memory_desc_t dst;
     private final dnnl_primitive_desc forwardPd;
@@ -26,42 +23,15 @@ final class BilinearUpsampleUnit implements FastUnit {
     private DnnlOp backward;
 
     BilinearUpsampleUnit(String name, Activation input, Activation output) {
-        this.name = name;
-        this.input = input;
-        this.output = output;
+        super(name, List.of(input), output);
         this.src = input.md();
         this.dst = output.md();
         dnnl_resampling_desc_t desc = new dnnl_resampling_desc_t();
         Dnnl.check(dnnl_resampling_forward_desc_init(desc, dnnl_forward_training, dnnl_resampling_linear,
                 (FloatPointer) null, src, dst), "resampling_forward_desc_init " + name);
         forwardPd = Dnnl.primitiveDesc(desc, null, null, name + " forward");
-        forward = new DnnlOp(forwardPd, name + " forward", new int[] {DNNL_ARG_SRC, DNNL_ARG_DST},
-                new dnnl_memory_desc_t[] {src, dst});
-    }
-
-    @Override
-    public String name() {
-        return name;
-    }
-
-    @Override
-    public List<Activation> inputs() {
-        return List.of(input);
-    }
-
-    @Override
-    public Activation output() {
-        return output;
-    }
-
-    @Override
-    public boolean backwardReadsInput(int i) {
-        return false;
-    }
-
-    @Override
-    public boolean backwardReadsOutput() {
-        return false;
+        forward = own(new DnnlOp(forwardPd, name + " forward", new int[] {DNNL_ARG_SRC, DNNL_ARG_DST},
+                new dnnl_memory_desc_t[] {src, dst}));
     }
 
     @Override
@@ -77,10 +47,10 @@ final class BilinearUpsampleUnit implements FastUnit {
         if (backward == null) {
             dnnl_resampling_desc_t desc = new dnnl_resampling_desc_t();
             Dnnl.check(dnnl_resampling_backward_desc_init(desc, dnnl_resampling_linear, (FloatPointer) null, src, dst),
-                    "resampling_backward_desc_init " + name);
-            dnnl_primitive_desc pd = Dnnl.primitiveDesc(desc, null, forwardPd, name + " backward");
-            backward = new DnnlOp(pd, name + " backward", new int[] {DNNL_ARG_DIFF_DST, DNNL_ARG_DIFF_SRC},
-                    new dnnl_memory_desc_t[] {dst, src});
+                    "resampling_backward_desc_init " + name());
+            dnnl_primitive_desc pd = Dnnl.primitiveDesc(desc, null, forwardPd, name() + " backward");
+            backward = own(new DnnlOp(pd, name() + " backward", new int[] {DNNL_ARG_DIFF_DST, DNNL_ARG_DIFF_SRC},
+                    new dnnl_memory_desc_t[] {dst, src}));
         }
         backward.bind(0, a.outputGradient).bind(1, a.inputGradients[0]).run();
     }
@@ -88,11 +58,5 @@ final class BilinearUpsampleUnit implements FastUnit {
     @Override
     public String implementations() {
         return "forward=" + forward.implementation();
-    }
-
-    @Override
-    public void close() {
-        Resources.close(backward);
-        forward.close();
     }
 }

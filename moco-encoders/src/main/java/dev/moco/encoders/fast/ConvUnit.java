@@ -20,7 +20,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * <p>The backward reads the input (for the weight gradient); it skips the data gradient when
  * none is wanted (the stem's input is the image).
  */
-final class ConvUnit implements FastUnit {
+final class ConvUnit extends AbstractUnit {
 
     /**
      * The default algorithm of 3×3 stride-1 convolutions: {@code dnnl_convolution_direct}, or
@@ -33,8 +33,6 @@ final class ConvUnit implements FastUnit {
     }
 
     private final String name;
-    private final Activation input;
-    private final Activation output;
     private final INDArray weight;
     private final INDArray weightGradient;
     private final dnnl_memory_desc_t srcMd;
@@ -59,9 +57,8 @@ final class ConvUnit implements FastUnit {
      */
     ConvUnit(ResNetTopology.Conv spec, Activation input, Activation output, INDArray weight, INDArray weightGradient,
              int algorithm3x3) {
+        super(spec.name(), List.of(input), output);
         this.name = spec.name();
-        this.input = input;
-        this.output = output;
         this.weight = weight;
         this.weightGradient = weightGradient;
         int k = spec.kernel();
@@ -80,10 +77,10 @@ final class ConvUnit implements FastUnit {
         }
         this.forwardPd = Dnnl.primitiveDesc(desc, null, null, name + " forward");
         dnnl_memory_desc_t weightsMd = Dnnl.query(forwardPd, dnnl_query_weights_md);
-        this.forward = new DnnlOp(forwardPd, name + " forward",
+        this.forward = own(new DnnlOp(forwardPd, name + " forward",
                 new int[] {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_DST},
-                new dnnl_memory_desc_t[] {srcMd, weightsMd, dstMd});
-        this.forwardWeights = new WeightReorder(name, plainWeightsMd, weightsMd, false);
+                new dnnl_memory_desc_t[] {srcMd, weightsMd, dstMd}));
+        this.forwardWeights = own(new WeightReorder(name, plainWeightsMd, weightsMd, false));
     }
 
     private dnnl_memory_desc_t anyWeights() {
@@ -91,28 +88,8 @@ final class ConvUnit implements FastUnit {
     }
 
     @Override
-    public String name() {
-        return name;
-    }
-
-    @Override
-    public List<Activation> inputs() {
-        return List.of(input);
-    }
-
-    @Override
-    public Activation output() {
-        return output;
-    }
-
-    @Override
     public boolean backwardReadsInput(int i) {
         return true;
-    }
-
-    @Override
-    public boolean backwardReadsOutput() {
-        return false;
     }
 
     @Override
@@ -151,10 +128,10 @@ final class ConvUnit implements FastUnit {
         }
         dnnl_primitive_desc pd = Dnnl.primitiveDesc(desc, null, forwardPd, name + " backward data");
         dnnl_memory_desc_t weightsMd = Dnnl.query(pd, dnnl_query_weights_md);
-        backwardData = new DnnlOp(pd, name + " backward data",
+        backwardData = own(new DnnlOp(pd, name + " backward data",
                 new int[] {DNNL_ARG_DIFF_DST, DNNL_ARG_WEIGHTS, DNNL_ARG_DIFF_SRC},
-                new dnnl_memory_desc_t[] {dstMd, weightsMd, srcMd});
-        backwardDataWeights = new WeightReorder(name, plainWeightsMd, weightsMd, false);
+                new dnnl_memory_desc_t[] {dstMd, weightsMd, srcMd}));
+        backwardDataWeights = own(new WeightReorder(name, plainWeightsMd, weightsMd, false));
     }
 
     private void createBackwardWeights() {
@@ -166,10 +143,10 @@ final class ConvUnit implements FastUnit {
         }
         dnnl_primitive_desc pd = Dnnl.primitiveDesc(desc, null, forwardPd, name + " backward weights");
         dnnl_memory_desc_t diffWeightsMd = Dnnl.query(pd, dnnl_query_diff_weights_md);
-        backwardWeights = new DnnlOp(pd, name + " backward weights",
+        backwardWeights = own(new DnnlOp(pd, name + " backward weights",
                 new int[] {DNNL_ARG_SRC, DNNL_ARG_DIFF_DST, DNNL_ARG_DIFF_WEIGHTS},
-                new dnnl_memory_desc_t[] {srcMd, dstMd, diffWeightsMd});
-        gradientReorder = new WeightReorder(name, plainWeightsMd, diffWeightsMd, true);
+                new dnnl_memory_desc_t[] {srcMd, dstMd, diffWeightsMd}));
+        gradientReorder = own(new WeightReorder(name, plainWeightsMd, diffWeightsMd, true));
     }
 
     @Override
@@ -177,13 +154,5 @@ final class ConvUnit implements FastUnit {
         return "forward=" + forward.implementation()
                 + (backwardData == null ? "" : " backward-data=" + backwardData.implementation())
                 + (backwardWeights == null ? "" : " backward-weights=" + backwardWeights.implementation());
-    }
-
-    @Override
-    public void close() {
-        for (AutoCloseable c : new AutoCloseable[] {backwardData, backwardDataWeights, backwardWeights, gradientReorder,
-            forwardWeights, forward}) {
-            Resources.close(c);
-        }
     }
 }

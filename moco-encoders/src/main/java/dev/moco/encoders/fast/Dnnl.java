@@ -256,6 +256,24 @@ final class Dnnl {
         return attr;
     }
 
+    /**
+     * The backward of a ReLU computed from its output y over tensors of {@code data}:
+     * slots 0 = y, 1 = d loss / d y, 2 = d loss / d x (= dy·[y &gt; 0]).
+     */
+    static DnnlOp reluBackward(dnnl_memory_desc_t data, String what) {
+        org.bytedeco.dnnl.dnnl_eltwise_desc_t forwardDesc = new org.bytedeco.dnnl.dnnl_eltwise_desc_t();
+        check(dnnl_eltwise_forward_desc_init(forwardDesc, dnnl_forward_training, dnnl_eltwise_relu_use_dst_for_bwd,
+                data, 0f, 0f), "eltwise_forward_desc_init " + what);
+        dnnl_primitive_desc hint = primitiveDesc(forwardDesc, null, null, what + " relu (hint)");
+        org.bytedeco.dnnl.dnnl_eltwise_desc_t desc = new org.bytedeco.dnnl.dnnl_eltwise_desc_t();
+        check(dnnl_eltwise_backward_desc_init(desc, dnnl_eltwise_relu_use_dst_for_bwd, data, data, 0f, 0f),
+                "eltwise_backward_desc_init " + what);
+        dnnl_primitive_desc pd = primitiveDesc(desc, null, hint, what + " relu backward");
+        dnnl_primitive_desc_destroy(hint);
+        return new DnnlOp(pd, what + " relu backward", new int[] {DNNL_ARG_DST, DNNL_ARG_DIFF_DST, DNNL_ARG_DIFF_SRC},
+                new dnnl_memory_desc_t[] {data, data, data});
+    }
+
     /** Destroys a primitive attribute (with its post-ops) once the descriptors built with it exist; null is ignored. */
     static void destroy(dnnl_primitive_attr attr) {
         if (attr != null) {

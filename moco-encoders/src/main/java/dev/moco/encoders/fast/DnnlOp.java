@@ -21,6 +21,9 @@ import org.bytedeco.dnnl.dnnl_primitive_desc;
  */
 final class DnnlOp implements AutoCloseable {
 
+    /** Primitives created and not yet closed, in this JVM: what a leak of {@link #close()}s would show. */
+    private static final java.util.concurrent.atomic.AtomicLong LIVE = new java.util.concurrent.atomic.AtomicLong();
+
     private final String name;
     private final dnnl_primitive_desc pd;
     private final dnnl_primitive primitive;
@@ -44,6 +47,12 @@ final class DnnlOp implements AutoCloseable {
             args.position(i).arg(argKinds[i]).memory(memories[i]);
         }
         args.position(0);
+        LIVE.incrementAndGet();
+    }
+
+    /** Primitives created and not yet closed in this JVM. */
+    static long live() {
+        return LIVE.get();
     }
 
     /** Sets the data address of argument {@code slot} (index into the constructor's arrays). */
@@ -77,6 +86,7 @@ final class DnnlOp implements AutoCloseable {
             return;
         }
         closed = true;
+        LIVE.decrementAndGet();
         for (dnnl_memory m : memories) {
             dnnl_memory_destroy(m);
         }

@@ -3,7 +3,6 @@ package dev.moco.encoders.fast;
 import static org.bytedeco.dnnl.global.dnnl.*;
 
 import java.util.List;
-import org.bytedeco.dnnl.dnnl_eltwise_desc_t;
 import org.bytedeco.dnnl.dnnl_inner_product_desc_t;
 import org.bytedeco.dnnl.dnnl_memory_desc_t;
 import org.bytedeco.dnnl.dnnl_primitive_attr;
@@ -17,11 +16,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * (the hidden layer of the MoCo v2 MLP head), on oneDNN's inner product over [N, C] matrices;
  * W in PyTorch layout [out, in]. The backward of the fused ReLU reads the output.
  */
-final class InnerProductUnit implements FastUnit {
+final class InnerProductUnit extends AbstractUnit {
 
     private final String name;
-    private final Activation input;
-    private final Activation output;
     private final boolean relu;
     private final INDArray weight;
     private final INDArray bias;
@@ -43,9 +40,8 @@ final class InnerProductUnit implements FastUnit {
 
     InnerProductUnit(String name, Activation input, Activation output, boolean relu, INDArray weight, INDArray bias,
                      INDArray weightGradient, INDArray biasGradient) {
+        super(name, List.of(input), output);
         this.name = name;
-        this.input = input;
-        this.output = output;
         this.relu = relu;
         this.weight = weight;
         this.bias = bias;
@@ -62,29 +58,14 @@ final class InnerProductUnit implements FastUnit {
         forwardPd = Dnnl.primitiveDesc(desc, attr, null, name + " forward");
         Dnnl.destroy(attr);
         dnnl_memory_desc_t weightsMd = Dnnl.query(forwardPd, dnnl_query_weights_md);
-        forward = new DnnlOp(forwardPd, name + " forward",
+        forward = own(new DnnlOp(forwardPd, name + " forward",
                 new int[] {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_BIAS, DNNL_ARG_DST},
-                new dnnl_memory_desc_t[] {srcMd, weightsMd, biasMd, dstMd});
-        forwardWeights = new WeightReorder(name, plainWeightsMd, weightsMd, false);
+                new dnnl_memory_desc_t[] {srcMd, weightsMd, biasMd, dstMd}));
+        forwardWeights = own(new WeightReorder(name, plainWeightsMd, weightsMd, false));
     }
 
     private dnnl_memory_desc_t anyWeights() {
-        return Dnnl.md(dnnl_format_tag_any, output.channels(), input.channels());
-    }
-
-    @Override
-    public String name() {
-        return name;
-    }
-
-    @Override
-    public List<Activation> inputs() {
-        return List.of(input);
-    }
-
-    @Override
-    public Activation output() {
-        return output;
+        return Dnnl.md(dnnl_format_tag_any, output().channels(), input().channels());
     }
 
     @Override
@@ -129,49 +110,31 @@ final class InnerProductUnit implements FastUnit {
 
     private void createBackward() {
         if (relu) {
-            dnnl_eltwise_desc_t forwardDesc = new dnnl_eltwise_desc_t();
-            Dnnl.check(dnnl_eltwise_forward_desc_init(forwardDesc, dnnl_forward_training, dnnl_eltwise_relu_use_dst_for_bwd,
-                    dstMd, 0f, 0f), "eltwise_forward_desc_init " + name);
-            dnnl_primitive_desc hint = Dnnl.primitiveDesc(forwardDesc, null, null, name + " relu (hint)");
-            dnnl_eltwise_desc_t desc = new dnnl_eltwise_desc_t();
-            Dnnl.check(dnnl_eltwise_backward_desc_init(desc, dnnl_eltwise_relu_use_dst_for_bwd, dstMd, dstMd, 0f, 0f),
-                    "eltwise_backward_desc_init " + name);
-            dnnl_primitive_desc pd = Dnnl.primitiveDesc(desc, null, hint, name + " relu backward");
-            dnnl_primitive_desc_destroy(hint);
-            reluBackward = new DnnlOp(pd, name + " relu backward",
-                    new int[] {DNNL_ARG_DST, DNNL_ARG_DIFF_DST, DNNL_ARG_DIFF_SRC}, new dnnl_memory_desc_t[] {dstMd, dstMd, dstMd});
-            reluGradient = Nd4j.create(DataType.FLOAT, output.floats());
+            reluBackward = own(Dnnl.reluBackward(dstMd, name));
+            reluGradient = own(Nd4j.create(DataType.FLOAT, output().floats()));
         }
         dnnl_inner_product_desc_t data = new dnnl_inner_product_desc_t();
         Dnnl.check(dnnl_inner_product_backward_data_desc_init(data, srcMd, anyWeights(), dstMd),
                 "inner_product_backward_data_desc_init " + name);
         dnnl_primitive_desc dataPd = Dnnl.primitiveDesc(data, null, forwardPd, name + " backward data");
         dnnl_memory_desc_t dataWeightsMd = Dnnl.query(dataPd, dnnl_query_weights_md);
-        backwardData = new DnnlOp(dataPd, name + " backward data",
+        backwardData = own(new DnnlOp(dataPd, name + " backward data",
                 new int[] {DNNL_ARG_DIFF_DST, DNNL_ARG_WEIGHTS, DNNL_ARG_DIFF_SRC},
-                new dnnl_memory_desc_t[] {dstMd, dataWeightsMd, srcMd});
-        backwardDataWeights = new WeightReorder(name, plainWeightsMd, dataWeightsMd, false);
+                new dnnl_memory_desc_t[] {dstMd, dataWeightsMd, srcMd}));
+        backwardDataWeights = own(new WeightReorder(name, plainWeightsMd, dataWeightsMd, false));
         dnnl_inner_product_desc_t weights = new dnnl_inner_product_desc_t();
         Dnnl.check(dnnl_inner_product_backward_weights_desc_init(weights, srcMd, anyWeights(), biasMd, dstMd),
                 "inner_product_backward_weights_desc_init " + name);
         dnnl_primitive_desc weightsPd = Dnnl.primitiveDesc(weights, null, forwardPd, name + " backward weights");
         dnnl_memory_desc_t diffWeightsMd = Dnnl.query(weightsPd, dnnl_query_diff_weights_md);
-        backwardWeights = new DnnlOp(weightsPd, name + " backward weights",
+        backwardWeights = own(new DnnlOp(weightsPd, name + " backward weights",
                 new int[] {DNNL_ARG_SRC, DNNL_ARG_DIFF_DST, DNNL_ARG_DIFF_WEIGHTS, DNNL_ARG_DIFF_BIAS},
-                new dnnl_memory_desc_t[] {srcMd, dstMd, diffWeightsMd, biasMd});
-        gradientReorder = new WeightReorder(name, plainWeightsMd, diffWeightsMd, true);
+                new dnnl_memory_desc_t[] {srcMd, dstMd, diffWeightsMd, biasMd}));
+        gradientReorder = own(new WeightReorder(name, plainWeightsMd, diffWeightsMd, true));
     }
 
     @Override
     public String implementations() {
         return "forward=" + forward.implementation();
-    }
-
-    @Override
-    public void close() {
-        for (AutoCloseable c : new AutoCloseable[] {reluBackward, reluGradient, backwardData, backwardDataWeights,
-            backwardWeights, gradientReorder, forwardWeights, forward}) {
-            Resources.close(c);
-        }
     }
 }

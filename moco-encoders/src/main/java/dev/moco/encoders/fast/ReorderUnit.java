@@ -7,44 +7,14 @@ import java.util.List;
  * {@code nChw16c}); the backward is the reverse reorder of the gradient. Where a network
  * meets plain NCHW tensors outside the stem.
  */
-final class ReorderUnit implements FastUnit {
+final class ReorderUnit extends AbstractUnit {
 
-    private final String name;
-    private final Activation input;
-    private final Activation output;
     private final DnnlOp forward;
     private DnnlOp backward;
 
     ReorderUnit(String name, Activation input, Activation output) {
-        this.name = name;
-        this.input = input;
-        this.output = output;
-        this.forward = Dnnl.reorder(input.md(), output.md(), name);
-    }
-
-    @Override
-    public String name() {
-        return name;
-    }
-
-    @Override
-    public List<Activation> inputs() {
-        return List.of(input);
-    }
-
-    @Override
-    public Activation output() {
-        return output;
-    }
-
-    @Override
-    public boolean backwardReadsInput(int i) {
-        return false;
-    }
-
-    @Override
-    public boolean backwardReadsOutput() {
-        return false;
+        super(name, List.of(input), output);
+        this.forward = own(Dnnl.reorder(input.md(), output.md(), name));
     }
 
     @Override
@@ -58,7 +28,7 @@ final class ReorderUnit implements FastUnit {
             return;
         }
         if (backward == null) {
-            backward = Dnnl.reorder(output.md(), input.md(), name + " backward");
+            backward = own(Dnnl.reorder(output().md(), input().md(), name() + " backward"));
         }
         backward.bind(0, a.outputGradient).bind(1, a.inputGradients[0]).run();
     }
@@ -66,11 +36,5 @@ final class ReorderUnit implements FastUnit {
     @Override
     public String implementations() {
         return "reorder=" + forward.implementation();
-    }
-
-    @Override
-    public void close() {
-        Resources.close(backward);
-        forward.close();
     }
 }

@@ -50,9 +50,9 @@ final class ResNetUnits {
             int k = ResNetTopology.Stem.POOL_KERNEL;
             int s = ResNetTopology.Stem.POOL_STRIDE;
             int p = ResNetTopology.Stem.POOL_PADDING;
-            Activation pooled = net.activation("maxpool", x.channels(), MaxPoolUnit.outputSize(x.height(), k, s, p),
-                    MaxPoolUnit.outputSize(x.width(), k, s, p), tag);
-            x = net.add(new MaxPoolUnit("maxpool", x, pooled, k, s, p));
+            Activation pooled = net.activation("maxpool", x.channels(), PoolingUnit.outputSize(x.height(), k, s, p),
+                    PoolingUnit.outputSize(x.width(), k, s, p), tag);
+            x = net.add(PoolingUnit.max("maxpool", x, pooled, k, s, p));
         }
         for (List<ResNetTopology.Block> stage : topology.stages()) {
             for (ResNetTopology.Block block : stage) {
@@ -60,7 +60,7 @@ final class ResNetUnits {
             }
             net.markStage(x);
         }
-        Activation pooled = net.add(new GlobalAveragePoolUnit("avgpool", x,
+        Activation pooled = net.add(PoolingUnit.globalAverage("avgpool", x,
                 net.activation("avgpool", x.channels(), 1, 1, dnnl_nc)));
         net.setPooled(pooled);
         Activation h = pooled;

@@ -134,8 +134,8 @@ class FastUnitParityTest {
     @Test
     void maxPoolOfTheImageNetStem() {
         Twins twins = Twins.of(bank -> new MaxPool2d(3, 2, 1));
-        long out = MaxPoolUnit.outputSize(9, 3, 2, 1);
-        try (UnitHarness fast = new UnitHarness(new long[] {2, 16, 9, 9}, 1, (net, in) -> new MaxPoolUnit("pool", in,
+        long out = PoolingUnit.outputSize(9, 3, 2, 1);
+        try (UnitHarness fast = new UnitHarness(new long[] {2, 16, 9, 9}, 1, (net, in) -> PoolingUnit.max("pool", in,
                 net.activation("pool", 16, out, out, UnitHarness.blocked()), 3, 2, 1))) {
             compare(twins, fast, input(2, 16, 9, 9), 1);
         }
@@ -144,7 +144,7 @@ class FastUnitParityTest {
     @Test
     void globalAveragePool() {
         Twins twins = Twins.of(bank -> new GlobalAveragePool());
-        try (UnitHarness fast = new UnitHarness(new long[] {3, 32, 5, 4}, 1, (net, in) -> new GlobalAveragePoolUnit("gap",
+        try (UnitHarness fast = new UnitHarness(new long[] {3, 32, 5, 4}, 1, (net, in) -> PoolingUnit.globalAverage("gap",
                 in, net.activation("gap", 32, 1, 1, org.bytedeco.dnnl.global.dnnl.dnnl_nc)))) {
             compare(twins, fast, input(3, 32, 5, 4), 1);
         }
@@ -169,6 +169,46 @@ class FastUnitParityTest {
         try (UnitHarness fast = new UnitHarness(new long[] {2, 16, in, in}, 1, (net, x) -> new BilinearUpsampleUnit("up", x,
                 net.activation("up", 16, out, out, UnitHarness.blocked())))) {
             compare(twins, fast, input(2, 16, in, in), 1);
+        }
+    }
+
+    /** x ↦ merge(x, x) as a reference layer: the input's gradient is the sum over both uses. */
+    private record SelfMerge(dev.moco.encoders.nn.Merge merge) implements Layer {
+        @Override
+        public LayerPass forward(INDArray input, Encoder.Mode mode, int normalizationGroups) {
+            dev.moco.encoders.nn.Merge.Pass m = merge.forward(java.util.List.of(input, input));
+            return new LayerPass() {
+                @Override
+                public INDArray output() {
+                    return m.output();
+                }
+
+                @Override
+                public INDArray backward(INDArray outputGradient) {
+                    java.util.List<INDArray> g = m.backward(outputGradient);
+                    return g.get(0).add(g.get(1));
+                }
+            };
+        }
+    }
+
+    @ParameterizedTest(name = "relu {0}")
+    @CsvSource({"true", "false"})
+    void additionOfATensorWithItselfSumsBothGradients(boolean relu) {
+        Twins twins = Twins.of(bank -> relu ? new Sequential(new SelfMerge(new dev.moco.encoders.nn.ElementwiseSum()), new Relu())
+                : new SelfMerge(new dev.moco.encoders.nn.ElementwiseSum()));
+        try (UnitHarness fast = new UnitHarness(new long[] {2, 16, 5, 5}, 1, (net, x) -> new AddUnit("add", x, x,
+                net.activation("add", 16, 5, 5, UnitHarness.blocked()), relu))) {
+            compare(twins, fast, input(2, 16, 5, 5), 1);
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void channelConcatenation() {
+        Twins twins = Twins.of(bank -> new SelfMerge(new dev.moco.encoders.nn.ChannelConcat()));
+        try (UnitHarness fast = new UnitHarness(new long[] {2, 16, 5, 4}, 1, (net, x) -> new ConcatUnit("cat",
+                java.util.List.of(x, x), net.activation("cat", 32, 5, 4, UnitHarness.blocked())))) {
+            compare(twins, fast, input(2, 16, 5, 4), 1);
         }
     }
 }
