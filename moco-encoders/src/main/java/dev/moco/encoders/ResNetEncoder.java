@@ -3,12 +3,9 @@ package dev.moco.encoders;
 import dev.moco.api.FeatureMapEncoder;
 import dev.moco.encoders.nn.Layer;
 import dev.moco.encoders.nn.LayerPass;
-import dev.moco.encoders.nn.Parameter;
 import dev.moco.encoders.nn.ParameterBank;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -260,22 +257,12 @@ public final class ResNetEncoder implements FeatureMapEncoder, NamedParameters {
      */
     @Override
     public Map<String, INDArray> namedTensors() {
-        Map<String, INDArray> map = new LinkedHashMap<>();
-        for (Parameter p : bank.all()) {
-            map.put(p.name(), p.value());
-        }
-        return Collections.unmodifiableMap(map);
+        return bank.valuesByName();
     }
 
     @Override
     public Map<String, INDArray> namedGradients() {
-        Map<String, INDArray> map = new LinkedHashMap<>();
-        for (Parameter p : bank.all()) {
-            if (p.kind() == Parameter.Kind.TRAINABLE) {
-                map.put(p.name(), p.gradient());
-            }
-        }
-        return Collections.unmodifiableMap(map);
+        return bank.trainableViewsOf(bank.gradients());
     }
 
     /** Whether a tensor name belongs to the projection head rather than the backbone. */

@@ -5,13 +5,11 @@ import dev.moco.encoders.EncoderSpec;
 import dev.moco.encoders.NamedParameters;
 import dev.moco.encoders.ResNetLayers;
 import dev.moco.encoders.ResNetTopology;
-import dev.moco.encoders.nn.Parameter;
 import dev.moco.encoders.nn.ParameterBank;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -150,11 +148,7 @@ public final class FastEncoder implements FeatureMapEncoder, NamedParameters {
 
     @Override
     public Map<String, INDArray> namedTensors() {
-        Map<String, INDArray> map = new LinkedHashMap<>();
-        for (Parameter p : bank.all()) {
-            map.put(p.name(), p.value());
-        }
-        return Collections.unmodifiableMap(map);
+        return bank.valuesByName();
     }
 
     @Override

@@ -149,6 +149,16 @@ public final class ParameterBank {
         }
     }
 
+    /** Every tensor's value view by name, trainable and buffer, in registration order. */
+    public Map<String, INDArray> valuesByName() {
+        requireAllocated();
+        Map<String, INDArray> map = new LinkedHashMap<>();
+        for (Parameter p : byName.values()) {
+            map.put(p.name(), p.value());
+        }
+        return Collections.unmodifiableMap(map);
+    }
+
     /** Every registered tensor, trainable and buffer, in registration order. */
     public List<Parameter> all() {
         return Collections.unmodifiableList(new ArrayList<>(byName.values()));
