@@ -1,16 +1,16 @@
 package dev.moco.encoders;
 
 import dev.moco.api.Encoder;
-import dev.moco.encoders.fast.FastResNet;
-import dev.moco.encoders.fast.FastResNetConfig;
+import dev.moco.encoders.fast.FastEncoder;
 import java.util.Locale;
 
 /**
  * Which implementation runs an {@link EncoderSpec}: the {@link #REFERENCE} encoders on ND4J
- * ops, or the {@link #FAST} oneDNN path for the small-input ResNets. Their flat parameter
- * layouts differ, so checkpoints record the implementation and are restored into the same.
- * The configuration key {@code encoder.impl} chooses: {@code auto} (fast where it supports
- * the spec and oneDNN loads, else reference), {@code fast} or {@code reference}.
+ * ops, or the {@link #FAST} oneDNN path (every ResNet of {@link ResNetArchitecture} in FLOAT).
+ * Both build the same {@link ResNetTopology} with the same tensor names and flat layout, so
+ * weights and checkpoints written by one load into the other. The configuration key
+ * {@code encoder.impl} chooses: {@code auto} (fast where it supports the spec and oneDNN
+ * loads, else reference), {@code fast} or {@code reference}.
  *
  * <pre>{@code
  * Encoder encoder = EncoderImplementation.choose(spec, "auto").create(spec);
@@ -42,7 +42,7 @@ public enum EncoderImplementation {
         };
     }
 
-    /** The name recorded in checkpoints. */
+    /** The name used in configuration and reports. */
     public String id() {
         return name().toLowerCase(Locale.ROOT);
     }
@@ -58,16 +58,15 @@ public enum EncoderImplementation {
 
     /** A new encoder of {@code spec} in this implementation. */
     public Encoder create(EncoderSpec spec) {
-        return this == FAST ? FastResNet.create(spec) : Encoders.create(spec);
+        return this == FAST ? FastEncoder.create(spec) : Encoders.create(spec);
     }
 
     private static String fastUnsupportedReason(EncoderSpec spec) {
         try {
-            if (!FastResNet.isAvailable()) {
-                return "oneDNN is not available: " + FastResNet.unavailableReason();
+            if (!FastEncoder.isAvailable()) {
+                return "oneDNN is not available: " + FastEncoder.unavailableReason();
             }
-            FastResNetConfig.from(spec);
-            return null;
+            return FastEncoder.unsupportedReason(spec);
         } catch (IllegalArgumentException | LinkageError e) {
             return e.getMessage();
         }

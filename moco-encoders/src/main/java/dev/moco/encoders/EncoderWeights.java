@@ -51,7 +51,16 @@ public final class EncoderWeights {
 
     /** Writes every tensor (parameters and BN buffers) and the spec to {@code file}. */
     public static void save(ResNetEncoder encoder, Path file) {
-        write(file, encoder.spec(), encoder.namedTensors(), "full");
+        save(encoder, encoder.spec(), file);
+    }
+
+    /**
+     * Writes every tensor of an encoder of {@code spec} in either implementation (the fast
+     * encoder has the same names and shapes as the reference), loadable by {@link #load} and
+     * {@link #loadInto} into either.
+     */
+    public static void save(NamedParameters encoder, EncoderSpec spec, Path file) {
+        write(file, spec, encoder.namedTensors(), "full");
     }
 
     /** Writes only the backbone tensors (torchvision names) and the spec to {@code file}. */

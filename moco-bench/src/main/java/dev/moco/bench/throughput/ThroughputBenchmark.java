@@ -10,11 +10,10 @@ import dev.moco.core.optim.Optimizer;
 import dev.moco.core.optim.SgdMomentum;
 import dev.moco.core.run.TrainingPosition;
 import dev.moco.core.wiring.DictionaryRegistry;
+import dev.moco.encoders.EncoderImplementation;
 import dev.moco.encoders.EncoderSpec;
-import dev.moco.encoders.Encoders;
 import dev.moco.encoders.HeadType;
-import dev.moco.encoders.fast.FastResNet;
-import dev.moco.encoders.fast.FastResNetConfig;
+import dev.moco.encoders.fast.FastEncoder;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -53,13 +52,13 @@ public final class ThroughputBenchmark {
     /**
      * What to run.
      *
-     * @param encoder an architecture name ({@code resnet20}: the fast oneDNN path) or with the
-     *     suffix {@code -reference} (the reference ND4J path)
+     * @param encoder an architecture name ({@code resnet20}, {@code resnet18}, {@code resnet50}, ...)
+     * @param implementation {@code encoder.impl}: {@code auto}, {@code fast} or {@code reference}
      * @param dictionary a dictionary name from moco-core's registry (queue, memory-bank, end-to-end)
      */
-    public record Options(String encoder, String dictionary, int batch, int queueSize, int shuffleGroups,
-                          int steps, int warmup, int channels, int imageSize, double temperature, double momentum,
-                          long seed) {
+    public record Options(String encoder, String implementation, String dictionary, int batch, int queueSize,
+                          int shuffleGroups, int steps, int warmup, int channels, int imageSize, double temperature,
+                          double momentum, long seed) {
         public Options {
             if (batch < 2 || steps < 1 || warmup < 0 || queueSize < 1 || shuffleGroups < 1 || batch % shuffleGroups != 0) {
                 throw new IllegalArgumentException("need batch >= 2, steps >= 1, warmup >= 0, queue size >= 1 and"
@@ -70,7 +69,7 @@ public final class ThroughputBenchmark {
 
         /** The reference setting: ResNet-20, MLP head 64-64-128, N = 256, K = 4096, G = 8, 1×28×28. */
         public static Options defaults() {
-            return new Options("resnet20", "queue", 256, 4096, 8, 20, 3, 1, 28, 0.2, 0.999, 42L);
+            return new Options("resnet20", "auto", "queue", 256, 4096, 8, 20, 3, 1, 28, 0.2, 0.999, 42L);
         }
     }
 
@@ -136,30 +135,31 @@ public final class ThroughputBenchmark {
         times.medians().forEach((k, v) -> medians.put(k, v / 1e6));
         double step = medians.get("step");
         double dictionaryOwn = medians.getOrDefault(TimedDictionary.OWN_WORK, 0.0);
-        double gflop = stepFlops(o, choice.config()) / 1e9;
-        return new Result(o, choice.description(), step, o.batch() / (step / 1e3), medians, dictionaryOwn / step,
+        double gflop = stepFlops(o, choice.spec()) / 1e9;
+        Result result = new Result(o, choice.description(), step, o.batch() / (step / 1e3), medians, dictionaryOwn / step,
                 gflop, gflop / (step / 1e3), peakResidentBytes(), lastLoss, stepMillis, loadAverage());
+        queryEncoder.close();
+        return result;
     }
 
-    /** The encoder and a description of which implementation runs. */
-    private record EncoderChoice(Encoder encoder, FastResNetConfig config, String description) {}
+    /** The encoder, its spec and a description of which implementation runs. */
+    private record EncoderChoice(Encoder encoder, EncoderSpec spec, String description) {}
+
+    /** The spec of the benchmarked encoder: the architecture with the MoCo v2 MLP head to 128. */
+    static EncoderSpec spec(Options o) {
+        return EncoderSpec.of(o.encoder()).withInputChannels(o.channels()).withHead(HeadType.MLP).withSeed(o.seed());
+    }
 
     private static EncoderChoice encoder(Options o, PrintWriter log) {
-        boolean reference = o.encoder().endsWith("-reference");
-        String architecture = reference ? o.encoder().substring(0, o.encoder().length() - "-reference".length()) : o.encoder();
-        EncoderSpec spec = EncoderSpec.of(architecture).withInputChannels(o.channels()).withHead(HeadType.MLP)
-                .withSeed(o.seed());
-        FastResNetConfig config = FastResNetConfig.from(spec);
-        if (!reference && !FastResNet.isAvailable()) {
-            log.println("fast encoder unavailable (" + FastResNet.unavailableReason() + "); falling back to "
-                    + architecture + "-reference");
-            reference = true;
+        EncoderSpec spec = spec(o);
+        EncoderImplementation implementation = EncoderImplementation.choose(spec, o.implementation());
+        if (implementation == EncoderImplementation.REFERENCE && !o.implementation().trim().equalsIgnoreCase("reference")) {
+            log.println("fast encoder unavailable for " + o.encoder() + " here; running the reference path");
         }
-        if (reference) {
-            return new EncoderChoice(Encoders.create(spec), config, architecture + " reference (ND4J ops)");
-        }
-        return new EncoderChoice(FastResNet.create(spec), config, architecture + " fast (oneDNN "
-                + FastResNet.activationLayoutName() + ")");
+        String description = implementation == EncoderImplementation.FAST
+                ? o.encoder() + " fast (oneDNN " + FastEncoder.activationLayoutName() + ")"
+                : o.encoder() + " reference (ND4J ops)";
+        return new EncoderChoice(implementation.create(spec), spec, description);
     }
 
     private static Dictionary dictionary(Options o, Encoder queryEncoder) {
@@ -178,20 +178,20 @@ public final class ThroughputBenchmark {
     }
 
     /**
-     * FLOPs of one step: convolutions (a forward costs F, a backward 2F: data and weights) for
-     * every encoder pass the mechanism runs — queue: f_q forward + backward and f_k forward (4F);
-     * memory bank: f_q only (3F); end-to-end: f_q on both views with backward (6F) — plus the
-     * logits and their query gradient, 2·2·N·C·(K+1).
+     * FLOPs of one step: convolutions and head (a forward costs F, a backward 2F: data and
+     * weights) for every encoder pass the mechanism runs — queue: f_q forward + backward and f_k
+     * forward (4F); memory bank: f_q only (3F); end-to-end: f_q on both views with backward (6F)
+     * — plus the logits and their query gradient, 2·2·N·C·(K+1).
      */
-    static double stepFlops(Options o, FastResNetConfig config) {
-        double f = config.forwardConvolutionFlops(o.batch(), o.imageSize(), o.imageSize());
+    static double stepFlops(Options o, EncoderSpec spec) {
+        double f = spec.topology().forwardFlops(o.batch(), o.imageSize(), o.imageSize());
         double passes = switch (o.dictionary()) {
             case "memory-bank" -> 3;
             case "end-to-end" -> 6;
             default -> 4;
         };
         long negatives = "end-to-end".equals(o.dictionary()) ? o.batch() : o.queueSize() + 1L;
-        return passes * f + 4.0 * o.batch() * config.featureDimension() * negatives;
+        return passes * f + 4.0 * o.batch() * spec.topology().outputDimension() * negatives;
     }
 
     /** CPU time used by this JVM so far (all threads), or 0 where the platform does not report it. */

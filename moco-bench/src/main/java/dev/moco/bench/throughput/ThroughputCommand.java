@@ -15,17 +15,23 @@ import picocli.CommandLine.Option;
  *
  * <pre>
  * moco bench throughput                                   # ResNet-20 fast path, queue K=4096, N=256, G=8
- * moco bench throughput --encoder resnet20-reference --steps 3 --warmup 1
+ * moco bench throughput --impl reference --steps 3 --warmup 1
+ * moco bench throughput --encoder resnet18 --channels 3 --image-size 64 --batch 128 --queue-size 16384
+ * moco bench throughput --encoder resnet50 --channels 3 --image-size 224 --batch 32 --queue-size 16384 --shuffle-groups 4
  * moco bench throughput --queue-size 65536                # the dictionary's share at a large K
  * </pre>
  */
 @Command(name = "throughput", mixinStandardHelpOptions = true,
-        description = "Measure images/s of the full MoCo training step on random 1x28x28 images.")
+        description = "Measure images/s of the full MoCo training step on random images (default 1x28x28).")
 public final class ThroughputCommand implements Callable<Integer> {
 
     @Option(names = "--encoder", defaultValue = "resnet20",
-            description = "resnet20 (fast oneDNN path; resnet32/44/56/110 too) or resnet20-reference (ND4J reference path). Default: ${DEFAULT-VALUE}")
+            description = "Architecture: resnet20/32/44/56/110 (small-input) or resnet18/34/50/101 (ImageNet layout). Default: ${DEFAULT-VALUE}")
     String encoder;
+
+    @Option(names = "--impl", defaultValue = "auto",
+            description = "encoder.impl: auto (fast oneDNN path where it runs), fast or reference (ND4J ops). Default: ${DEFAULT-VALUE}")
+    String implementation;
 
     @Option(names = "--dictionary", defaultValue = "queue",
             description = "Dictionary mechanism from the registry: queue, memory-bank or end-to-end. Default: ${DEFAULT-VALUE}")
@@ -62,7 +68,7 @@ public final class ThroughputCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        ThroughputBenchmark.Options options = new ThroughputBenchmark.Options(encoder, dictionary, batch, queueSize,
+        ThroughputBenchmark.Options options = new ThroughputBenchmark.Options(encoder, implementation, dictionary, batch, queueSize,
                 shuffleGroups, steps, warmup, channels, imageSize, 0.2, 0.999, seed);
         ThroughputBenchmark.Result r = ThroughputBenchmark.run(options, out);
         print(r, out);

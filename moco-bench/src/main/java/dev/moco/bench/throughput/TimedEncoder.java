@@ -83,4 +83,9 @@ final class TimedEncoder implements Encoder {
     public Encoder copy() {
         return new TimedEncoder(delegate.copy(), times, "key");
     }
+
+    @Override
+    public void close() {
+        delegate.close();
+    }
 }

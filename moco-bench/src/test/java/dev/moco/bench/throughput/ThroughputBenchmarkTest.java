@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.moco.encoders.EncoderSpec;
-import dev.moco.encoders.fast.FastResNetConfig;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.List;
@@ -17,7 +16,7 @@ import picocli.CommandLine;
 class ThroughputBenchmarkTest {
 
     private static ThroughputBenchmark.Options tiny(String encoder, String dictionary) {
-        return new ThroughputBenchmark.Options(encoder, dictionary, 8, 32, 2, 2, 1, 1, 28, 0.2, 0.999, 3L);
+        return new ThroughputBenchmark.Options(encoder, "auto", dictionary, 8, 32, 2, 2, 1, 1, 28, 0.2, 0.999, 3L);
     }
 
     @ParameterizedTest(name = "{0}")
@@ -43,18 +42,18 @@ class ThroughputBenchmarkTest {
     @Test
     void stepFlopsCountFourConvolutionPassesForTheQueue() {
         ThroughputBenchmark.Options o = ThroughputBenchmark.Options.defaults();
-        FastResNetConfig c = FastResNetConfig.from(EncoderSpec.of("resnet20").withInputChannels(1));
-        double convolutions = c.forwardConvolutionFlops(256, 28, 28);
-        // ResNet-20 at 28×28: about 31 M multiply-adds per image
-        assertThat(convolutions / 256 / 2).isBetween(28e6, 34e6);
-        assertThat(ThroughputBenchmark.stepFlops(o, c)).isEqualTo(4 * convolutions + 4.0 * 256 * 128 * 4097);
+        EncoderSpec spec = ThroughputBenchmark.spec(o);
+        double forward = spec.topology().forwardFlops(256, 28, 28);
+        // ResNet-20 at 28×28: about 31 M multiply-adds per image in the convolutions, 12 k in the head
+        assertThat(forward / 256 / 2).isBetween(28e6, 34e6);
+        assertThat(ThroughputBenchmark.stepFlops(o, spec)).isEqualTo(4 * forward + 4.0 * 256 * 128 * 4097);
     }
 
     @Test
     void commandPrintsTheTableAndEndsWithTheThroughputLine() {
         StringWriter out = new StringWriter();
         CommandLine cli = new CommandLine(new ThroughputCommand()).setOut(new PrintWriter(out, true));
-        int code = cli.execute("--encoder", "resnet20-reference", "--batch", "4", "--queue-size", "16",
+        int code = cli.execute("--encoder", "resnet20", "--impl", "reference", "--batch", "4", "--queue-size", "16",
                 "--shuffle-groups", "2", "--steps", "1", "--warmup", "0");
         assertThat(code).isZero();
         List<String> lines = out.toString().lines().toList();
@@ -64,8 +63,16 @@ class ThroughputBenchmarkTest {
     }
 
     @Test
+    void runsAnImageNetLayoutEncoderOnTheFastPath() {
+        ThroughputBenchmark.Result r = ThroughputBenchmark.run(new ThroughputBenchmark.Options("resnet18", "auto", "queue",
+                4, 16, 2, 1, 0, 3, 32, 0.2, 0.999, 3L), new PrintWriter(new StringWriter()));
+        assertThat(r.encoderDescription()).startsWith("resnet18 fast (oneDNN");
+        assertThat(r.lastLoss()).isFinite();
+    }
+
+    @Test
     void rejectsInconsistentOptions() {
-        assertThatThrownBy(() -> new ThroughputBenchmark.Options("resnet20", "queue", 10, 32, 4, 1, 0, 1, 28, 0.2, 0.999, 1))
+        assertThatThrownBy(() -> new ThroughputBenchmark.Options("resnet20", "auto", "queue", 10, 32, 4, 1, 0, 1, 28, 0.2, 0.999, 1))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("shuffle groups dividing the batch");
         assertThatThrownBy(() -> ThroughputBenchmark.run(tiny("resnet20", "no-such-mechanism"), new PrintWriter(new StringWriter())))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no dictionary named");

@@ -14,7 +14,7 @@ import dev.moco.core.wiring.DictionaryRegistry;
 import dev.moco.encoders.EncoderSpec;
 import dev.moco.encoders.Encoders;
 import dev.moco.encoders.HeadType;
-import dev.moco.encoders.fast.FastResNet;
+import dev.moco.encoders.fast.FastEncoder;
 import java.util.SplittableRandom;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -51,11 +51,11 @@ final class BenchmarkSetup {
         boolean fast = switch (encoderKind) {
             case "fast" -> true;
             case "reference" -> false;
-            case "auto" -> FastResNet.isAvailable();
+            case "auto" -> FastEncoder.isAvailable();
             default -> throw new IllegalArgumentException("encoder must be fast, reference or auto, got " + encoderKind);
         };
-        this.encoder = fast ? FastResNet.create(spec) : Encoders.create(spec);
-        this.encoderName = (fast ? "FastResNet (oneDNN)" : "ResNetEncoder (reference ND4J)") + " resnet20, linear head, C=128";
+        this.encoder = fast ? FastEncoder.create(spec) : Encoders.create(spec);
+        this.encoderName = (fast ? "FastEncoder (oneDNN)" : "ResNetEncoder (reference ND4J)") + " resnet20, linear head, C=128";
         DictionaryRegistry registry = DictionaryRegistry.discover();
         MocoConfig config = MocoConfig.builder(registry.settings()).preset("moco-v1")
                 .set(MocoConfig.DICTIONARY, mechanism)

@@ -4,6 +4,7 @@ import static org.bytedeco.dnnl.global.dnnl.*;
 
 import java.nio.FloatBuffer;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.bytedeco.dnnl.dnnl_batch_normalization_desc_t;
 import org.bytedeco.dnnl.dnnl_memory_desc_t;
@@ -27,16 +28,16 @@ import org.nd4j.linalg.factory.Nd4j;
  * the mean over groups of the groups' means and unbiased variances (as the reference).
  *
  * <p>Per-pass state (the G means and variances and the ReLU workspace, all a backward needs
- * besides the input) lives in a caller-provided stats area of {@link #statsFloats(int)}
- * floats, so several passes can be alive at once.
+ * besides the input) lives in the pass's state area of {@link #stateFloats(int)} floats, so
+ * several passes can be alive at once.
  */
-final class BatchNormUnit {
+final class BatchNormUnit extends AbstractUnit {
 
     static final float EPSILON = 1e-5f;
     static final float MOMENTUM = 0.1f;
 
-    final String name;
-    final int channels;
+    private final String name;
+    private final int channels;
     private final long batch;
     private final long height;
     private final long width;
@@ -46,26 +47,63 @@ final class BatchNormUnit {
     private final INDArray beta;
     private final INDArray runningMean;
     private final INDArray runningVar;
+    private final INDArray gammaGradient;
+    private final INDArray betaGradient;
     private final Map<Integer, Grouped> byGroups = new HashMap<>();
     private DnnlOp inference;
 
-    BatchNormUnit(String name, long batch, int channels, long height, long width, int tag, boolean relu,
-                  INDArray gamma, INDArray beta, INDArray runningMean, INDArray runningVar) {
+    /**
+     * @param gamma {@code <name>.weight}, directly followed by {@code beta} in the parameter vector
+     * @param gammaGradient its view in the pass-gradient vector, likewise followed by {@code betaGradient}
+     */
+    BatchNormUnit(String name, Activation input, Activation output, boolean relu, INDArray gamma, INDArray beta,
+                  INDArray runningMean, INDArray runningVar, INDArray gammaGradient, INDArray betaGradient) {
+        super(name, List.of(input), output);
         this.name = name;
-        this.batch = batch;
-        this.channels = channels;
-        this.height = height;
-        this.width = width;
-        this.tag = tag;
+        this.batch = input.batch();
+        this.channels = (int) input.channels();
+        this.height = input.height();
+        this.width = input.width();
+        this.tag = input.tag();
         this.relu = relu;
         this.gamma = gamma;
         this.beta = beta;
         this.runningMean = runningMean;
         this.runningVar = runningVar;
+        this.gammaGradient = gammaGradient;
+        this.betaGradient = betaGradient;
+    }
+
+    @Override
+    public boolean backwardReadsInput(int i) {
+        return true;
+    }
+
+    @Override
+    public List<INDArray> parameterGradients() {
+        return List.of(gammaGradient, betaGradient);
+    }
+
+    @Override
+    public void forward(UnitAddresses a, int groups) {
+        if (groups > 0) {
+            forwardTraining(a.inputs[0], a.output, groups, a.state);
+        } else {
+            forwardInference(a.inputs[0], a.output);
+        }
+    }
+
+    @Override
+    public void backward(UnitAddresses a, int groups) {
+        backward(a.inputs[0], a.outputGradient, a.inputGradients[0], groups, a.state);
     }
 
     /** Floats of per-pass state for G groups (means, variances, ReLU workspace). */
-    long statsFloats(int groups) {
+    @Override
+    public long stateFloats(int groups) {
+        if (groups == 0) {
+            return 0;
+        }
         Grouped g = grouped(groups);
         return 2L * groups * channels + g.workspaceFloats;
     }
@@ -76,20 +114,20 @@ final class BatchNormUnit {
      * updates the running statistics. For G &gt; 1 the batch must be stored group-interleaved
      * (see the class comment).
      */
-    void forwardTraining(long src, long dst, int groups, long stats) {
+    private void forwardTraining(long src, long dst, int groups, long stats) {
         Grouped g = grouped(groups);
         long scale = g.prepareScaleShift();
-        g.forward.bind(0, src).bind(1, scale).bind(2, scale + 4L * groups * channels).bind(3, dst)
-                .bind(4, stats).bind(5, stats + 4L * groups * channels);
+        g.forward.bind(0, src).bind(1, scale).bind(2, scale + (long) Float.BYTES * groups * channels).bind(3, dst)
+                .bind(4, stats).bind(5, stats + (long) Float.BYTES * groups * channels);
         if (relu) {
-            g.forward.bind(6, stats + 8L * groups * channels);
+            g.forward.bind(6, stats + 2L * Float.BYTES * groups * channels);
         }
         g.forward.run();
         updateRunningStatistics(stats, groups, (batch / groups) * height * width);
     }
 
     /** Inference-mode forward with the running statistics. */
-    void forwardInference(long src, long dst) {
+    private void forwardInference(long src, long dst) {
         if (inference == null) {
             dnnl_memory_desc_t data = Dnnl.md(tag, batch, channels, height, width);
             dnnl_batch_normalization_desc_t desc = new dnnl_batch_normalization_desc_t();
@@ -109,20 +147,19 @@ final class BatchNormUnit {
      * Backward of a training forward: writes d loss / d src and (overwriting) the gradients of
      * the scale and shift, summed over the groups.
      */
-    void backward(long src, long diffDst, long diffSrc, int groups, long stats, INDArray gammaGradient,
-                  INDArray betaGradient) {
+    private void backward(long src, long diffDst, long diffSrc, int groups, long stats) {
         Grouped g = grouped(groups);
         if (g.backward == null) {
             g.createBackward();
         }
         long scale = g.prepareScaleShift();
         long dScale = groups == 1 ? Dnnl.address(gammaGradient) : Dnnl.address(g.groupGradients);
-        long dShift = groups == 1 ? Dnnl.address(betaGradient) : dScale + 4L * groups * channels;
-        g.backward.bind(0, src).bind(1, stats).bind(2, stats + 4L * groups * channels).bind(3, diffDst)
+        long dShift = groups == 1 ? Dnnl.address(betaGradient) : dScale + (long) Float.BYTES * groups * channels;
+        g.backward.bind(0, src).bind(1, stats).bind(2, stats + (long) Float.BYTES * groups * channels).bind(3, diffDst)
                 .bind(4, scale).bind(5, diffSrc).bind(6, dScale).bind(7, dShift)
-                .bind(8, scale + 4L * groups * channels);
+                .bind(8, scale + (long) Float.BYTES * groups * channels);
         if (relu) {
-            g.backward.bind(9, stats + 8L * groups * channels);
+            g.backward.bind(9, stats + 2L * Float.BYTES * groups * channels);
         }
         g.backward.run();
         if (groups > 1) {
@@ -177,7 +214,8 @@ final class BatchNormUnit {
         return byGroups.computeIfAbsent(groups, Grouped::new);
     }
 
-    String implementations() {
+    @Override
+    public String implementations() {
         StringBuilder b = new StringBuilder();
         byGroups.forEach((groups, g) -> b.append("G=").append(groups).append(" forward=").append(g.forward.implementation())
                 .append(g.backward == null ? "" : " backward=" + g.backward.implementation()).append(' '));
@@ -229,7 +267,7 @@ final class BatchNormUnit {
         /** The address of the scale, followed by the shift (G·C floats each). */
         long prepareScaleShift() {
             if (groups == 1) {
-                if (Dnnl.address(beta) != Dnnl.address(gamma) + 4L * channels) {
+                if (Dnnl.address(beta) != Dnnl.address(gamma) + (long) Float.BYTES * channels) {
                     throw new IllegalStateException("batch norm '" + name + "': weight and bias must be adjacent in the"
                             + " parameter vector");
                 }
@@ -264,5 +302,18 @@ final class BatchNormUnit {
             }
             backward = new DnnlOp(pd, name + " backward", kinds, mds);
         }
+    }
+
+    @Override
+    public void close() {
+        super.close();
+        Resources.close(inference);
+        for (Grouped g : byGroups.values()) {
+            Resources.close(g.backward);
+            g.forward.close();
+            Resources.close(g.scaleShift);
+            Resources.close(g.groupGradients);
+        }
+        byGroups.clear();
     }
 }

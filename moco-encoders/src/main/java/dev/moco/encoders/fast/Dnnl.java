@@ -134,7 +134,7 @@ final class Dnnl {
 
     /** Size in floats of a tensor described by {@code md}, rounded up. */
     static long floats(dnnl_memory_desc_t md) {
-        return (bytes(md) + 3) / 4;
+        return (bytes(md) + Float.BYTES - 1) / Float.BYTES;
     }
 
     /** A memory object with no data yet; set it with {@link #setHandle}. */
@@ -252,13 +252,39 @@ final class Dnnl {
         dnnl_primitive_attr attr = new dnnl_primitive_attr();
         check(dnnl_primitive_attr_create(attr), "dnnl_primitive_attr_create");
         check(dnnl_primitive_attr_set_post_ops(attr, ops), "dnnl_primitive_attr_set_post_ops");
+        dnnl_post_ops_destroy(ops);   // the attribute holds its own copy
         return attr;
+    }
+
+    /**
+     * The backward of a ReLU computed from its output y over tensors of {@code data}:
+     * slots 0 = y, 1 = d loss / d y, 2 = d loss / d x (= dy·[y &gt; 0]).
+     */
+    static DnnlOp reluBackward(dnnl_memory_desc_t data, String what) {
+        org.bytedeco.dnnl.dnnl_eltwise_desc_t forwardDesc = new org.bytedeco.dnnl.dnnl_eltwise_desc_t();
+        check(dnnl_eltwise_forward_desc_init(forwardDesc, dnnl_forward_training, dnnl_eltwise_relu_use_dst_for_bwd,
+                data, 0f, 0f), "eltwise_forward_desc_init " + what);
+        dnnl_primitive_desc hint = primitiveDesc(forwardDesc, null, null, what + " relu (hint)");
+        org.bytedeco.dnnl.dnnl_eltwise_desc_t desc = new org.bytedeco.dnnl.dnnl_eltwise_desc_t();
+        check(dnnl_eltwise_backward_desc_init(desc, dnnl_eltwise_relu_use_dst_for_bwd, data, data, 0f, 0f),
+                "eltwise_backward_desc_init " + what);
+        dnnl_primitive_desc pd = primitiveDesc(desc, null, hint, what + " relu backward");
+        dnnl_primitive_desc_destroy(hint);
+        return new DnnlOp(pd, what + " relu backward", new int[] {DNNL_ARG_DST, DNNL_ARG_DIFF_DST, DNNL_ARG_DIFF_SRC},
+                new dnnl_memory_desc_t[] {data, data, data});
+    }
+
+    /** Destroys a primitive attribute (with its post-ops) once the descriptors built with it exist; null is ignored. */
+    static void destroy(dnnl_primitive_attr attr) {
+        if (attr != null) {
+            dnnl_primitive_attr_destroy(attr);
+        }
     }
 
     /** A direct float view of {@code count} floats at {@code address} (no copy). */
     static java.nio.FloatBuffer floatBuffer(long address, long count) {
         Pointer p = new RawPointer(address);
-        p.capacity(count * 4).limit(count * 4);
+        p.capacity(count * Float.BYTES).limit(count * Float.BYTES);
         return p.asByteBuffer().order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer();
     }
 

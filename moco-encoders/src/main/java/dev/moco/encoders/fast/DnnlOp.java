@@ -19,7 +19,10 @@ import org.bytedeco.dnnl.dnnl_primitive_desc;
  * conv.bind(0, srcAddress).bind(1, weightsAddress).bind(2, dstAddress).run();
  * }</pre>
  */
-final class DnnlOp {
+final class DnnlOp implements AutoCloseable {
+
+    /** Primitives created and not yet closed, in this JVM: what a leak of {@link #close()}s would show. */
+    private static final java.util.concurrent.atomic.AtomicLong LIVE = new java.util.concurrent.atomic.AtomicLong();
 
     private final String name;
     private final dnnl_primitive_desc pd;
@@ -27,6 +30,7 @@ final class DnnlOp {
     private final dnnl_memory[] memories;
     private final dnnl_exec_arg_t args;
     private final int count;
+    private boolean closed;
 
     DnnlOp(dnnl_primitive_desc pd, String name, int[] argKinds, dnnl_memory_desc_t[] mds) {
         if (argKinds.length != mds.length) {
@@ -43,6 +47,12 @@ final class DnnlOp {
             args.position(i).arg(argKinds[i]).memory(memories[i]);
         }
         args.position(0);
+        LIVE.incrementAndGet();
+    }
+
+    /** Primitives created and not yet closed in this JVM. */
+    static long live() {
+        return LIVE.get();
     }
 
     /** Sets the data address of argument {@code slot} (index into the constructor's arrays). */
@@ -67,6 +77,22 @@ final class DnnlOp {
 
     String name() {
         return name;
+    }
+
+    /** Destroys the primitive, its descriptor and its memory objects (not the data they point to). Idempotent. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        LIVE.decrementAndGet();
+        for (dnnl_memory m : memories) {
+            dnnl_memory_destroy(m);
+        }
+        dnnl_primitive_destroy(primitive);
+        dnnl_primitive_desc_destroy(pd);
+        args.close();
     }
 
     /** The oneDNN implementation chosen, e.g. {@code jit:avx2}, for diagnostics. */

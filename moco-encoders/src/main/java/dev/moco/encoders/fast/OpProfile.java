@@ -7,7 +7,7 @@ import java.util.TreeMap;
 /**
  * Optional timing of every oneDNN primitive execution, grouped by kind ("forward",
  * "backward weights", "add+relu", ...), for finding where a step's time goes. Off unless the
- * JVM runs with {@code -Dmoco.fast.profile=true}; then {@link FastResNet#profileReport()}
+ * JVM runs with {@code -Dmoco.fast.profile=true}; then {@link FastEncoder#profileReport()}
  * prints the totals.
  */
 final class OpProfile {

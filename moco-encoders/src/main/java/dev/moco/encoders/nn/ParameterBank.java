@@ -117,6 +117,48 @@ public final class ParameterBank {
         return buffers;
     }
 
+    /**
+     * Views of every trainable tensor, by name, into another vector laid out like
+     * {@link #parameters()} (e.g. a second gradient accumulator).
+     */
+    public Map<String, INDArray> trainableViewsOf(INDArray flat) {
+        requireAllocated();
+        if (flat.length() != parameters.length()) {
+            throw new IllegalArgumentException("a vector of " + flat.length() + " values is not laid out like the "
+                    + parameters.length() + " parameters");
+        }
+        Map<String, INDArray> views = new LinkedHashMap<>();
+        long offset = 0;
+        for (Parameter p : byName.values()) {
+            if (p.kind() == Parameter.Kind.TRAINABLE) {
+                views.put(p.name(), view(flat, offset, p.shape()));
+                offset += p.length();
+            }
+        }
+        return Collections.unmodifiableMap(views);
+    }
+
+    /** Frees the three vectors now rather than at garbage collection; the bank must not be used afterwards. */
+    public void close() {
+        if (parameters != null) {
+            for (INDArray a : new INDArray[] {parameters, gradients, buffers}) {
+                if (a.length() > 0 && !a.wasClosed()) {
+                    a.close();
+                }
+            }
+        }
+    }
+
+    /** Every tensor's value view by name, trainable and buffer, in registration order. */
+    public Map<String, INDArray> valuesByName() {
+        requireAllocated();
+        Map<String, INDArray> map = new LinkedHashMap<>();
+        for (Parameter p : byName.values()) {
+            map.put(p.name(), p.value());
+        }
+        return Collections.unmodifiableMap(map);
+    }
+
     /** Every registered tensor, trainable and buffer, in registration order. */
     public List<Parameter> all() {
         return Collections.unmodifiableList(new ArrayList<>(byName.values()));

@@ -108,6 +108,7 @@ public final class TrainingSnapshot {
         if (!savedSpec.equals(spec)) {
             throw new CheckpointException("checkpoint was written for another encoder: " + differences(savedSpec, spec));
         }
+        // the implementation is recorded for information only: both share one parameter layout
         String savedDictionary = checkpoint.requireProperty(CONFIG_PREFIX + MocoConfig.DICTIONARY);
         String dictionary = setup.config().getString(MocoConfig.DICTIONARY);
         if (!savedDictionary.equals(dictionary)) {

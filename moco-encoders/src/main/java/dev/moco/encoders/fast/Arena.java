@@ -1,0 +1,65 @@
+package dev.moco.encoders.fast;
+
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/**
+ * One flat float allocation holding a pass's activations (laid out by a
+ * {@link MemoryPlan.Activations}) or a backward's gradients, grown when a plan needs more.
+ * A training pass's arena names the pass that holds it ({@link #owner}), so the
+ * {@link ArenaPool} can tell that pass when it takes the arena back.
+ */
+final class Arena implements AutoCloseable {
+
+    /** Bytes held by all arenas of this JVM. */
+    private static final java.util.concurrent.atomic.AtomicLong LIVE_BYTES = new java.util.concurrent.atomic.AtomicLong();
+
+    private INDArray memory;
+    private long floats;
+    /** The training pass whose activations live here, or null when free. */
+    TrainingPass owner;
+
+    /** Makes room for at least {@code needed} floats (discarding the contents when it grows). */
+    void ensure(long needed) {
+        if (memory == null || floats < needed) {
+            close();
+            memory = Nd4j.create(DataType.FLOAT, needed);
+            floats = needed;
+            LIVE_BYTES.addAndGet(bytes());
+        }
+    }
+
+    long base() {
+        return Dnnl.address(memory);
+    }
+
+    /** A c-ordered ND4J view of {@code shape} at {@code offset} floats, for copying in and out. */
+    INDArray view(long offset, long... shape) {
+        long length = 1;
+        for (long s : shape) {
+            length *= s;
+        }
+        return memory.get(NDArrayIndex.interval(offset, offset + length)).reshape('c', shape);
+    }
+
+    /** Bytes held by all arenas not yet closed in this JVM. */
+    static long liveBytes() {
+        return LIVE_BYTES.get();
+    }
+
+    long bytes() {
+        return floats * Float.BYTES;
+    }
+
+    @Override
+    public void close() {
+        if (memory != null) {
+            LIVE_BYTES.addAndGet(-bytes());
+            memory.close();
+            memory = null;
+            floats = 0;
+        }
+    }
+}
