@@ -7,7 +7,7 @@ import dev.moco.core.data.Resampler;
  * The per-thread working memory of an {@link AugmentationPipeline}: the image being
  * transformed (CHW floats, {@link #pixels()}), a second buffer of the same capacity for
  * steps that cannot work in place ({@link #scratch(int)}, then {@link #swap}), a small
- * line buffer for filters, and a {@link Resampler}. Buffers only grow, so after the first
+ * line buffer and row arrays for filters, and a {@link Resampler}. Buffers only grow, so after the first
  * image the augmentations allocate nothing. Not thread-safe: one per worker thread.
  */
 public final class ImageBuffer {
@@ -15,6 +15,7 @@ public final class ImageBuffer {
     private float[] pixels = new float[0];
     private float[] scratch = new float[0];
     private float[] line = new float[0];
+    private float[][] rows = new float[0][0];
     private final Resampler resampler = new Resampler();
     private int channels;
     private int height;
@@ -66,6 +67,20 @@ public final class ImageBuffer {
             line = new float[length];
         }
         return line;
+    }
+
+    /**
+     * At least {@code count} separate row arrays of at least {@code width} floats each, for
+     * filters that work row by row: a loop that reads and writes rows of separate arrays at
+     * the same index is one the JIT vectorises, unlike one over two offsets into one array.
+     */
+    public float[][] rows(int count, int width) {
+        if (rows.length < count || rows.length == 0 || rows[0].length < width) {
+            int n = Math.max(count, rows.length);
+            int w = Math.max(width, rows.length == 0 ? 0 : rows[0].length);
+            rows = new float[n][w];
+        }
+        return rows;
     }
 
     public Resampler resampler() {
