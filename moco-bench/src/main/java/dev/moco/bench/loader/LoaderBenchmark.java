@@ -32,6 +32,9 @@ import java.util.Objects;
  */
 public final class LoaderBenchmark {
 
+    /** Memory for the per-view buffers of the step-by-step breakdown (about a core's L2 cache). */
+    static final long CACHE_BUDGET_BYTES = 1L << 20;
+
     private LoaderBenchmark() {}
 
     /**
@@ -98,11 +101,11 @@ public final class LoaderBenchmark {
         }
     }
 
-    /** Microseconds per view spent in one step of the pipeline (one thread). */
+    /** CPU microseconds per view spent in one step of the pipeline (one thread). */
     public record StepTime(String step, double microsPerView) {}
 
-    /** One thread running the pipeline of {@code row}: views per second and each step's share. */
-    public record PipelineResult(Row row, ImageShape source, double viewsPerSecond, List<StepTime> steps) {}
+    /** One thread running the pipeline of {@code row}: views per CPU second and each step's share. */
+    public record PipelineResult(Row row, ImageShape source, double viewsPerCpuSecond, List<StepTime> steps) {}
 
     /**
      * The loader of {@code row} with {@code workers} threads.
@@ -139,10 +142,15 @@ public final class LoaderBenchmark {
 
     /**
      * Runs the pipeline on one thread for the measuring time, once through
-     * {@link AugmentationPipeline#apply} for the rate and once step by step for the breakdown.
+     * {@link AugmentationPipeline#apply} for the rate and once step by step for the breakdown:
+     * each step over a group of views (each view with its own buffer and generator), so that
+     * the thread's CPU time can be read per step and group rather than per view, the group
+     * small enough for its buffers to stay in cache as one view's do. CPU time leaves out the
+     * time the thread waited for a core, which wall time on a busy machine does not.
      */
     private static PipelineResult measurePipeline(Row row, RandomImages data, AugmentationPipeline pipeline,
             Options o) {
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         ImageBuffer buffer = new ImageBuffer();
         SplitMix64 random = new SplitMix64(0);
         float[] source = new float[data.shape().length()];
@@ -150,46 +158,74 @@ public final class LoaderBenchmark {
         long warmupEnd = System.nanoTime() + (long) (o.warmupSeconds() * 1e9);
         int index = 0;
         while (System.nanoTime() < warmupEnd) {
-            index = augmentBatch(data, pipeline, buffer, random, source, views, row.batch(), index);
+            index = augmentBatch(data, pipeline, buffer, random, source, views, row.batch(), index, o.seed());
         }
-        long start = System.nanoTime();
-        long end = start + (long) (o.seconds() * 1e9 / 2);
+        long cpuStart = threads.getCurrentThreadCpuTime();
+        long end = System.nanoTime() + (long) (o.seconds() * 1e9 / 2);
         long made = 0;
         while (System.nanoTime() < end) {
-            index = augmentBatch(data, pipeline, buffer, random, source, views, row.batch(), index);
+            index = augmentBatch(data, pipeline, buffer, random, source, views, row.batch(), index, o.seed());
             made += row.batch();
         }
-        double viewsPerSecond = made / ((System.nanoTime() - start) / 1e9);
+        double viewsPerCpuSecond = made / ((threads.getCurrentThreadCpuTime() - cpuStart) / 1e9);
 
         List<Augmentation> steps = pipeline.steps();
-        long[] nanos = new long[steps.size()];
+        int group = viewsPerGroup(data.shape(), row.view(), row.batch());
+        ImageBuffer[] buffers = new ImageBuffer[group];
+        SplitMix64[] randoms = new SplitMix64[group];
+        for (int i = 0; i < group; i++) {
+            buffers[i] = new ImageBuffer();
+            randoms[i] = new SplitMix64(0);
+        }
+        long[] nanos = new long[steps.size() + 1];
         long timed = 0;
         end = System.nanoTime() + (long) (o.seconds() * 1e9 / 2);
-        while (System.nanoTime() < end) {
-            for (int i = 0; i < row.batch(); i++, timed++) {
+        for (int pass = 0; pass < 2 || System.nanoTime() < end; pass++) {
+            boolean measured = pass > 0; // the first group warms the per-view buffers up
+            long t0 = threads.getCurrentThreadCpuTime();
+            for (int i = 0; i < group; i++, index++) {
                 data.readImage(index % data.size(), source, 0);
-                random.reseed(SplitMix64.derive(o.seed(), index++));
-                System.arraycopy(source, 0, buffer.reset(data.shape()), 0, source.length);
-                for (int s = 0; s < nanos.length; s++) {
-                    long t0 = System.nanoTime();
-                    steps.get(s).apply(buffer, random);
-                    nanos[s] += System.nanoTime() - t0;
+                randoms[i].reseed(SplitMix64.derive(o.seed(), index));
+                System.arraycopy(source, 0, buffers[i].reset(data.shape()), 0, source.length);
+            }
+            long t1 = threads.getCurrentThreadCpuTime();
+            if (measured) {
+                nanos[0] += t1 - t0;
+            }
+            for (int s = 0; s < steps.size(); s++) {
+                for (int i = 0; i < group; i++) {
+                    steps.get(s).apply(buffers[i], randoms[i]);
                 }
+                long t2 = threads.getCurrentThreadCpuTime();
+                if (measured) {
+                    nanos[s + 1] += t2 - t1;
+                }
+                t1 = t2;
+            }
+            if (measured) {
+                timed += group;
             }
         }
         List<StepTime> times = new ArrayList<>();
-        for (int s = 0; s < nanos.length; s++) {
-            times.add(new StepTime(steps.get(s).toString(), nanos[s] / 1e3 / timed));
+        times.add(new StepTime("read the image, copy it into the buffer", nanos[0] / 1e3 / timed));
+        for (int s = 0; s < steps.size(); s++) {
+            times.add(new StepTime(steps.get(s).toString(), nanos[s + 1] / 1e3 / timed));
         }
-        return new PipelineResult(row, data.shape(), viewsPerSecond, times);
+        return new PipelineResult(row, data.shape(), viewsPerCpuSecond, times);
+    }
+
+    /** Views whose two buffers fit in about {@link #CACHE_BUDGET_BYTES}, between 1 and the batch. */
+    static int viewsPerGroup(ImageShape source, ImageShape view, int batch) {
+        long perView = 2L * Float.BYTES * Math.max(source.length(), view.length());
+        return (int) Math.max(1, Math.min(batch, CACHE_BUDGET_BYTES / perView));
     }
 
     private static int augmentBatch(RandomImages data, AugmentationPipeline pipeline, ImageBuffer buffer,
-            SplitMix64 random, float[] source, float[] views, int batch, int index) {
+            SplitMix64 random, float[] source, float[] views, int batch, int index, long seed) {
         int length = pipeline.outputShape().length();
         for (int i = 0; i < batch; i++, index++) {
             data.readImage(index % data.size(), source, 0);
-            random.reseed(SplitMix64.derive(7, index));
+            random.reseed(SplitMix64.derive(seed, index));
             pipeline.apply(source, 0, random, buffer, views, i * length);
         }
         return index;

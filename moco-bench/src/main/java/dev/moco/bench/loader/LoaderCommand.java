@@ -68,10 +68,10 @@ public final class LoaderCommand implements Callable<Integer> {
         int cores = Runtime.getRuntime().availableProcessors();
         for (LoaderBenchmark.PipelineResult p : r.pipelines()) {
             out.println();
-            out.printf(Locale.ROOT, "pipeline %s from %s images, one thread: %.0f views/s%n", p.row().view(), p.source(),
-                    p.viewsPerSecond());
+            out.printf(Locale.ROOT, "pipeline %s from %s images, one thread: %.0f views per CPU second%n",
+                    p.row().view(), p.source(), p.viewsPerCpuSecond());
             double total = p.steps().stream().mapToDouble(LoaderBenchmark.StepTime::microsPerView).sum();
-            out.printf(Locale.ROOT, "  %10s %7s  %s%n", "us/view", "share", "step");
+            out.printf(Locale.ROOT, "  %10s %7s  %s%n", "CPU us/view", "share", "step");
             for (LoaderBenchmark.StepTime s : p.steps()) {
                 out.printf(Locale.ROOT, "  %10.1f %6.1f%%  %s%n", s.microsPerView(), 100 * s.microsPerView() / total,
                         s.step());
@@ -79,7 +79,7 @@ public final class LoaderCommand implements Callable<Integer> {
         }
         out.println();
         out.printf(Locale.ROOT, "%-14s %7s %8s %10s %10s %11s %18s%n", "view", "batch", "workers", "img/s", "views/s",
-                "ms/batch", "worker core-ms/img");
+                "ms/batch", "worker CPU ms/img");
         for (LoaderBenchmark.LoaderResult l : r.loaders()) {
             out.printf(Locale.ROOT, "%-14s %7d %8d %10.1f %10.1f %11.1f %18.3f%n", l.row().view(), l.row().batch(),
                     l.workers(), l.imagesPerSecond(), 2 * l.imagesPerSecond(), l.millisPerBatch(),

@@ -24,6 +24,16 @@ public final class ColorJitter implements Augmentation {
     private static final int SATURATION = 2;
     private static final int HUE = 3;
 
+    /** Indices of HSV-to-RGB's candidate values v, q = v(1 - s f), p = v(1 - s), t = v(1 - s(1 - f)). */
+    private static final int HSV_V = 0;
+    private static final int HSV_Q = 1;
+    private static final int HSV_P = 2;
+    private static final int HSV_T = 3;
+    /** Per hue sector 0..5, which candidate becomes red, green and blue. */
+    private static final int[] SECTOR_RED = {HSV_V, HSV_Q, HSV_P, HSV_P, HSV_T, HSV_V};
+    private static final int[] SECTOR_GREEN = {HSV_T, HSV_V, HSV_V, HSV_Q, HSV_P, HSV_P};
+    private static final int[] SECTOR_BLUE = {HSV_P, HSV_P, HSV_T, HSV_V, HSV_V, HSV_Q};
+
     /** All 24 orders of the four adjustments. */
     private static final int[][] ORDERS = allOrders();
 
@@ -128,30 +138,41 @@ public final class ColorJitter implements Augmentation {
         }
     }
 
-    /** Rotates the hue of each RGB pixel by {@code shift} turns (HSV round trip). */
+    /**
+     * Rotates the hue of each RGB pixel by {@code shift} turns (HSV round trip).
+     *
+     * <p>Written with few branches, since which channel is largest and which sixth of the hue
+     * circle a pixel falls in vary from pixel to pixel: the channel-specific terms are selected
+     * with conditional expressions, and the HSV-to-RGB sector picks its three outputs from the
+     * four candidates (v, q, p, t) by table.
+     */
     static void shiftHue(ImageBuffer image, float shift) {
         float[] px = image.pixels();
         int plane = image.height() * image.width();
+        float[] candidates = image.line(4);
         for (int p = 0; p < plane; p++) {
             float r = px[p];
             float g = px[plane + p];
             float bl = px[2 * plane + p];
-            float max = Math.max(r, Math.max(g, bl));
-            float min = Math.min(r, Math.min(g, bl));
+            float largerOfGb = g >= bl ? g : bl;
+            float max = r >= largerOfGb ? r : largerOfGb;
+            float smallerOfGb = g <= bl ? g : bl;
+            float min = r <= smallerOfGb ? r : smallerOfGb;
             float chroma = max - min;
             if (chroma <= 0f) {
                 continue; // gray: hue undefined, unchanged
             }
-            float hh;
-            if (max == r) {
-                hh = (g - bl) / chroma;
-            } else if (max == g) {
-                hh = (bl - r) / chroma + 2f;
-            } else {
-                hh = (r - g) / chroma + 4f;
+            // RGB -> hue in sixths: (g - b)/chroma, (b - r)/chroma + 2 or (r - g)/chroma + 4
+            boolean redLargest = max == r;
+            boolean greenLargest = max == g;
+            float difference = redLargest ? g - bl : (greenLargest ? bl - r : r - g);
+            float sixths = redLargest ? 0f : (greenLargest ? 2f : 4f);
+            float hh = (difference / chroma + sixths) / 6f + shift;
+            int turns = (int) hh;
+            if (hh < turns) {
+                turns--; // floor
             }
-            hh = hh / 6f + shift;
-            hh -= (float) Math.floor(hh);
+            hh -= turns;
             float sat = chroma / max;
             // HSV -> RGB
             float h6 = hh * 6f;
@@ -160,23 +181,13 @@ public final class ColorJitter implements Augmentation {
                 sector = 5;
             }
             float f = h6 - sector;
-            float pp = max * (1f - sat);
-            float q = max * (1f - sat * f);
-            float tt = max * (1f - sat * (1f - f));
-            float nr;
-            float ng;
-            float nb;
-            switch (sector) {
-                case 0 -> { nr = max; ng = tt; nb = pp; }
-                case 1 -> { nr = q; ng = max; nb = pp; }
-                case 2 -> { nr = pp; ng = max; nb = tt; }
-                case 3 -> { nr = pp; ng = q; nb = max; }
-                case 4 -> { nr = tt; ng = pp; nb = max; }
-                default -> { nr = max; ng = pp; nb = q; }
-            }
-            px[p] = clamp(nr);
-            px[plane + p] = clamp(ng);
-            px[2 * plane + p] = clamp(nb);
+            candidates[HSV_V] = max;
+            candidates[HSV_Q] = max * (1f - sat * f);
+            candidates[HSV_P] = max * (1f - sat);
+            candidates[HSV_T] = max * (1f - sat * (1f - f));
+            px[p] = clamp(candidates[SECTOR_RED[sector]]);
+            px[plane + p] = clamp(candidates[SECTOR_GREEN[sector]]);
+            px[2 * plane + p] = clamp(candidates[SECTOR_BLUE[sector]]);
         }
     }
 
