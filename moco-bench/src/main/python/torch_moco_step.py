@@ -312,18 +312,22 @@ def main(argv=None):
 
     clock = PhaseClock()
     steps = []
+    cpu = []
     loss = float("nan")
     for i in range(args.warmup + args.steps):
         if i == args.warmup:
             clock.phases.clear()
         t0 = time.perf_counter()
+        c0 = time.process_time()
         clock.start()
         loss = moco.step(im_q, im_k, clock)
         seconds = time.perf_counter() - t0
+        cpu_seconds = time.process_time() - c0
         kind = "warm-up" if i < args.warmup else "measured"
         print(f"{kind} step {i}: {1e3 * seconds:.1f} ms, loss {loss:.4f}", flush=True)
         if i >= args.warmup:
             steps.append(seconds)
+            cpu.append(cpu_seconds)
 
     step = statistics.median(steps)
     print()
@@ -340,6 +344,10 @@ def main(argv=None):
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"step FLOPs {gflop:.1f} GFLOP, achieved {gflop / step:.1f} GFLOP/s; peak resident memory "
           f"{peak_mib:.0f} MiB; last loss {loss:.4f}; load average {os.getloadavg()[0]:.2f}")
+    busy = statistics.median(cpu) / step
+    print(f"process CPU time {1e3 * statistics.median(cpu):.1f} ms/step ({busy:.2f} of {args.threads} threads busy)"
+          + (" -- other processes took part of the cores, the numbers are pessimistic"
+             if busy < 0.75 * args.threads else ""))
     print(f"throughput: {args.batch / step:.1f} img/s")
     return 0
 

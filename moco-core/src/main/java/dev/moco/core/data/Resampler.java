@@ -60,7 +60,8 @@ public final class Resampler {
             rowWeights = new float[outHeight * rowStride];
         }
         computeWeights(regionHeight, outHeight, rowStart, rowTaps, rowWeights, rowStride);
-        float[][] tmp = rows(channels * regionHeight + 1, outWidth);
+        intermediate = FloatRows.atLeast(intermediate, channels * regionHeight + 1, outWidth);
+        float[][] tmp = intermediate;
         float[] sum = tmp[channels * regionHeight];
 
         // horizontal pass: [C, regionHeight, regionWidth] -> [C, regionHeight, outWidth]
@@ -111,16 +112,6 @@ public final class Resampler {
                 System.arraycopy(sum, 0, dst, dstOffset + (c * outHeight + y) * outWidth, outWidth);
             }
         }
-    }
-
-    /** At least {@code count} row arrays of at least {@code width} floats, grown as needed. */
-    private float[][] rows(int count, int width) {
-        if (intermediate.length < count || intermediate.length == 0 || intermediate[0].length < width) {
-            int n = Math.max(count, intermediate.length);
-            int w = Math.max(width, intermediate.length == 0 ? 0 : intermediate[0].length);
-            intermediate = new float[n][w];
-        }
-        return intermediate;
     }
 
     /**

@@ -122,20 +122,31 @@ public final class ColorJitter implements Augmentation {
         }
     }
 
-    /** Blend each RGB pixel with its luma, clamped. */
+    /**
+     * Blend each RGB pixel with its luma, clamped. The green and blue planes are worked on in
+     * arrays of their own, so that all three are read and written at one index, which the JIT
+     * vectorises.
+     */
     static void saturate(ImageBuffer image, float factor) {
         float[] px = image.pixels();
         int plane = image.height() * image.width();
+        float[][] planes = image.planes(2, plane);
+        float[] green = planes[0];
+        float[] blue = planes[1];
+        System.arraycopy(px, plane, green, 0, plane);
+        System.arraycopy(px, 2 * plane, blue, 0, plane);
         float keep = 1 - factor;
         for (int p = 0; p < plane; p++) {
             float r = px[p];
-            float g = px[plane + p];
-            float bl = px[2 * plane + p];
+            float g = green[p];
+            float bl = blue[p];
             float gray = keep * (RandomGrayscale.RED * r + RandomGrayscale.GREEN * g + RandomGrayscale.BLUE * bl);
-            px[p] = clamp(factor * r + gray);
-            px[plane + p] = clamp(factor * g + gray);
-            px[2 * plane + p] = clamp(factor * bl + gray);
+            px[p] = clampVectorized(factor * r + gray);
+            green[p] = clampVectorized(factor * g + gray);
+            blue[p] = clampVectorized(factor * bl + gray);
         }
+        System.arraycopy(green, 0, px, plane, plane);
+        System.arraycopy(blue, 0, px, 2 * plane, plane);
     }
 
     /**
@@ -207,14 +218,14 @@ public final class ColorJitter implements Augmentation {
         return orders;
     }
 
-    /** {@code v} clamped to [0, 1], for the per-pixel (scalar) loops. */
+    /** {@code v} clamped to [0, 1], for the loops the JIT cannot vectorise (comparisons are faster there). */
     private static float clamp(float v) {
         return v < 0f ? 0f : (v > 1f ? 1f : v);
     }
 
     /**
-     * The same for loops over whole planes: min/max, which the JIT vectorises (in a scalar
-     * loop the comparisons are faster). Equal to {@link #clamp} for every value but -0 and NaN.
+     * The same for loops the JIT vectorises: min/max. Equal to {@link #clamp} for every value
+     * but -0 and NaN, which the pipeline does not produce.
      */
     private static float clampVectorized(float v) {
         return Math.min(Math.max(v, 0f), 1f);

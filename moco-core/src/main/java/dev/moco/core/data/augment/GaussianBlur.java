@@ -46,23 +46,13 @@ public final class GaussianBlur implements Augmentation {
      * by tap per pixel.
      */
     static void blur(ImageBuffer image, double sigma) {
-        int radius = Math.max(1, (int) Math.ceil(3 * sigma));
+        int radius = radius(sigma);
         int taps = 2 * radius + 1;
         int height = image.height();
         int width = image.width();
         int channels = image.channels();
         float[] kernel = image.line(taps);
-        double total = 0;
-        for (int t = 0; t < taps; t++) {
-            double d = t - radius;
-            double w = Math.exp(-d * d / (2 * sigma * sigma));
-            kernel[t] = (float) w;
-            total += w;
-        }
-        float inv = (float) (1 / total);
-        for (int t = 0; t < taps; t++) {
-            kernel[t] *= inv;
-        }
+        kernel(sigma, kernel);
         int rowCount = channels * height;
         float[][] rows = image.rows(rowCount + 2, width + 2 * radius); // the horizontal pass's output, then two lines
         float[] padded = rows[rowCount];   // padded[radius + i] is pixel i of the row, reflected outside [0, width)
@@ -110,6 +100,28 @@ public final class GaussianBlur implements Augmentation {
                 }
                 System.arraycopy(sum, 0, px, (first + y) * width, width);
             }
+        }
+    }
+
+    /** The kernel's radius for {@code sigma}: 3 sigma, at least 1 pixel. */
+    static int radius(double sigma) {
+        return Math.max(1, (int) Math.ceil(3 * sigma));
+    }
+
+    /** Writes the normalised kernel of {@code 2 radius(sigma) + 1} taps into {@code into}. */
+    static void kernel(double sigma, float[] into) {
+        int radius = radius(sigma);
+        int taps = 2 * radius + 1;
+        double total = 0;
+        for (int t = 0; t < taps; t++) {
+            double d = t - radius;
+            double w = Math.exp(-d * d / (2 * sigma * sigma));
+            into[t] = (float) w;
+            total += w;
+        }
+        float inv = (float) (1 / total);
+        for (int t = 0; t < taps; t++) {
+            into[t] *= inv;
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.moco.core.data.augment;
 
+import dev.moco.core.data.FloatRows;
 import dev.moco.core.data.ImageShape;
 import dev.moco.core.data.Resampler;
 
@@ -7,7 +8,7 @@ import dev.moco.core.data.Resampler;
  * The per-thread working memory of an {@link AugmentationPipeline}: the image being
  * transformed (CHW floats, {@link #pixels()}), a second buffer of the same capacity for
  * steps that cannot work in place ({@link #scratch(int)}, then {@link #swap}), a small
- * line buffer and row arrays for filters, and a {@link Resampler}. Buffers only grow, so after the first
+ * line buffer, row arrays and plane arrays for filters, and a {@link Resampler}. Buffers only grow, so after the first
  * image the augmentations allocate nothing. Not thread-safe: one per worker thread.
  */
 public final class ImageBuffer {
@@ -16,6 +17,7 @@ public final class ImageBuffer {
     private float[] scratch = new float[0];
     private float[] line = new float[0];
     private float[][] rows = new float[0][0];
+    private float[][] planes = new float[0][0];
     private final Resampler resampler = new Resampler();
     private int channels;
     private int height;
@@ -69,18 +71,20 @@ public final class ImageBuffer {
         return line;
     }
 
-    /**
-     * At least {@code count} separate row arrays of at least {@code width} floats each, for
-     * filters that work row by row: a loop that reads and writes rows of separate arrays at
-     * the same index is one the JIT vectorises, unlike one over two offsets into one array.
-     */
+    /** At least {@code count} separate row arrays of at least {@code width} floats (see {@link FloatRows}). */
     public float[][] rows(int count, int width) {
-        if (rows.length < count || rows.length == 0 || rows[0].length < width) {
-            int n = Math.max(count, rows.length);
-            int w = Math.max(width, rows.length == 0 ? 0 : rows[0].length);
-            rows = new float[n][w];
-        }
+        rows = FloatRows.atLeast(rows, count, width);
         return rows;
+    }
+
+    /**
+     * At least {@code count} separate arrays of at least {@code length} floats, for per-pixel
+     * work across channels: a channel copied into an array of its own is read and written at
+     * the same index as the others (see {@link FloatRows}).
+     */
+    public float[][] planes(int count, int length) {
+        planes = FloatRows.atLeast(planes, count, length);
+        return planes;
     }
 
     public Resampler resampler() {

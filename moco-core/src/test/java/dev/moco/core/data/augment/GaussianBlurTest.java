@@ -12,24 +12,14 @@ import org.junit.jupiter.params.provider.CsvSource;
 class GaussianBlurTest {
 
     /**
-     * The definition: a normalised Gaussian of radius ceil(3 sigma) (at least 1), reflect
-     * padding, horizontal then vertical, each output summing its taps in order from 0.
+     * The definition: the normalised Gaussian kernel, reflect padding, horizontal then
+     * vertical, each output summing its taps in order from 0, one pixel at a time.
      */
     private static float[] perPixelBlur(float[] image, int channels, int height, int width, double sigma) {
-        int radius = Math.max(1, (int) Math.ceil(3 * sigma));
+        int radius = GaussianBlur.radius(sigma);
         int taps = 2 * radius + 1;
         float[] kernel = new float[taps];
-        double total = 0;
-        for (int t = 0; t < taps; t++) {
-            double d = t - radius;
-            double w = Math.exp(-d * d / (2 * sigma * sigma));
-            kernel[t] = (float) w;
-            total += w;
-        }
-        float inv = (float) (1 / total);
-        for (int t = 0; t < taps; t++) {
-            kernel[t] *= inv;
-        }
+        GaussianBlur.kernel(sigma, kernel);
         float[] horizontal = new float[image.length];
         float[] out = new float[image.length];
         for (int c = 0; c < channels; c++) {
