@@ -77,7 +77,8 @@ public final class LoaderBenchmark {
      * @param rows the view shapes and batch sizes
      * @param workers the worker counts to measure the loader with
      * @param sourceSize height and width of the stored images, or 0 for the view's own size
-     * @param seconds measuring time per configuration, after {@code warmupSeconds}
+     * @param seconds measuring time per configuration (wall time), after {@code warmupSeconds}
+     *     of CPU time (of the pipeline's thread, or of the loader's workers together)
      */
     public record Options(List<Row> rows, List<Integer> workers, AugmentationPreset preset, int sourceSize,
                           int images, double seconds, double warmupSeconds, long seed) {
@@ -97,7 +98,7 @@ public final class LoaderBenchmark {
         /** The sizes of the training-step benchmark rows: 1x28x28 N=256, 3x64x64 N=128, 3x224x224 N=32. */
         public static Options defaults() {
             return new Options(List.of(Row.parse("1x28x28:256"), Row.parse("3x64x64:128"), Row.parse("3x224x224:32")),
-                    List.of(1, 2), AugmentationPreset.V2, 0, 512, 3, 1, 42L);
+                    List.of(1, 2), AugmentationPreset.V2, 0, 512, 3, 2, 42L);
         }
     }
 
@@ -155,9 +156,11 @@ public final class LoaderBenchmark {
         SplitMix64 random = new SplitMix64(0);
         float[] source = new float[data.shape().length()];
         float[] views = new float[row.batch() * row.view().length()];
-        long warmupEnd = System.nanoTime() + (long) (o.warmupSeconds() * 1e9);
+        // warm up for CPU time, not wall time: on a busy machine a second of wall time may be
+        // too little work for the JIT to have compiled the pipeline
+        long warmupEnd = threads.getCurrentThreadCpuTime() + (long) (o.warmupSeconds() * 1e9);
         int index = 0;
-        while (System.nanoTime() < warmupEnd) {
+        while (threads.getCurrentThreadCpuTime() < warmupEnd) {
             index = augmentBatch(data, pipeline, buffer, random, source, views, row.batch(), index, o.seed());
         }
         long cpuStart = threads.getCurrentThreadCpuTime();
@@ -235,8 +238,8 @@ public final class LoaderBenchmark {
             int workers, Options o) {
         try (TwoViewBatchLoader loader = TwoViewBatchLoader.builder(data, pipeline).batchSize(row.batch())
                 .seed(o.seed()).epochs(Integer.MAX_VALUE).workers(workers).build()) {
-            long warmupEnd = System.nanoTime() + (long) (o.warmupSeconds() * 1e9);
-            while (System.nanoTime() < warmupEnd) {
+            long warmupEnd = workerCpuNanos() + (long) (o.warmupSeconds() * 1e9);
+            while (workerCpuNanos() < warmupEnd) {
                 loader.next();
             }
             long cpu0 = workerCpuNanos();

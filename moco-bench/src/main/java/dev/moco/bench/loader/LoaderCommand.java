@@ -43,7 +43,7 @@ public final class LoaderCommand implements Callable<Integer> {
     @Option(names = "--seconds", defaultValue = "3", description = "Measuring time per configuration. Default: ${DEFAULT-VALUE}")
     double seconds;
 
-    @Option(names = "--warmup-seconds", defaultValue = "1", description = "Warm-up time per configuration. Default: ${DEFAULT-VALUE}")
+    @Option(names = "--warmup-seconds", defaultValue = "2", description = "Warm-up CPU time per configuration. Default: ${DEFAULT-VALUE}")
     double warmupSeconds;
 
     @Option(names = "--seed", defaultValue = "42", description = "Seed of the data and the augmentations. Default: ${DEFAULT-VALUE}")

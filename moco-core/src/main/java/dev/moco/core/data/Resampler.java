@@ -99,15 +99,9 @@ public final class Resampler {
                 int firstRow = c * regionHeight + rowStart[y];
                 float[] in = tmp[firstRow];
                 float w0 = rowWeights[w];
-                for (int x = 0; x < outWidth; x++) {
-                    sum[x] = in[x] * w0;
-                }
+                FloatRows.multiply(sum, in, w0, outWidth);
                 for (int t = 1; t < taps; t++) {
-                    float[] next = tmp[firstRow + t];
-                    float wt = rowWeights[w + t];
-                    for (int x = 0; x < outWidth; x++) {
-                        sum[x] += next[x] * wt;
-                    }
+                    FloatRows.multiplyAdd(sum, tmp[firstRow + t], rowWeights[w + t], outWidth);
                 }
                 System.arraycopy(sum, 0, dst, dstOffset + (c * outHeight + y) * outWidth, outWidth);
             }

@@ -135,18 +135,23 @@ public final class ColorJitter implements Augmentation {
         float[] blue = planes[1];
         System.arraycopy(px, plane, green, 0, plane);
         System.arraycopy(px, 2 * plane, blue, 0, plane);
+        saturatePlanes(px, green, blue, plane, factor);
+        System.arraycopy(green, 0, px, plane, plane);
+        System.arraycopy(blue, 0, px, 2 * plane, plane);
+    }
+
+    /** The loop of {@link #saturate}, a method of its own so that it is vectorised (see {@code FloatRows}). */
+    private static void saturatePlanes(float[] red, float[] green, float[] blue, int plane, float factor) {
         float keep = 1 - factor;
         for (int p = 0; p < plane; p++) {
-            float r = px[p];
+            float r = red[p];
             float g = green[p];
             float bl = blue[p];
             float gray = keep * (RandomGrayscale.RED * r + RandomGrayscale.GREEN * g + RandomGrayscale.BLUE * bl);
-            px[p] = clampVectorized(factor * r + gray);
+            red[p] = clampVectorized(factor * r + gray);
             green[p] = clampVectorized(factor * g + gray);
             blue[p] = clampVectorized(factor * bl + gray);
         }
-        System.arraycopy(green, 0, px, plane, plane);
-        System.arraycopy(blue, 0, px, 2 * plane, plane);
     }
 
     /**

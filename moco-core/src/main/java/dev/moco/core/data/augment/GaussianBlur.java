@@ -1,6 +1,8 @@
 package dev.moco.core.data.augment;
 
+import dev.moco.core.data.FloatRows;
 import dev.moco.core.data.SplitMix64;
+import java.util.Arrays;
 
 /**
  * Blurs with a Gaussian of random standard deviation sigma ~ U[minSigma, maxSigma] pixels:
@@ -41,9 +43,9 @@ public final class GaussianBlur implements Augmentation {
      * Blurs {@code image} in place with standard deviation {@code sigma} pixels.
      *
      * <p>Both passes run tap by tap over whole rows held in separate arrays ({@code out[x] +=
-     * k[t] * in[x]}, the input row shifted by t), which the JIT vectorises; each output still
-     * sums its taps in order t = 0, 1, ... from 0, so the result is the same as summing tap
-     * by tap per pixel.
+     * k[t] * in[x]}, the input row shifted by t; see {@link FloatRows}), which the JIT
+     * vectorises; each output still sums its taps in order t = 0, 1, ... from 0, so the result
+     * is the same as summing tap by tap per pixel.
      */
     static void blur(ImageBuffer image, double sigma) {
         int radius = radius(sigma);
@@ -69,16 +71,11 @@ public final class GaussianBlur implements Augmentation {
                 padded[radius + i] = px[row + reflect(i, width)];
             }
             float[] out = rows[r];
-            float k0 = kernel[0];
-            for (int x = 0; x < width; x++) {
-                out[x] = 0f + k0 * padded[x];
-            }
+            Arrays.fill(out, 0, width, 0f);
+            FloatRows.multiplyAdd(out, padded, kernel[0], width);
             for (int t = 1; t < taps; t++) {
                 System.arraycopy(padded, t, shifted, 0, width);
-                float k = kernel[t];
-                for (int x = 0; x < width; x++) {
-                    out[x] += k * shifted[x];
-                }
+                FloatRows.multiplyAdd(out, shifted, kernel[t], width);
             }
         }
         // vertical: rows -> px, output row y sums input rows reflect(y - radius + t)
@@ -86,17 +83,9 @@ public final class GaussianBlur implements Augmentation {
         for (int c = 0; c < channels; c++) {
             int first = c * height;
             for (int y = 0; y < height; y++) {
-                float[] in = rows[first + reflect(y - radius, height)];
-                float k0 = kernel[0];
-                for (int x = 0; x < width; x++) {
-                    sum[x] = 0f + k0 * in[x];
-                }
-                for (int t = 1; t < taps; t++) {
-                    float[] next = rows[first + reflect(y - radius + t, height)];
-                    float k = kernel[t];
-                    for (int x = 0; x < width; x++) {
-                        sum[x] += k * next[x];
-                    }
+                Arrays.fill(sum, 0, width, 0f);
+                for (int t = 0; t < taps; t++) {
+                    FloatRows.multiplyAdd(sum, rows[first + reflect(y - radius + t, height)], kernel[t], width);
                 }
                 System.arraycopy(sum, 0, px, (first + y) * width, width);
             }
