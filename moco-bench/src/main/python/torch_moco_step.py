@@ -253,11 +253,11 @@ class MocoStep:
         clock("query backward")
         self.optimizer.step()
         clock("optimizer")
-        with torch.no_grad():                                                # enqueue, ring buffer
-            kq = self.queue.shape[0]
-            rows = torch.arange(self.pointer, self.pointer + n) % kq
-            self.queue[rows] = k if n <= kq else k[-kq:]
-            self.pointer = (self.pointer + n) % kq
+        with torch.no_grad():                                                # enqueue over the oldest keys
+            newest = k[-self.queue.shape[0]:]                                # with N > K only the newest K stay
+            rows = (self.pointer + torch.arange(newest.shape[0])) % self.queue.shape[0]
+            self.queue[rows] = newest
+            self.pointer = (self.pointer + newest.shape[0]) % self.queue.shape[0]
         clock("enqueue")
         return loss.item()
 

@@ -28,7 +28,7 @@ public final class Resampler {
     private int[] rowTaps = new int[0];
     private float[] rowWeights = new float[0];
     private int rowStride;
-    /** The horizontal pass's output, one array per row (see {@link #rows}), and one row for sums. */
+    /** The horizontal pass's output, one array per row (see {@link FloatRows}), and one row for sums. */
     private float[][] intermediate = new float[0][0];
 
     /**
