@@ -8,8 +8,9 @@ import dev.moco.core.data.Resampler;
  * The per-thread working memory of an {@link AugmentationPipeline}: the image being
  * transformed (CHW floats, {@link #pixels()}), a second buffer of the same capacity for
  * steps that cannot work in place ({@link #scratch(int)}, then {@link #swap}), a small
- * line buffer, row arrays and plane arrays for filters, and a {@link Resampler}. Buffers only grow, so after the first
- * image the augmentations allocate nothing. Not thread-safe: one per worker thread.
+ * line buffer, row arrays and plane arrays for filters, and a {@link Resampler}. Buffers
+ * only grow, so after the first image the augmentations allocate nothing. Not thread-safe:
+ * one per worker thread.
  */
 public final class ImageBuffer {
 
@@ -63,7 +64,7 @@ public final class ImageBuffer {
         this.width = width;
     }
 
-    /** A buffer of at least {@code length} floats for one row or column of a filter. */
+    /** A buffer of at least {@code length} floats for a filter's kernel or a few per-pixel values. */
     public float[] line(int length) {
         if (line.length < length) {
             line = new float[length];
