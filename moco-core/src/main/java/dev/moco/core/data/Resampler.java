@@ -28,7 +28,8 @@ public final class Resampler {
     private int[] rowTaps = new int[0];
     private float[] rowWeights = new float[0];
     private int rowStride;
-    private float[] intermediate = new float[0];
+    /** The horizontal pass's output, one array per row (see {@link FloatRows}), and one row for sums. */
+    private float[][] intermediate = new float[0][0];
 
     /**
      * Resizes region {@code [top, top + regionHeight) x [left, left + regionWidth)} of every
@@ -59,48 +60,94 @@ public final class Resampler {
             rowWeights = new float[outHeight * rowStride];
         }
         computeWeights(regionHeight, outHeight, rowStart, rowTaps, rowWeights, rowStride);
-        int intermediateSize = channels * regionHeight * outWidth;
-        if (intermediate.length < intermediateSize) {
-            intermediate = new float[intermediateSize];
-        }
-        float[] tmp = intermediate;
+        intermediate = FloatRows.atLeast(intermediate, channels * regionHeight + 1, outWidth);
+        float[][] tmp = intermediate;
+        float[] sum = tmp[channels * regionHeight];
 
         // horizontal pass: [C, regionHeight, regionWidth] -> [C, regionHeight, outWidth]
+        int stride = columnStride;
+        boolean fixedTaps = regionWidth >= stride;
+        if (fixedTaps) {
+            padToStride(regionWidth, outWidth, columnStart, columnTaps, columnWeights, stride);
+        }
         for (int c = 0; c < channels; c++) {
             for (int y = 0; y < regionHeight; y++) {
                 int srcRow = srcOffset + (c * srcHeight + top + y) * srcWidth + left;
-                int tmpRow = (c * regionHeight + y) * outWidth;
-                for (int x = 0; x < outWidth; x++) {
-                    int start = srcRow + columnStart[x];
-                    int taps = columnTaps[x];
-                    int w = x * columnStride;
-                    float sum = 0f;
-                    for (int t = 0; t < taps; t++) {
-                        sum += src[start + t] * columnWeights[w + t];
+                float[] out = tmp[c * regionHeight + y];
+                if (fixedTaps && stride == 3) {
+                    horizontalThreeTaps(src, srcRow, out, outWidth);
+                } else {
+                    for (int x = 0; x < outWidth; x++) {
+                        int start = srcRow + columnStart[x];
+                        int taps = fixedTaps ? stride : columnTaps[x];
+                        int w = x * stride;
+                        float total = 0f;
+                        for (int t = 0; t < taps; t++) {
+                            total += src[start + t] * columnWeights[w + t];
+                        }
+                        out[x] = total;
                     }
-                    tmp[tmpRow + x] = sum;
                 }
             }
         }
-        // vertical pass: [C, regionHeight, outWidth] -> [C, outHeight, outWidth]
+        // vertical pass: [C, regionHeight, outWidth] -> [C, outHeight, outWidth], row by row
+        // over separate arrays at one index, which the JIT vectorises
         for (int c = 0; c < channels; c++) {
             for (int y = 0; y < outHeight; y++) {
-                int dstRow = dstOffset + (c * outHeight + y) * outWidth;
                 int taps = rowTaps[y];
                 int w = y * rowStride;
-                int firstRow = (c * regionHeight + rowStart[y]) * outWidth;
+                int firstRow = c * regionHeight + rowStart[y];
+                float[] in = tmp[firstRow];
                 float w0 = rowWeights[w];
-                for (int x = 0; x < outWidth; x++) {
-                    dst[dstRow + x] = tmp[firstRow + x] * w0;
-                }
+                FloatRows.multiply(sum, in, w0, outWidth);
                 for (int t = 1; t < taps; t++) {
-                    float wt = rowWeights[w + t];
-                    int tmpRow = firstRow + t * outWidth;
-                    for (int x = 0; x < outWidth; x++) {
-                        dst[dstRow + x] += tmp[tmpRow + x] * wt;
-                    }
+                    FloatRows.multiplyAdd(sum, tmp[firstRow + t], rowWeights[w + t], outWidth);
                 }
+                System.arraycopy(sum, 0, dst, dstOffset + (c * outHeight + y) * outWidth, outWidth);
             }
+        }
+    }
+
+    /**
+     * The horizontal pass when every output has exactly three taps (upsampling, the common
+     * case of a random resized crop): the same sum, in the same order, without the tap loop.
+     */
+    private void horizontalThreeTaps(float[] src, int srcRow, float[] out, int outWidth) {
+        int[] starts = columnStart;
+        float[] weights = columnWeights;
+        for (int x = 0; x < outWidth; x++) {
+            int s = srcRow + starts[x];
+            int w = 3 * x;
+            out[x] = 0f + src[s] * weights[w] + src[s + 1] * weights[w + 1] + src[s + 2] * weights[w + 2];
+        }
+    }
+
+    /**
+     * Gives every output exactly {@code stride} taps, so that the tap loop has one length: an
+     * output with fewer taps gets zero weights around its own, its window moved left where it
+     * would run past the input. Adding products with weight zero leaves each sum as it was
+     * (up to the sign of an exact zero). Needs {@code inSize >= stride}.
+     */
+    private static void padToStride(int inSize, int outSize, int[] starts, int[] taps, float[] weights, int stride) {
+        for (int x = 0; x < outSize; x++) {
+            int count = taps[x];
+            if (count == stride) {
+                continue;
+            }
+            int base = x * stride;
+            int start = Math.min(starts[x], inSize - stride);
+            int shift = starts[x] - start;
+            for (int t = count - 1; t >= 0; t--) {
+                weights[base + shift + t] = weights[base + t];
+            }
+            for (int t = 0; t < shift; t++) {
+                weights[base + t] = 0f;
+            }
+            for (int t = shift + count; t < stride; t++) {
+                weights[base + t] = 0f;
+            }
+            starts[x] = start;
+            taps[x] = stride;
         }
     }
 

@@ -4,9 +4,11 @@ import dev.moco.core.data.augment.AugmentationPipeline;
 import dev.moco.core.data.augment.ImageBuffer;
 import java.util.ArrayDeque;
 import java.util.Iterator;
+import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -67,6 +69,7 @@ public final class TwoViewBatchLoader implements Iterator<TwoViewBatch>, AutoClo
     private final long stepsPerEpoch;
     private final int prefetch;
     private final ExecutorService executor;
+    private final List<Thread> workerThreads = new CopyOnWriteArrayList<>();
     private final ThreadLocal<WorkerState> workerState;
     private final ArrayDeque<Pending> pending = new ArrayDeque<>();
 
@@ -122,6 +125,7 @@ public final class TwoViewBatchLoader implements Iterator<TwoViewBatch>, AutoClo
         ThreadFactory threads = r -> {
             Thread t = new Thread(r, THREAD_NAME_PREFIX + loaderId + "-" + threadIds.incrementAndGet());
             t.setDaemon(true);
+            workerThreads.add(t);
             return t;
         };
         this.executor = Executors.newFixedThreadPool(b.workers, threads);
@@ -288,6 +292,11 @@ public final class TwoViewBatchLoader implements Iterator<TwoViewBatch>, AutoClo
         try {
             if (!executor.awaitTermination(30, TimeUnit.SECONDS)) {
                 throw new IllegalStateException("augmentation workers did not stop within 30 s");
+            }
+            // the pool is terminated once its workers have left their loops; join them so that
+            // none is still alive when close() returns
+            for (Thread t : workerThreads) {
+                t.join(TimeUnit.SECONDS.toMillis(30));
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

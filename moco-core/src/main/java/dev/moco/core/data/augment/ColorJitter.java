@@ -24,6 +24,16 @@ public final class ColorJitter implements Augmentation {
     private static final int SATURATION = 2;
     private static final int HUE = 3;
 
+    /** Indices of HSV-to-RGB's candidate values v, q = v(1 - s f), p = v(1 - s), t = v(1 - s(1 - f)). */
+    private static final int HSV_V = 0;
+    private static final int HSV_Q = 1;
+    private static final int HSV_P = 2;
+    private static final int HSV_T = 3;
+    /** Per hue sector 0..5, which candidate becomes red, green and blue. */
+    private static final int[] SECTOR_RED = {HSV_V, HSV_Q, HSV_P, HSV_P, HSV_T, HSV_V};
+    private static final int[] SECTOR_GREEN = {HSV_T, HSV_V, HSV_V, HSV_Q, HSV_P, HSV_P};
+    private static final int[] SECTOR_BLUE = {HSV_P, HSV_P, HSV_T, HSV_V, HSV_V, HSV_Q};
+
     /** All 24 orders of the four adjustments. */
     private static final int[][] ORDERS = allOrders();
 
@@ -86,7 +96,7 @@ public final class ColorJitter implements Augmentation {
         float[] px = image.pixels();
         int n = image.length();
         for (int p = 0; p < n; p++) {
-            px[p] = clamp(px[p] * factor);
+            px[p] = clampVectorized(px[p] * factor);
         }
     }
 
@@ -108,50 +118,77 @@ public final class ColorJitter implements Augmentation {
         float offset = (1 - factor) * (float) (sum / plane);
         int n = image.length();
         for (int p = 0; p < n; p++) {
-            px[p] = clamp(factor * px[p] + offset);
+            px[p] = clampVectorized(factor * px[p] + offset);
         }
     }
 
-    /** Blend each RGB pixel with its luma, clamped. */
+    /**
+     * Blend each RGB pixel with its luma, clamped. The green and blue planes are worked on in
+     * arrays of their own, so that all three are read and written at one index, which the JIT
+     * vectorises.
+     */
     static void saturate(ImageBuffer image, float factor) {
         float[] px = image.pixels();
         int plane = image.height() * image.width();
+        float[][] planes = image.planes(2, plane);
+        float[] green = planes[0];
+        float[] blue = planes[1];
+        System.arraycopy(px, plane, green, 0, plane);
+        System.arraycopy(px, 2 * plane, blue, 0, plane);
+        saturatePlanes(px, green, blue, plane, factor);
+        System.arraycopy(green, 0, px, plane, plane);
+        System.arraycopy(blue, 0, px, 2 * plane, plane);
+    }
+
+    /** The loop of {@link #saturate}, a method of its own so that it is vectorised (see {@code FloatRows}). */
+    private static void saturatePlanes(float[] red, float[] green, float[] blue, int plane, float factor) {
         float keep = 1 - factor;
         for (int p = 0; p < plane; p++) {
-            float r = px[p];
-            float g = px[plane + p];
-            float bl = px[2 * plane + p];
+            float r = red[p];
+            float g = green[p];
+            float bl = blue[p];
             float gray = keep * (RandomGrayscale.RED * r + RandomGrayscale.GREEN * g + RandomGrayscale.BLUE * bl);
-            px[p] = clamp(factor * r + gray);
-            px[plane + p] = clamp(factor * g + gray);
-            px[2 * plane + p] = clamp(factor * bl + gray);
+            red[p] = clampVectorized(factor * r + gray);
+            green[p] = clampVectorized(factor * g + gray);
+            blue[p] = clampVectorized(factor * bl + gray);
         }
     }
 
-    /** Rotates the hue of each RGB pixel by {@code shift} turns (HSV round trip). */
+    /**
+     * Rotates the hue of each RGB pixel by {@code shift} turns (HSV round trip).
+     *
+     * <p>Written with few branches, since which channel is largest and which sixth of the hue
+     * circle a pixel falls in vary from pixel to pixel: the channel-specific terms are selected
+     * with conditional expressions, and the HSV-to-RGB sector picks its three outputs from the
+     * four candidates (v, q, p, t) by table.
+     */
     static void shiftHue(ImageBuffer image, float shift) {
         float[] px = image.pixels();
         int plane = image.height() * image.width();
+        float[] candidates = image.line(4);
         for (int p = 0; p < plane; p++) {
             float r = px[p];
             float g = px[plane + p];
             float bl = px[2 * plane + p];
-            float max = Math.max(r, Math.max(g, bl));
-            float min = Math.min(r, Math.min(g, bl));
+            float largerOfGb = g >= bl ? g : bl;
+            float max = r >= largerOfGb ? r : largerOfGb;
+            float smallerOfGb = g <= bl ? g : bl;
+            float min = r <= smallerOfGb ? r : smallerOfGb;
             float chroma = max - min;
             if (chroma <= 0f) {
                 continue; // gray: hue undefined, unchanged
             }
-            float hh;
-            if (max == r) {
-                hh = (g - bl) / chroma;
-            } else if (max == g) {
-                hh = (bl - r) / chroma + 2f;
-            } else {
-                hh = (r - g) / chroma + 4f;
+            // RGB -> hue in sixths: (g - b)/chroma, (b - r)/chroma + 2 or (r - g)/chroma + 4
+            boolean redLargest = max == r;
+            boolean greenLargest = max == g;
+            float difference = redLargest ? g - bl : (greenLargest ? bl - r : r - g);
+            float sixths = redLargest ? 0f : (greenLargest ? 2f : 4f);
+            float hh = (difference / chroma + sixths) / 6f + shift;
+            int turns = (int) hh;
+            if (hh < turns) {
+                turns--; // floor
             }
-            hh = hh / 6f + shift;
-            hh -= (float) Math.floor(hh);
+            hh -= turns;
             float sat = chroma / max;
             // HSV -> RGB
             float h6 = hh * 6f;
@@ -160,23 +197,13 @@ public final class ColorJitter implements Augmentation {
                 sector = 5;
             }
             float f = h6 - sector;
-            float pp = max * (1f - sat);
-            float q = max * (1f - sat * f);
-            float tt = max * (1f - sat * (1f - f));
-            float nr;
-            float ng;
-            float nb;
-            switch (sector) {
-                case 0 -> { nr = max; ng = tt; nb = pp; }
-                case 1 -> { nr = q; ng = max; nb = pp; }
-                case 2 -> { nr = pp; ng = max; nb = tt; }
-                case 3 -> { nr = pp; ng = q; nb = max; }
-                case 4 -> { nr = tt; ng = pp; nb = max; }
-                default -> { nr = max; ng = pp; nb = q; }
-            }
-            px[p] = clamp(nr);
-            px[plane + p] = clamp(ng);
-            px[2 * plane + p] = clamp(nb);
+            candidates[HSV_V] = max;
+            candidates[HSV_Q] = max * (1f - sat * f);
+            candidates[HSV_P] = max * (1f - sat);
+            candidates[HSV_T] = max * (1f - sat * (1f - f));
+            px[p] = clamp(candidates[SECTOR_RED[sector]]);
+            px[plane + p] = clamp(candidates[SECTOR_GREEN[sector]]);
+            px[2 * plane + p] = clamp(candidates[SECTOR_BLUE[sector]]);
         }
     }
 
@@ -196,8 +223,17 @@ public final class ColorJitter implements Augmentation {
         return orders;
     }
 
+    /** {@code v} clamped to [0, 1], for the loops the JIT cannot vectorise (comparisons are faster there). */
     private static float clamp(float v) {
         return v < 0f ? 0f : (v > 1f ? 1f : v);
+    }
+
+    /**
+     * The same for loops the JIT vectorises: min/max. Equal to {@link #clamp} for every value
+     * but -0 and NaN, which the pipeline does not produce.
+     */
+    private static float clampVectorized(float v) {
+        return Math.min(Math.max(v, 0f), 1f);
     }
 
     private static double nonNegative(String name, double value) {

@@ -1,6 +1,8 @@
 package dev.moco.core.data.augment;
 
+import dev.moco.core.data.FloatRows;
 import dev.moco.core.data.SplitMix64;
+import java.util.Arrays;
 
 /**
  * Blurs with a Gaussian of random standard deviation sigma ~ U[minSigma, maxSigma] pixels:
@@ -37,59 +39,78 @@ public final class GaussianBlur implements Augmentation {
         blur(image, random.uniform(minSigma, maxSigma));
     }
 
-    /** Blurs {@code image} in place with standard deviation {@code sigma} pixels. */
+    /**
+     * Blurs {@code image} in place with standard deviation {@code sigma} pixels.
+     *
+     * <p>Both passes run tap by tap over whole rows held in separate arrays ({@code out[x] +=
+     * k[t] * in[x]}, the input row shifted by t; see {@link FloatRows}), which the JIT
+     * vectorises; each output still sums its taps in order t = 0, 1, ... from 0, so the result
+     * is the same as summing tap by tap per pixel.
+     */
     static void blur(ImageBuffer image, double sigma) {
-        int radius = Math.max(1, (int) Math.ceil(3 * sigma));
+        int radius = radius(sigma);
         int taps = 2 * radius + 1;
         int height = image.height();
         int width = image.width();
         int channels = image.channels();
-        float[] line = image.line(taps + Math.max(height, width) + 2 * radius);
+        float[] kernel = image.line(taps);
+        kernel(sigma, kernel);
+        int rowCount = channels * height;
+        float[][] rows = image.rows(rowCount + 2, width + 2 * radius); // the horizontal pass's output, then two lines
+        float[] padded = rows[rowCount];   // padded[radius + i] is pixel i of the row, reflected outside [0, width)
+        float[] shifted = rows[rowCount + 1];
+        float[] px = image.pixels();
+        // horizontal: px -> rows, one reflect-padded row at a time
+        for (int r = 0; r < rowCount; r++) {
+            int row = r * width;
+            for (int i = -radius; i < 0; i++) {
+                padded[radius + i] = px[row + reflect(i, width)];
+            }
+            System.arraycopy(px, row, padded, radius, width);
+            for (int i = width; i < width + radius; i++) {
+                padded[radius + i] = px[row + reflect(i, width)];
+            }
+            float[] out = rows[r];
+            Arrays.fill(out, 0, width, 0f);
+            FloatRows.multiplyAdd(out, padded, kernel[0], width);
+            for (int t = 1; t < taps; t++) {
+                System.arraycopy(padded, t, shifted, 0, width);
+                FloatRows.multiplyAdd(out, shifted, kernel[t], width);
+            }
+        }
+        // vertical: rows -> px, output row y sums input rows reflect(y - radius + t)
+        float[] sum = shifted;
+        for (int c = 0; c < channels; c++) {
+            int first = c * height;
+            for (int y = 0; y < height; y++) {
+                Arrays.fill(sum, 0, width, 0f);
+                for (int t = 0; t < taps; t++) {
+                    FloatRows.multiplyAdd(sum, rows[first + reflect(y - radius + t, height)], kernel[t], width);
+                }
+                System.arraycopy(sum, 0, px, (first + y) * width, width);
+            }
+        }
+    }
+
+    /** The kernel's radius for {@code sigma}: 3 sigma, at least 1 pixel. */
+    static int radius(double sigma) {
+        return Math.max(1, (int) Math.ceil(3 * sigma));
+    }
+
+    /** Writes the normalised kernel of {@code 2 radius(sigma) + 1} taps into {@code into}. */
+    static void kernel(double sigma, float[] into) {
+        int radius = radius(sigma);
+        int taps = 2 * radius + 1;
         double total = 0;
         for (int t = 0; t < taps; t++) {
             double d = t - radius;
             double w = Math.exp(-d * d / (2 * sigma * sigma));
-            line[t] = (float) w;
+            into[t] = (float) w;
             total += w;
         }
         float inv = (float) (1 / total);
         for (int t = 0; t < taps; t++) {
-            line[t] *= inv;
-        }
-        int padded = taps; // the padded row/column starts after the kernel
-        float[] px = image.pixels();
-        float[] tmp = image.scratch(image.length());
-        // horizontal: px -> tmp
-        for (int r = 0; r < channels * height; r++) {
-            int row = r * width;
-            for (int i = -radius; i < width + radius; i++) {
-                line[padded + radius + i] = px[row + reflect(i, width)];
-            }
-            for (int x = 0; x < width; x++) {
-                float sum = 0f;
-                int base = padded + x;
-                for (int t = 0; t < taps; t++) {
-                    sum += line[t] * line[base + t];
-                }
-                tmp[row + x] = sum;
-            }
-        }
-        // vertical: tmp -> px
-        for (int c = 0; c < channels; c++) {
-            int planeStart = c * height * width;
-            for (int x = 0; x < width; x++) {
-                for (int i = -radius; i < height + radius; i++) {
-                    line[padded + radius + i] = tmp[planeStart + reflect(i, height) * width + x];
-                }
-                for (int y = 0; y < height; y++) {
-                    float sum = 0f;
-                    int base = padded + y;
-                    for (int t = 0; t < taps; t++) {
-                        sum += line[t] * line[base + t];
-                    }
-                    px[planeStart + y * width + x] = sum;
-                }
-            }
+            into[t] *= inv;
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.moco.core.data.augment;
 
+import dev.moco.core.data.FloatRows;
 import dev.moco.core.data.ImageShape;
 import dev.moco.core.data.Resampler;
 
@@ -7,14 +8,17 @@ import dev.moco.core.data.Resampler;
  * The per-thread working memory of an {@link AugmentationPipeline}: the image being
  * transformed (CHW floats, {@link #pixels()}), a second buffer of the same capacity for
  * steps that cannot work in place ({@link #scratch(int)}, then {@link #swap}), a small
- * line buffer for filters, and a {@link Resampler}. Buffers only grow, so after the first
- * image the augmentations allocate nothing. Not thread-safe: one per worker thread.
+ * line buffer, row arrays and plane arrays for filters, and a {@link Resampler}. Buffers
+ * only grow, so after the first image the augmentations allocate nothing. Not thread-safe:
+ * one per worker thread.
  */
 public final class ImageBuffer {
 
     private float[] pixels = new float[0];
     private float[] scratch = new float[0];
     private float[] line = new float[0];
+    private float[][] rows = new float[0][0];
+    private float[][] planes = new float[0][0];
     private final Resampler resampler = new Resampler();
     private int channels;
     private int height;
@@ -60,12 +64,28 @@ public final class ImageBuffer {
         this.width = width;
     }
 
-    /** A buffer of at least {@code length} floats for one row or column of a filter. */
+    /** A buffer of at least {@code length} floats for a filter's kernel or a few per-pixel values. */
     public float[] line(int length) {
         if (line.length < length) {
             line = new float[length];
         }
         return line;
+    }
+
+    /** At least {@code count} separate row arrays of at least {@code width} floats (see {@link FloatRows}). */
+    public float[][] rows(int count, int width) {
+        rows = FloatRows.atLeast(rows, count, width);
+        return rows;
+    }
+
+    /**
+     * At least {@code count} separate arrays of at least {@code length} floats, for per-pixel
+     * work across channels: a channel copied into an array of its own is read and written at
+     * the same index as the others (see {@link FloatRows}).
+     */
+    public float[][] planes(int count, int length) {
+        planes = FloatRows.atLeast(planes, count, length);
+        return planes;
     }
 
     public Resampler resampler() {

@@ -262,6 +262,44 @@ class AugmentationsTest {
         assertThat(shifted[1]).isGreaterThan(0.3f);
     }
 
+    /** The HSV round trip of one pixel in double, with the textbook formulas. */
+    private static double[] rotateHue(double r, double g, double b, double shift) {
+        double max = Math.max(r, Math.max(g, b));
+        double min = Math.min(r, Math.min(g, b));
+        double chroma = max - min;
+        if (chroma == 0) {
+            return new double[] {r, g, b};
+        }
+        double hue = max == r ? ((g - b) / chroma) / 6 : max == g ? ((b - r) / chroma + 2) / 6 : ((r - g) / chroma + 4) / 6;
+        hue = hue + shift - Math.floor(hue + shift);
+        double s = chroma / max;
+        double[] out = new double[3];
+        for (int k = 0; k < 3; k++) {
+            // channel k of HSV -> RGB: v - v s max(0, min(j, 4 - j, 1)), j = (n + 6h) mod 6, n = 5, 3, 1
+            double j = ((new int[] {5, 3, 1})[k] + 6 * hue) % 6;
+            out[k] = max - max * s * Math.max(0, Math.min(j, Math.min(4 - j, 1)));
+        }
+        return out;
+    }
+
+    @Test
+    void hueRotationEqualsTheHsvRoundTripForEverySector() {
+        ImageBuffer image = random(3, 32, 32, 21);
+        float[] before = copy(image);
+        for (float shift : new float[] {0.1f, -0.1f, 0.37f, -0.45f}) {
+            System.arraycopy(before, 0, image.pixels(), 0, before.length);
+            ColorJitter.shiftHue(image, shift);
+            float[] after = copy(image);
+            for (int p = 0; p < 1024; p++) {
+                double[] expected = rotateHue(before[p], before[1024 + p], before[2048 + p], shift);
+                for (int c = 0; c < 3; c++) {
+                    assertThat(after[c * 1024 + p]).as("pixel %d channel %d, shift %s", p, c, shift)
+                            .isCloseTo((float) expected[c], within(2e-6f));
+                }
+            }
+        }
+    }
+
     @Test
     void normalizeStandardisesPerChannel() {
         ImageBuffer image = new ImageBuffer();
