@@ -22,7 +22,7 @@ class FineTuningTest {
 
     private static final CanvasSet CANVASES = CanvasGenerator.generate(CanvasSpec.of(16, 8, 4, 3),
             new GarmentShapes(30, 0, 10), new GarmentShapes(30, 0, 10));
-    private static final FineTuneSettings SETTINGS = new FineTuneSettings(2, 4, 0.05, 0.9, 1e-4, 8, 1);
+    private static final FineTuneSettings SETTINGS = new FineTuneSettings(1, 4, 0.05, 0.9, 1e-4, 8, 1);
 
     private static ResNetEncoder encoder() {
         return Encoders.create(EncoderSpec.of("resnet20").withInputChannels(1).withHead(HeadType.NONE).withSeed(2));
@@ -33,7 +33,7 @@ class FineTuningTest {
         INDArray before = encoder.parameters().dup();
         FineTuning tuning = new FineTuning(encoder, task, SETTINGS, Normalize.FASHION_MNIST);
         List<Double> losses = new ArrayList<>();
-        for (int i = 0; i < 6; i++) {
+        for (int i = 0; i < 4; i++) {
             losses.add(tuning.step(CANVASES.train().subList(0, 4), i, 0));
         }
         assertThat(encoder.parameters().sub(before).amaxNumber().doubleValue()).as("the backbone is fine-tuned").isPositive();
@@ -55,9 +55,9 @@ class FineTuningTest {
         DetectionTask task = new DetectionTask();
         List<FineTuning.EpochResult> epochs = new FineTuning(encoder(), task, SETTINGS, Normalize.FASHION_MNIST)
                 .run(CANVASES, new FineTuning.Listener() { });
-        assertThat(epochs).hasSize(2);
-        assertThat(epochs.get(1).metrics()).containsOnlyKeys(DetectionTask.AP, DetectionTask.AP50, DetectionTask.AP75);
-        assertThat(epochs.get(1).metrics().get(DetectionTask.AP)).isBetween(0.0, 1.0);
+        assertThat(epochs).hasSize(1);
+        assertThat(epochs.get(0).metrics()).containsOnlyKeys(DetectionTask.AP, DetectionTask.AP50, DetectionTask.AP75);
+        assertThat(epochs.get(0).metrics().get(DetectionTask.AP)).isBetween(0.0, 1.0);
         assertThat(task.lastDetections()).isNotEmpty().allSatisfy(d -> assertThat(d.imageId()).isBetween(1, 4));
     }
 
