@@ -2,7 +2,8 @@ package dev.moco.bench.downstream;
 
 import dev.moco.api.Encoder;
 import dev.moco.api.FeatureMapEncoder;
-import dev.moco.bench.pretrain.TrainingSnapshot;
+import dev.moco.bench.pretrain.ConfiguredEncoder;
+import dev.moco.core.run.internal.TrainingSnapshot;
 import dev.moco.core.checkpoint.Checkpoint;
 import dev.moco.core.checkpoint.CheckpointDirectory;
 import dev.moco.core.checkpoint.TensorRestore;
@@ -107,8 +108,9 @@ public final class EncoderSource {
 
     private static LoadedEncoder fromCheckpoint(Path path) {
         Checkpoint c = CheckpointDirectory.load(path);
-        EncoderSpec spec = TrainingSnapshot.encoderSpec(c);
-        Encoder encoder = TrainingSnapshot.implementation(c).create(spec);
+        ConfiguredEncoder configured = ConfiguredEncoder.of(c);
+        EncoderSpec spec = configured.spec();
+        Encoder encoder = configured.create();
         Map<String, INDArray> live = new LinkedHashMap<>();
         live.put("parameters", encoder.parameters());
         live.put("buffers", encoder.buffers());

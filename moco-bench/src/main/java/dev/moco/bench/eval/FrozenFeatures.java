@@ -2,7 +2,8 @@ package dev.moco.bench.eval;
 
 import dev.moco.bench.downstream.LoadedEncoder;
 import dev.moco.bench.downstream.StepProgress;
-import dev.moco.bench.pretrain.DataSources;
+import dev.moco.core.run.TrainingImages;
+import dev.moco.core.wiring.TrainingData;
 import dev.moco.core.data.ImageDataset;
 import dev.moco.core.data.augment.AugmentationPreset;
 import dev.moco.core.data.augment.Normalize;
@@ -25,16 +26,17 @@ record FrozenFeatures(LabelledFeatures train, LabelledFeatures test) {
 
     static FrozenFeatures extract(LoadedEncoder loaded, Path data, int batchSize, boolean l2Normalize, PrintStream console)
             throws IOException {
-        ImageDataset probe = DataSources.open(data, "train", loaded.imageSize().orElse(28));
+        ImageDataset probe = TrainingImages.open(data, "train", loaded.imageSize().orElse(28)).dataset();
         int imageSize = loaded.imageSize().orElse(probe.height());
-        ImageDataset train = DataSources.open(data, "train", imageSize);
-        ImageDataset test = DataSources.open(data, "test", imageSize);
+        TrainingImages trainImages = TrainingImages.open(data, "train", imageSize);
+        ImageDataset train = trainImages.dataset();
+        ImageDataset test = TrainingImages.open(data, "test", imageSize).dataset();
         if (train.channels() != loaded.spec().inputChannels()) {
             throw new IllegalArgumentException("the encoder (" + loaded.description() + ") takes " + loaded.spec().inputChannels()
                     + "-channel images but " + data + " has " + train.channels() + "-channel images");
         }
-        Normalize normalize = loaded.normalize().orElseGet(() -> DataSources.estimateNormalization(train, 10_000));
-        console.println("data: train " + DataSources.describe(data, train) + ", test " + test.size() + " images; input "
+        Normalize normalize = loaded.normalize().orElseGet(() -> TrainingData.estimateNormalization(train, 10_000));
+        console.println("data: train " + trainImages + ", test " + test.size() + " images; input "
                 + imageSize + "x" + imageSize + ", " + normalize);
         FeatureExtractor extractor = new FeatureExtractor(
                 AugmentationPreset.NONE.pipeline(train.shape(), imageSize, imageSize, normalize), batchSize);

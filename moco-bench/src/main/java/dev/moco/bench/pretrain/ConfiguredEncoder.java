@@ -38,7 +38,7 @@ import java.util.ServiceLoader;
 public record ConfiguredEncoder(EncoderSpec spec, EncoderImplementation implementation) {
 
     /** The key under which checkpoints record the implementation, next to the spec's properties. */
-    static final String IMPLEMENTATION = "implementation";
+    static final String IMPLEMENTATION = EncoderDescription.IMPLEMENTATION;
     /** Where checkpoints written before the encoder description recorded it. */
     private static final String LEGACY_IMPLEMENTATION = "encoder-implementation";
 
@@ -105,20 +105,6 @@ public record ConfiguredEncoder(EncoderSpec spec, EncoderImplementation implemen
                     ServiceLoader.load(DictionaryProvider.class))).getInstance(TrainingRun.class);
         } catch (ProvisionException e) {
             throw e.getCause() instanceof IllegalArgumentException iae ? iae : e;
-        }
-    }
-
-    /**
-     * @param checkpoint a checkpoint to resume
-     * @throws CheckpointException if it was written by another implementation, saying how to resume it
-     */
-    public void requireSameImplementation(Checkpoint checkpoint) {
-        EncoderImplementation saved = of(checkpoint).implementation();
-        if (saved != implementation) {
-            throw new CheckpointException("checkpoint was written by the " + saved.id()
-                    + " encoder implementation but this run uses " + implementation.id()
-                    + " (their parameter layouts differ; resume with --set " + MocoConfig.ENCODER_IMPLEMENTATION + "="
-                    + saved.id() + ")");
         }
     }
 }

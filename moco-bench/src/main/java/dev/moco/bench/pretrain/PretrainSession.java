@@ -120,7 +120,6 @@ public final class PretrainSession {
         TrainingPosition start = TrainingPosition.start(setup.stepsPerEpoch());
         EpochTotals carried = new EpochTotals();
         if (resumed != null) {
-            encoder.requireSameImplementation(resumed);
             TrainingSnapshot.restore(resumed, setup);
             start = resumed.position();
             carried = TrainingSnapshot.epochTotals(resumed);

@@ -4,12 +4,14 @@ import dev.moco.api.Encoder;
 import dev.moco.bench.downstream.EncoderSource;
 import dev.moco.bench.downstream.EpochTable;
 import dev.moco.bench.downstream.StepProgress;
-import dev.moco.bench.pretrain.DataSources;
-import dev.moco.bench.pretrain.TrainingSnapshot;
+import dev.moco.bench.pretrain.ConfiguredEncoder;
+import dev.moco.core.run.TrainingImages;
+import dev.moco.core.wiring.TrainingData;
+import dev.moco.core.run.internal.TrainingSnapshot;
 import dev.moco.core.checkpoint.Checkpoint;
 import dev.moco.core.checkpoint.CheckpointDirectory;
 import dev.moco.core.checkpoint.CheckpointWriter;
-import dev.moco.core.checkpoint.TrainingPosition;
+import dev.moco.core.run.TrainingPosition;
 import dev.moco.core.config.MocoConfig;
 import dev.moco.core.data.ImageDataset;
 import dev.moco.core.data.augment.AugmentationPreset;
@@ -90,7 +92,8 @@ public final class TrainSupervisedCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         java.io.PrintWriter console = spec.commandLine().getOut();
-        ImageDataset train = DataSources.open(data, "train", imageSize);
+        TrainingImages trainImages = TrainingImages.open(data, "train", imageSize);
+        ImageDataset train = trainImages.dataset();
         int classes = 0;
         for (int i = 0; i < train.size(); i++) {
             if (train.label(i) < 0) {
@@ -102,10 +105,10 @@ public final class TrainSupervisedCommand implements Callable<Integer> {
                 .withFeatureDimension(classes).withSeed(seed);
         EncoderImplementation impl = EncoderImplementation.choose(spec, implementation);
         Encoder encoder = impl.create(spec);
-        Normalize normalize = DataSources.estimateNormalization(train, 10_000);
+        Normalize normalize = TrainingData.estimateNormalization(train, 10_000);
         SupervisedSettings settings = new SupervisedSettings(epochs, batchSize, learningRate, momentum, weightDecay, seed, workers);
         console.println("supervised: " + spec.architecture() + " (" + impl.id() + ") + linear classifier of " + classes
-                + " classes on " + DataSources.describe(data, train) + "; " + settings + ", augmentation " + augmentation);
+                + " classes on " + trainImages + "; " + settings + ", augmentation " + augmentation);
         EpochTable table = new EpochTable(out, List.of("loss", "train_accuracy", "images_per_second", "learning_rate"),
                 List.of("train_accuracy"));
         EpochLogger log = new EpochLogger(console, table, "supervised " + spec.architecture() + ", " + data.getFileName());
@@ -121,8 +124,7 @@ public final class TrainSupervisedCommand implements Callable<Integer> {
         Checkpoint checkpoint = Checkpoint.builder(new TrainingPosition(epochs, 0, steps, train.size() / batchSize))
                 .property(EncoderSource.TRAINED_BY, "supervised")
                 .properties(TrainingSnapshot.CONFIG_PREFIX, config)
-                .properties(TrainingSnapshot.ENCODER_PREFIX, toMap(spec.toProperties()))
-                .property(TrainingSnapshot.ENCODER_IMPLEMENTATION, impl.id())
+                .properties(TrainingSnapshot.ENCODER_PREFIX, new ConfiguredEncoder(spec, impl).description().properties())
                 .property(TrainingSnapshot.DATA_SIZE, Integer.toString(train.size()))
                 .property(TrainingSnapshot.DATA_SOURCE, data.toString())
                 .property(TrainingSnapshot.NORMALIZE_MEAN, join(normalize.mean()))
@@ -177,12 +179,6 @@ public final class TrainSupervisedCommand implements Callable<Integer> {
             console.printf(Locale.ROOT, "epoch %d: loss %.4f, train accuracy %.4f, %.0f img/s%n", epoch, meanLoss,
                     meanAccuracy, imagesPerSecond);
         }
-    }
-
-    private static Map<String, String> toMap(java.util.Properties p) {
-        Map<String, String> m = new TreeMap<>();
-        p.stringPropertyNames().forEach(k -> m.put(k, p.getProperty(k)));
-        return m;
     }
 
     private static String join(float[] values) {

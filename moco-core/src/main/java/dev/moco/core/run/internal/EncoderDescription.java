@@ -13,6 +13,13 @@ import java.util.TreeMap;
  */
 public record EncoderDescription(Map<String, String> properties) {
 
+    /**
+     * The key of the implementation that wrote a checkpoint (fast or reference), recorded for
+     * information only: implementations of one architecture share one parameter layout, so a
+     * checkpoint of either resumes in the other, and {@link #sameEncoderAs} ignores it.
+     */
+    public static final String IMPLEMENTATION = "implementation";
+
     /** @param properties the description, copied and sorted by key */
     public EncoderDescription {
         properties = Map.copyOf(new TreeMap<>(properties));
@@ -29,5 +36,19 @@ public record EncoderDescription(Map<String, String> properties) {
                 "representationDimension", Integer.toString(encoder.representationDimension()),
                 "parameters", Long.toString(encoder.parameters().length()),
                 "buffers", Long.toString(encoder.buffers().length())));
+    }
+
+    /**
+     * @param other another description
+     * @return whether both describe the same encoder, whichever implementation wrote them
+     */
+    public boolean sameEncoderAs(EncoderDescription other) {
+        return withoutImplementation().equals(other.withoutImplementation());
+    }
+
+    private Map<String, String> withoutImplementation() {
+        Map<String, String> m = new TreeMap<>(properties);
+        m.remove(IMPLEMENTATION);
+        return m;
     }
 }

@@ -105,10 +105,9 @@ public final class TrainingSnapshot {
     public static void restore(Checkpoint checkpoint, TrainingRun setup) {
         Map<String, String> savedSpec = withPrefix(checkpoint, ENCODER_PREFIX);
         Map<String, String> spec = new TreeMap<>(setup.encoder().properties());
-        if (!savedSpec.equals(spec)) {
+        if (!new EncoderDescription(savedSpec).sameEncoderAs(new EncoderDescription(spec))) {
             throw new CheckpointException("checkpoint was written for another encoder: " + differences(savedSpec, spec));
         }
-        // the implementation is recorded for information only: both share one parameter layout
         String savedDictionary = checkpoint.requireProperty(CONFIG_PREFIX + MocoConfig.DICTIONARY);
         String dictionary = setup.config().getString(MocoConfig.DICTIONARY);
         if (!savedDictionary.equals(dictionary)) {
