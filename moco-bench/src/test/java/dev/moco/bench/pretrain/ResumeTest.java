@@ -132,6 +132,23 @@ class ResumeTest {
                 .hasMessageContaining("widthMultiplier (checkpoint 1, this run 2)");
     }
 
+    @Test
+    void checkpointOfOneEncoderImplementationResumesInTheOther() {
+        ImageDataset data = new SyntheticImages(16, 8, 4, 2);
+        TrainingRun reference = setup(config("epochs=1", "encoder.impl=reference"), data);
+        reference.loop().run(TrainingPosition.start(2));
+        Checkpoint c = TrainingSnapshot.capture(reference, new TrainingPosition(1, 0, 2, 2), "synthetic");
+
+        TrainingRun fast = setup(config("epochs=1", "encoder.impl=fast"), data);
+        assertThat(fast.queryEncoder().getClass()).isNotEqualTo(reference.queryEncoder().getClass());
+        TrainingSnapshot.restore(c, fast);
+        assertClose(fast.queryEncoder().parameters(), reference.queryEncoder().parameters(), "query encoder parameters");
+        assertClose(fast.queryEncoder().buffers(), reference.queryEncoder().buffers(), "query encoder buffers");
+        assertClose(fast.trainer().optimizer().state(), reference.trainer().optimizer().state(), "optimizer state");
+        reference.dictionary().state().forEach((name, value) ->
+                assertClose(fast.dictionary().state().get(name), value, "dictionary " + name));
+    }
+
     private static void assertClose(INDArray actual, INDArray expected, String what) {
         assertThat(actual.shape()).as(what).containsExactly(expected.shape());
         if (expected.length() > 0) {
