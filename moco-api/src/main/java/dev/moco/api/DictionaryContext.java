@@ -31,6 +31,15 @@ public interface DictionaryContext {
     /** Shuffle-BN groups for computing keys; 1 means off. */
     int shuffleGroups();
 
+    /**
+     * Whether keys are permuted before their {@link #shuffleGroups()} BN groups (shuffle BN);
+     * false keeps each key in its query's group, the no-shuffle ablation of He et al. 2020,
+     * Sec. 3.3 and Appendix A.1, in which the model can cheat. Default true.
+     */
+    default boolean shuffleKeys() {
+        return true;
+    }
+
     /** Seed from which the dictionary derives all its randomness. */
     long seed();
 

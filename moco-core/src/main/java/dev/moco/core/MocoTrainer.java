@@ -25,9 +25,22 @@ public final class MocoTrainer {
     private final ContrastiveLoss loss;
     private final Optimizer optimizer;
     private final long stepsPerEpoch;
+    private final int queryNormalizationGroups;
 
     public MocoTrainer(Encoder queryEncoder, Dictionary dictionary, ContrastiveLoss loss,
                        Optimizer optimizer, long stepsPerEpoch) {
+        this(queryEncoder, dictionary, loss, optimizer, stepsPerEpoch, 1);
+    }
+
+    /**
+     * @param queryNormalizationGroups BN groups of the query forward (one per GPU of the
+     *     paper's multi-GPU setting; 1: the whole batch); must divide the batch size
+     */
+    public MocoTrainer(Encoder queryEncoder, Dictionary dictionary, ContrastiveLoss loss,
+                       Optimizer optimizer, long stepsPerEpoch, int queryNormalizationGroups) {
+        if (queryNormalizationGroups < 1) {
+            throw new IllegalArgumentException("query BN groups must be >= 1, got " + queryNormalizationGroups);
+        }
         if (stepsPerEpoch < 1) {
             throw new IllegalArgumentException("steps per epoch must be >= 1, got " + stepsPerEpoch);
         }
@@ -36,6 +49,7 @@ public final class MocoTrainer {
         this.loss = loss;
         this.optimizer = optimizer;
         this.stepsPerEpoch = stepsPerEpoch;
+        this.queryNormalizationGroups = queryNormalizationGroups;
     }
 
     /**
@@ -50,7 +64,8 @@ public final class MocoTrainer {
         queryEncoder.zeroGradients();
 
         // q = normalize(f_q(x_q))
-        Encoder.Pass queries = new NormalizedPass(queryEncoder.forward(batch.queryView(), Encoder.Mode.TRAINING));
+        Encoder.Pass queries = new NormalizedPass(queryEncoder.forward(batch.queryView(), Encoder.Mode.TRAINING,
+                queryNormalizationGroups));
         INDArray q = queries.output();
         // k+ and the negatives: the mechanism's look-up (queue: momentum key encoder with shuffle BN)
         Contrast contrast = dictionary.contrast(batch, q);

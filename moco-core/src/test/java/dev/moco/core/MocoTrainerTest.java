@@ -76,6 +76,29 @@ class MocoTrainerTest {
     }
 
     @Test
+    void queriesAreNormalisedInTheConfiguredBnGroups() {
+        INDArray negatives = FeatureNormalization.normalize(Nd4j.randn(DataType.DOUBLE, 5, 2));
+        Batch batch = new Batch(x, Nd4j.rand(DataType.DOUBLE, 4, 2), new long[] {0, 1, 2, 3}, 0);
+        double[] losses = new double[3];
+        int[] groups = {1, 2, 2};
+        for (int i = 0; i < 3; i++) {
+            TinyEncoder fresh = new TinyEncoder(4, 3, 2, 1, DataType.DOUBLE);
+            MocoTrainer trainer = new MocoTrainer(fresh, new RecordingDictionary(fresh, negatives), new InfoNceLoss(0.2),
+                    new Optimizer(new SgdMomentum(0.1, 0.9, null), 0, fresh.parameters()), 10, groups[i]);
+            losses[i] = trainer.step(batch).loss();
+        }
+        TinyEncoder reference = new TinyEncoder(4, 3, 2, 1, DataType.DOUBLE);
+        INDArray q = FeatureNormalization.normalize(reference.forward(x, Encoder.Mode.TRAINING, 2).output());
+        RecordingDictionary keysOnly = new RecordingDictionary(reference, negatives);
+        double expected = new InfoNceLoss(0.2).compute(q, keysOnly.contrast(batch, q)).loss();
+        assertThat(losses[1]).isEqualTo(expected).isEqualTo(losses[2]);
+        assertThat(losses[0]).isNotEqualTo(losses[1]);   // the BN statistics differ per group
+        assertThatThrownBy(() -> new MocoTrainer(encoder, keysOnly, new InfoNceLoss(0.2),
+                new Optimizer(new SgdMomentum(0.1, 0.9, null), 0, encoder.parameters()), 10, 0))
+                .hasMessageContaining("query BN groups must be >= 1");
+    }
+
+    @Test
     void nonFiniteLossStopsBeforeAnythingIsUpdated() {
         INDArray nanNegatives = Nd4j.valueArrayOf(new long[] {5, 2}, Double.NaN, DataType.DOUBLE);
         RecordingDictionary dictionary = new RecordingDictionary(encoder, nanNegatives);

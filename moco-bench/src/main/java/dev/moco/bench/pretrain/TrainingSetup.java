@@ -85,7 +85,8 @@ public record TrainingSetup(MocoConfig config, EncoderSpec encoderSpec, EncoderI
                 new SgdMomentum(lr, config.getDouble(MocoConfig.MOMENTUM), schedule(config, lr)),
                 config.getDouble(MocoConfig.WEIGHT_DECAY), encoder.parameters());
         MocoTrainer trainer = new MocoTrainer(encoder, dictionary,
-                new InfoNceLoss(config.getDouble(MocoConfig.TEMPERATURE)), optimizer, stepsPerEpoch);
+                new InfoNceLoss(config.getDouble(MocoConfig.TEMPERATURE)), optimizer, stepsPerEpoch,
+                config.getInt(MocoConfig.QUERY_BN_GROUPS));
         return new TrainingSetup(config, spec, implementation, trainer, datasetSize);
     }
 
