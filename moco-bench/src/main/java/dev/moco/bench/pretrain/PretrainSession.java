@@ -92,13 +92,7 @@ public final class PretrainSession {
                 ? TrainingSnapshot.normalize(options.resume())
                 : DataSources.estimateNormalization(train, 2_000);
         int batchSize = config.getInt(MocoConfig.BATCH_SIZE);
-        Supplier<Iterator<INDArray>> trainingImages = () -> {
-            SequentialBatchIterator batches = SequentialBatchIterator.normalized(train, batchSize, normalize);
-            return new Iterator<>() {
-                public boolean hasNext() { return batches.hasNext(); }
-                public INDArray next() { return batches.next().images(); }
-            };
-        };
+        Supplier<Iterator<INDArray>> trainingImages = trainingImagesInIndexOrder(train, batchSize, normalize);
         TrainingSetup setup = TrainingSetup.create(config, new ImageShape(train.channels(), imageSize, imageSize),
                 train.size(), DictionaryRegistry.discover(), trainingImages);
 
@@ -202,7 +196,20 @@ public final class PretrainSession {
         return new Result(untrained, finalKnn, end, csv.file(), chart, checkpoints.latest());
     }
 
-    private static BatchSource.Batches batches(ImageDataset train, AugmentationPipeline augmentation, MocoConfig config,
+    /** The training images, normalised and without augmentation, in index order (for memory-bank.init = encoder). */
+    public static Supplier<Iterator<INDArray>> trainingImagesInIndexOrder(ImageDataset train, int batchSize,
+            Normalize normalize) {
+        return () -> {
+            SequentialBatchIterator batches = SequentialBatchIterator.normalized(train, batchSize, normalize);
+            return new Iterator<>() {
+                public boolean hasNext() { return batches.hasNext(); }
+                public INDArray next() { return batches.next().images(); }
+            };
+        };
+    }
+
+    /** The two-view training batches of {@code train} from {@code from} on, as the configuration's loader draws them. */
+    public static BatchSource.Batches batches(ImageDataset train, AugmentationPipeline augmentation, MocoConfig config,
             TrainingPosition from) {
         TwoViewBatchLoader loader = TwoViewBatchLoader.builder(train, augmentation)
                 .batchSize(config.getInt(MocoConfig.BATCH_SIZE))
