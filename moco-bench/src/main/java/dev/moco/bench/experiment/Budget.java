@@ -66,6 +66,11 @@ public record Budget(String id, int pretrainImages, int epochs, int batchSize, i
 
     /** One sentence for the tables: what each run of this budget trains on and how it is scored. */
     public String describe() {
+        return describe(epochs);
+    }
+
+    /** As {@link #describe()}, for an experiment that runs {@code epochs} epochs instead of the budget's. */
+    public String describe(int epochs) {
         String images = pretrainImages == 0 ? "the whole training split" : String.format(Locale.ROOT,
                 "a fixed subset of %,d training images", pretrainImages);
         return String.format(Locale.ROOT, "Budget %s: each run pretrains %d epoch%s on %s, batch %d, %d BN groups;"

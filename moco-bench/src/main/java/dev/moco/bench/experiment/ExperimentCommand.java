@@ -19,6 +19,7 @@ import picocli.CommandLine.Option;
  * <pre>
  * ./moco experiment mechanisms --budget small
  * ./moco experiment mechanisms --budget full --dictionary fixed-negatives:fixed-negatives.count
+ * ./moco experiment mechanisms --budget small --only k=4096 --only seed=0
  * ./moco experiment momentum --budget small
  * ./moco experiment shuffle-bn --budget small
  * ./moco experiment v2-ablation --budget small
@@ -57,12 +58,16 @@ public final class ExperimentCommand implements Runnable {
                 description = "Overrides a configuration key for every run (not one the experiment varies); rows already written are kept.")
         List<String> settings = new ArrayList<>();
 
+        @Option(names = "--only", paramLabel = "COLUMN=VALUE[,VALUE...]",
+                description = "Run only the rows whose column has one of the values, e.g. --only k=4096 --only seed=0 (repeatable).")
+        List<String> only = new ArrayList<>();
+
         @Option(names = "--no-progress", description = "No progress bar.")
         boolean noProgress;
 
         int run(Experiment experiment) throws Exception {
             ExperimentDriver.Options options = new ExperimentDriver.Options(Budget.named(budget), data, results, settings,
-                    !noProgress);
+                    only, !noProgress);
             PrintStream out = System.out;
             ExperimentDriver.Summary s = new ExperimentDriver(options, out, System.err).run(experiment);
             out.println("table: " + s.table());

@@ -38,9 +38,11 @@ final class ExperimentDriver {
 
     /**
      * @param settings the user's {@code --set key=value}s, applied over preset and budget
+     * @param only {@code COLUMN=VALUE[,VALUE...]} filters: run only the planned runs whose key
+     *     column (or seed) has one of the values
      * @param progress show a progress bar per epoch
      */
-    record Options(Budget budget, Path data, Path results, List<String> settings, boolean progress) {}
+    record Options(Budget budget, Path data, Path results, List<String> settings, List<String> only, boolean progress) {}
 
     /** What a finished experiment command reports. */
     record Summary(Path csv, int rowsOfBudget, int ran, int skipped, Path chart, Path table) {}
@@ -81,7 +83,7 @@ final class ExperimentDriver {
         Path chart = options.results().resolve(experiment.name() + "-" + budget.id() + ".png");
         Path table = options.results().resolve(experiment.name() + "-" + budget.id() + ".md");
         out.println("experiment " + experiment.name() + ", budget " + budget.id() + ": " + data.describe());
-        List<PlannedRun> plan = experiment.plan(budget, data, registry, out);
+        List<PlannedRun> plan = select(experiment, experiment.plan(budget, data, registry, out));
         for (PlannedRun run : plan) {
             for (String assignment : options.settings()) {
                 String key = assignment.substring(0, Math.max(0, assignment.indexOf('='))).trim();
@@ -120,6 +122,25 @@ final class ExperimentDriver {
             experiment.report(rows, budget, chart, table);
         }
         return new Summary(results.file(), rows.size(), ran, skipped, chart, table);
+    }
+
+    /** The runs of {@code plan} that every {@code --only} filter admits. */
+    private List<PlannedRun> select(Experiment experiment, List<PlannedRun> plan) {
+        List<PlannedRun> selected = plan;
+        for (String filter : options.only()) {
+            int eq = filter.indexOf('=');
+            String column = eq < 0 ? "" : filter.substring(0, eq).trim();
+            List<String> allowed = new ArrayList<>(experiment.keyColumns());
+            allowed.add(SEED);
+            if (!allowed.contains(column)) {
+                throw new IllegalArgumentException("--only " + filter + ": use COLUMN=VALUE[,VALUE...] with a column of "
+                        + experiment.name() + ": " + String.join(", ", allowed));
+            }
+            List<String> values = List.of(filter.substring(eq + 1).split(",")).stream().map(String::trim).toList();
+            selected = selected.stream().filter(r -> values.contains(column.equals(SEED) ? Long.toString(r.seed())
+                    : r.key().get(column))).toList();
+        }
+        return selected;
     }
 
     private MocoConfig config(Experiment experiment, DictionaryRegistry registry, Map<String, String> runSettings, long seed) {

@@ -7,6 +7,7 @@ import dev.moco.dict.queue.QueueDictionaryProvider;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -44,6 +45,10 @@ final class MechanismsExperiment implements Experiment {
         static ExtraDictionary parse(String text, DictionaryRegistry registry) {
             int colon = text.indexOf(':');
             String name = (colon < 0 ? text : text.substring(0, colon)).trim();
+            if (List.of(QUEUE, MEMORY_BANK, END_TO_END).contains(name)) {
+                throw new IllegalArgumentException("--dictionary " + name + ": " + name
+                        + " is already on the chart; --dictionary adds other installed dictionaries");
+            }
             if (!registry.names().contains(name)) {
                 throw new IllegalArgumentException("--dictionary " + name + ": no such dictionary is installed; installed: "
                         + String.join(", ", new TreeSet<>(registry.names())));
@@ -116,11 +121,17 @@ final class MechanismsExperiment implements Experiment {
 
     @Override
     public List<PlannedRun> plan(Budget budget, ExperimentData data, DictionaryRegistry registry, PrintStream notes) {
+        return plan(budget, data.pretraining().size(), registry, notes);
+    }
+
+    /** The plan for {@code images} pretraining images: seed 0 at every K, then the spread seeds at their K. */
+    List<PlannedRun> plan(Budget budget, int images, DictionaryRegistry registry, PrintStream notes) {
         List<ExtraDictionary> extras = extraDictionaries.stream().map(d -> ExtraDictionary.parse(d, registry)).toList();
-        int images = data.pretraining().size();
+        TreeSet<Integer> everyK = new TreeSet<>(negatives(budget));
+        everyK.addAll(endToEndBatches(budget));
         List<PlannedRun> runs = new ArrayList<>();
         runs.add(untrained(0));
-        for (int k : negatives(budget)) {
+        for (int k : everyK) {
             runs.addAll(runsAt(k, 0, budget, images, extras, notes));
         }
         for (long seed : spreadSeeds(budget)) {
@@ -151,6 +162,9 @@ final class MechanismsExperiment implements Experiment {
                 s.put(MocoConfig.LEARNING_RATE, Double.toString(0.03 * k / budget.batchSize()));
                 runs.add(new PlannedRun(key(END_TO_END, Integer.toString(k)), seed, s, PlannedRun.Kind.FINAL));
             }
+        }
+        if (!negatives(budget).contains(k)) {
+            return runs;
         }
         if (k + budget.batchSize() <= images) {
             runs.add(bank(k, seed, "random", MEMORY_BANK));
@@ -192,6 +206,17 @@ final class MechanismsExperiment implements Experiment {
             case MEMORY_BANK -> "memory bank (random init)";
             case MEMORY_BANK_ENCODER -> "memory bank (encoder init)";
             case END_TO_END -> "end-to-end";
+            case UNTRAINED -> "untrained encoder";
+            default -> mechanism;
+        };
+    }
+
+    /** The short name in the chart's legend. */
+    static String shortLegend(String mechanism) {
+        return switch (mechanism) {
+            case QUEUE -> "MoCo";
+            case MEMORY_BANK -> "bank (random init)";
+            case MEMORY_BANK_ENCODER -> "bank (encoder init)";
             default -> mechanism;
         };
     }
@@ -207,24 +232,28 @@ final class MechanismsExperiment implements Experiment {
         List<XYChart> panels = new ArrayList<>();
         for (String[] metric : new String[][] {{"linear_accuracy", "linear top-1 (%)"}, {"knn_accuracy", "kNN top-1 (%)"}}) {
             XYChart c = ExperimentChart.xy(metric[1] + " vs K, " + budget.id() + " budget", "K (negatives, log scale)", metric[1]);
-            c.getStyler().setXAxisLogarithmic(true);
+            // x is log2 K, labelled with K at the powers of two, as the paper's axis
+            c.setCustomXAxisTickLabelsFormatter(x -> Math.abs(x - Math.rint(x)) < 1e-6 ? Long.toString(1L << Math.round(x)) : "");
+            c.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.OutsideS);
+            c.getStyler().setLegendLayout(org.knowm.xchart.style.Styler.LegendLayout.Horizontal);
+            c.getStyler().setLegendFont(new java.awt.Font(java.awt.Font.SANS_SERIF, java.awt.Font.PLAIN, 11));
             int colour = 0;
             for (String mechanism : mechanisms) {
                 List<double[]> points = new ArrayList<>();
                 for (int k : ks) {
                     Spread s = groups.spread(key(mechanism, Integer.toString(k)), metric[0]);
                     if (s.n() > 0 && !Double.isNaN(s.mean())) {
-                        points.add(new double[] {k, 100 * s.mean(), 100 * s.sd()});
+                        points.add(new double[] {log2(k), 100 * s.mean(), 100 * s.sd()});
                     }
                 }
                 if (!points.isEmpty()) {
-                    ExperimentChart.line(c, legend(mechanism), column(points, 0), column(points, 1), column(points, 2), colour);
+                    ExperimentChart.line(c, shortLegend(mechanism), column(points, 0), column(points, 1), column(points, 2), colour);
                 }
                 colour++;
             }
             double untrained = metric[0].equals("knn_accuracy") ? untrainedKnn : untrainedLinear;
             if (!Double.isNaN(untrained) && ks.size() > 0) {
-                var s = c.addSeries("untrained encoder", new double[] {ks.get(0), ks.get(ks.size() - 1)},
+                var s = c.addSeries("untrained", new double[] {log2(ks.get(0)), log2(ks.get(ks.size() - 1))},
                         new double[] {100 * untrained, 100 * untrained});
                 s.setMarker(org.knowm.xchart.style.markers.SeriesMarkers.NONE);
                 s.setLineStyle(org.knowm.xchart.style.lines.SeriesLines.DASH_DASH);
@@ -239,7 +268,7 @@ final class MechanismsExperiment implements Experiment {
         }
         MarkdownTable t = new MarkdownTable(List.of("mechanism", "K", "negatives", "linear top-1 %", "kNN top-1 %",
                 "pretext acc. %", "seeds", "train time (each)", "status"));
-        for (Map<String, String> key : groups.keys()) {
+        for (Map<String, String> key : groups.keys().stream().sorted(tableOrder()).toList()) {
             List<ResultRow> seeds = groups.rows(key);
             ResultRow first = seeds.get(0);
             t.row(List.of(legend(key.get(MECHANISM)), key.get(K).isEmpty() ? "–" : key.get(K),
@@ -254,6 +283,19 @@ final class MechanismsExperiment implements Experiment {
         t.write(table, "Mechanisms: accuracy against K (" + budget.id() + " budget)", List.of(
                 "Command: `./moco experiment mechanisms --budget " + budget.id() + "`. " + budget.describe(),
                 "Mean ± sample standard deviation over the seeds listed where more than one ran."));
+    }
+
+    private static double log2(int k) {
+        return Math.log(k) / Math.log(2);
+    }
+
+    /** Table order: untrained, end-to-end, the banks, the queue, then added dictionaries; K ascending within each. */
+    private static Comparator<Map<String, String>> tableOrder() {
+        List<String> order = List.of(UNTRAINED, END_TO_END, MEMORY_BANK, MEMORY_BANK_ENCODER, QUEUE);
+        return Comparator.<Map<String, String>>comparingInt(k -> order.contains(k.get(MECHANISM))
+                        ? order.indexOf(k.get(MECHANISM)) : order.size())
+                .thenComparing(k -> k.get(MECHANISM))
+                .thenComparingInt(k -> k.get(K).isEmpty() ? 0 : Integer.parseInt(k.get(K)));
     }
 
     private static double[] column(List<double[]> points, int index) {

@@ -79,6 +79,10 @@ final class ShuffleBnExperiment implements Experiment {
         List<String> settings = rows.stream().map(r -> r.get(SHUFFLE)).distinct().sorted(Comparator.reverseOrder()).toList();
         XYChart pretext = ExperimentChart.xy("pretext (instance discrimination) accuracy", "epoch", "accuracy (%)");
         XYChart knn = ExperimentChart.xy("kNN top-1, test split", "epoch", "accuracy (%)");
+        for (XYChart c : List.of(pretext, knn)) {
+            c.getStyler().setYAxisMin(0.0);
+            c.getStyler().setYAxisMax(100.0);
+        }
         int colour = 0;
         for (String s : settings) {
             List<ResultRow> curve = rows.stream().filter(r -> r.get(SHUFFLE).equals(s))
@@ -116,8 +120,7 @@ final class ShuffleBnExperiment implements Experiment {
         }
         t.write(table, "Shuffle BN ablation, MoCo queue K=" + queueSize(budget) + " (" + budget.id() + " budget, "
                 + epochs(budget) + " epochs)", List.of(
-                "Command: `./moco experiment shuffle-bn --budget " + budget.id() + "`. " + budget.describe()
-                        + " This experiment runs " + epochs(budget) + " epochs.",
+                "Command: `./moco experiment shuffle-bn --budget " + budget.id() + "`. " + budget.describe(epochs(budget)),
                 "Queries' BN in " + budget.groups() + " groups of " + budget.batchSize() / budget.groups()
                         + " (query.bn-groups); keys' BN in the same groups, permuted (shuffle BN) or not (no shuffle)."
                         + " Pretext accuracy is the epoch's mean; kNN is measured after the epoch."));

@@ -156,10 +156,10 @@ class ExperimentCommandTest {
 
     @Test
     void v2AblationAndTransferWriteTheirRowsChartsAndTables() throws IOException {
-        Outcome v2 = run("experiment", "v2-ablation");
+        Outcome v2 = run("experiment", "v2-ablation", "--only", "variant=v1,mlp+aug+cos");
         assertThat(v2.exitCode()).as(v2.err()).isZero();
-        assertThat(lines(results.resolve("v2-ablation.csv"))).hasSize(1 + 5)
-                .anyMatch(r -> r.startsWith("mlp+aug+cos,tiny,0,ok,"));
+        assertThat(lines(results.resolve("v2-ablation.csv"))).hasSize(1 + 2)
+                .anyMatch(r -> r.startsWith("v1,tiny,0,ok,")).anyMatch(r -> r.startsWith("mlp+aug+cos,tiny,0,ok,"));
         assertPng(results.resolve("v2-ablation-tiny.png"), 1);
         assertThat(Files.readString(results.resolve("v2-ablation-tiny.md"))).contains("| mlp+aug+cos | ✓ | ✓ | ✓ |");
 
@@ -184,6 +184,10 @@ class ExperimentCommandTest {
         Outcome noKey = run("experiment", "mechanisms", "--dictionary", "random-negatives");
         assertThat(noKey.err()).contains("say which of its settings holds K, as --dictionary random-negatives:<key>;"
                 + " its settings: random-negatives.count");
+
+        Outcome only = run("experiment", "momentum", "--only", "k=16");
+        assertThat(only.exitCode()).isEqualTo(1);
+        assertThat(only.err()).contains("--only k=16: use COLUMN=VALUE[,VALUE...] with a column of momentum: m, seed");
 
         Outcome conflict = run("experiment", "momentum", "--set", "queue.momentum=0.5");
         assertThat(conflict.exitCode()).isEqualTo(1);
