@@ -1,5 +1,6 @@
 package dev.moco.bench.experiment;
 
+import dev.moco.core.config.MocoConfig;
 import dev.moco.core.wiring.DictionaryRegistry;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -30,8 +31,10 @@ interface Experiment {
     /**
      * The runs of {@code budget}, in the order they run; notes on runs left out (a K the data
      * cannot hold) go to {@code notes}.
+     *
+     * @param base the configuration every run starts from (preset, budget, the user's settings)
      */
-    List<PlannedRun> plan(Budget budget, ExperimentData data, DictionaryRegistry registry, PrintStream notes);
+    List<PlannedRun> plan(Budget budget, ExperimentData data, MocoConfig base, DictionaryRegistry registry, PrintStream notes);
 
     /** Writes the chart (PNG) and the Markdown table of {@code rows}, the rows of one budget. */
     void report(List<ResultRow> rows, Budget budget, Path chart, Path table);

@@ -83,7 +83,7 @@ final class ExperimentDriver {
         Path chart = options.results().resolve(experiment.name() + "-" + budget.id() + ".png");
         Path table = options.results().resolve(experiment.name() + "-" + budget.id() + ".md");
         out.println("experiment " + experiment.name() + ", budget " + budget.id() + ": " + data.describe());
-        List<PlannedRun> plan = select(experiment, experiment.plan(budget, data, registry, out));
+        List<PlannedRun> plan = select(experiment, experiment.plan(budget, data, base, registry, out));
         for (PlannedRun run : plan) {
             for (String assignment : options.settings()) {
                 String key = assignment.substring(0, Math.max(0, assignment.indexOf('='))).trim();

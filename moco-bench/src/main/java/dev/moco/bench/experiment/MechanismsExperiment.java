@@ -120,24 +120,28 @@ final class MechanismsExperiment implements Experiment {
     }
 
     @Override
-    public List<PlannedRun> plan(Budget budget, ExperimentData data, DictionaryRegistry registry, PrintStream notes) {
-        return plan(budget, data.pretraining().size(), registry, notes);
+    public List<PlannedRun> plan(Budget budget, ExperimentData data, MocoConfig base, DictionaryRegistry registry, PrintStream notes) {
+        return plan(budget, data.pretraining().size(), base.getDouble(MocoConfig.LEARNING_RATE), registry, notes);
     }
 
-    /** The plan for {@code images} pretraining images: seed 0 at every K, then the spread seeds at their K. */
-    List<PlannedRun> plan(Budget budget, int images, DictionaryRegistry registry, PrintStream notes) {
+    /**
+     * The plan for {@code images} pretraining images: seed 0 at every K, then the spread seeds at their K.
+     *
+     * @param learningRate the learning rate at the budget's batch, scaled linearly for end-to-end's batches
+     */
+    List<PlannedRun> plan(Budget budget, int images, double learningRate, DictionaryRegistry registry, PrintStream notes) {
         List<ExtraDictionary> extras = extraDictionaries.stream().map(d -> ExtraDictionary.parse(d, registry)).toList();
         TreeSet<Integer> everyK = new TreeSet<>(negatives(budget));
         everyK.addAll(endToEndBatches(budget));
         List<PlannedRun> runs = new ArrayList<>();
         runs.add(untrained(0));
         for (int k : everyK) {
-            runs.addAll(runsAt(k, 0, budget, images, extras, notes));
+            runs.addAll(runsAt(k, 0, budget, images, learningRate, extras, notes));
         }
         for (long seed : spreadSeeds(budget)) {
             runs.add(untrained(seed));
             for (int k : spreadNegatives(budget)) {
-                runs.addAll(runsAt(k, seed, budget, images, extras, null));
+                runs.addAll(runsAt(k, seed, budget, images, learningRate, extras, null));
             }
         }
         return runs;
@@ -147,8 +151,8 @@ final class MechanismsExperiment implements Experiment {
         return new PlannedRun(key(UNTRAINED, ""), seed, Map.of(), PlannedRun.Kind.UNTRAINED);
     }
 
-    private List<PlannedRun> runsAt(int k, long seed, Budget budget, int images, List<ExtraDictionary> extras,
-            PrintStream notes) {
+    private List<PlannedRun> runsAt(int k, long seed, Budget budget, int images, double learningRate,
+            List<ExtraDictionary> extras, PrintStream notes) {
         List<PlannedRun> runs = new ArrayList<>();
         if (endToEndBatches(budget).contains(k)) {
             if (k > maxEndToEndBatch || k > images) {
@@ -159,7 +163,7 @@ final class MechanismsExperiment implements Experiment {
                 s.put(MocoConfig.DICTIONARY, END_TO_END);
                 s.put(MocoConfig.BATCH_SIZE, Integer.toString(k));
                 // linear learning-rate scaling with the batch (Goyal et al. 2017), as the paper's end-to-end runs
-                s.put(MocoConfig.LEARNING_RATE, Double.toString(0.03 * k / budget.batchSize()));
+                s.put(MocoConfig.LEARNING_RATE, Double.toString(learningRate * k / budget.batchSize()));
                 runs.add(new PlannedRun(key(END_TO_END, Integer.toString(k)), seed, s, PlannedRun.Kind.FINAL));
             }
         }

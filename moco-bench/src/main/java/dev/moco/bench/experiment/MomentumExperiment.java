@@ -43,7 +43,7 @@ final class MomentumExperiment implements Experiment {
     }
 
     @Override
-    public List<PlannedRun> plan(Budget budget, ExperimentData data, DictionaryRegistry registry, PrintStream notes) {
+    public List<PlannedRun> plan(Budget budget, ExperimentData data, MocoConfig base, DictionaryRegistry registry, PrintStream notes) {
         List<PlannedRun> runs = new ArrayList<>();
         for (String m : MOMENTA) {
             Map<String, String> s = new LinkedHashMap<>();

@@ -11,6 +11,7 @@ import dev.moco.bench.pretrain.TrainingSetup;
 import dev.moco.bench.pretrain.TrainingSnapshot;
 import dev.moco.core.checkpoint.Checkpoint;
 import dev.moco.core.checkpoint.CheckpointDirectory;
+import dev.moco.core.checkpoint.CheckpointException;
 import dev.moco.core.checkpoint.TrainingPosition;
 import dev.moco.core.config.MocoConfig;
 import dev.moco.core.data.ImageDataset;
@@ -78,7 +79,12 @@ final class PretrainingRuns {
         Path latest = checkpoints.latest();
         if (Files.isRegularFile(latest)) {
             Checkpoint checkpoint = CheckpointDirectory.load(latest);
-            TrainingSnapshot.restore(checkpoint, setup);
+            try {
+                TrainingSnapshot.restore(checkpoint, setup);
+            } catch (CheckpointException e) {
+                throw new CheckpointException(e.getMessage() + " (the run in " + runDir
+                        + " was started with other settings; delete that directory to start it again)", e);
+            }
             start = checkpoint.position();
             err.printf("  continuing from %s (epoch %d of %d)%n", latest, start.epoch(), setup.epochs());
         }

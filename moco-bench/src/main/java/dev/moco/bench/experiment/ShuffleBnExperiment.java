@@ -55,7 +55,7 @@ final class ShuffleBnExperiment implements Experiment {
     }
 
     @Override
-    public List<PlannedRun> plan(Budget budget, ExperimentData data, DictionaryRegistry registry, PrintStream notes) {
+    public List<PlannedRun> plan(Budget budget, ExperimentData data, MocoConfig base, DictionaryRegistry registry, PrintStream notes) {
         List<PlannedRun> runs = new ArrayList<>();
         for (String shuffle : List.of("on", "off")) {
             Map<String, String> s = new LinkedHashMap<>();

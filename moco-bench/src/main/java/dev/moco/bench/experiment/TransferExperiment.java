@@ -43,7 +43,7 @@ final class TransferExperiment implements Experiment {
     }
 
     @Override
-    public List<PlannedRun> plan(Budget budget, ExperimentData data, DictionaryRegistry registry, PrintStream notes) {
+    public List<PlannedRun> plan(Budget budget, ExperimentData data, MocoConfig base, DictionaryRegistry registry, PrintStream notes) {
         notes.println("note: the supervised initialisation and the detection and segmentation transfer are not part of this"
                 + " project yet; this experiment compares random and MoCo initialisation on the linear probe and kNN");
         Map<String, String> moco = new LinkedHashMap<>();

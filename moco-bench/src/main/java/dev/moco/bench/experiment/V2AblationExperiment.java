@@ -63,7 +63,7 @@ final class V2AblationExperiment implements Experiment {
     }
 
     @Override
-    public List<PlannedRun> plan(Budget budget, ExperimentData data, DictionaryRegistry registry, PrintStream notes) {
+    public List<PlannedRun> plan(Budget budget, ExperimentData data, MocoConfig base, DictionaryRegistry registry, PrintStream notes) {
         List<PlannedRun> runs = new ArrayList<>();
         // v1's lr drops x0.1 at 60% and 80% of training (120 and 160 of 200 epochs)
         String milestones = Math.max(1, Math.round(0.6f * budget.epochs())) + "," + Math.max(1, Math.round(0.8f * budget.epochs()));

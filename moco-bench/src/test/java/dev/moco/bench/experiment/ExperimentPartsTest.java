@@ -55,7 +55,7 @@ class ExperimentPartsTest {
 
     @Test
     void theSmallMechanismsPlanRunsEveryMechanismAtEveryKAndTwoKWithASecondSeed() {
-        var plan = new MechanismsExperiment(List.of(), 1024).plan(Budget.SMALL, 10_000, DictionaryRegistry.discover(),
+        var plan = new MechanismsExperiment(List.of(), 1024).plan(Budget.SMALL, 10_000, 0.03, DictionaryRegistry.discover(),
                 new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
         assertThat(plan).filteredOn(r -> r.seed() == 0).extracting(r -> r.key().get("mechanism") + "@" + r.key().get("k"))
                 .containsExactly("untrained@", "end-to-end@256", "memory-bank@256", "memory-bank+encoder-init@256", "queue@256",
