@@ -1,10 +1,14 @@
 package dev.moco.bench;
 
+import dev.moco.bench.data.DataCommand;
+import dev.moco.bench.eval.EvalCommand;
 import dev.moco.bench.experiment.ExperimentCommand;
 import dev.moco.bench.export.ExportFeaturesCommand;
 import dev.moco.bench.pretrain.PretrainCommand;
 import dev.moco.bench.pretrain.QuickstartCommand;
 import dev.moco.bench.pretrain.TrainingStoppedException;
+import dev.moco.bench.supervised.TrainSupervisedCommand;
+import dev.moco.bench.transfer.TransferCommand;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -26,6 +30,7 @@ import picocli.CommandLine.Command;
 @Command(name = "moco", mixinStandardHelpOptions = true, versionProvider = MocoVersion.class,
         description = "Momentum Contrast (MoCo v1/v2) on ND4J: self-supervised pretraining, evaluation, benchmarks.",
         subcommands = {QuickstartCommand.class, PretrainCommand.class, ExportFeaturesCommand.class, BenchCommand.class,
+                EvalCommand.class, TrainSupervisedCommand.class, DataCommand.class, TransferCommand.class,
                 ExperimentCommand.class,
                 CommandLine.HelpCommand.class},
         footer = {"", "Exit status: 0 success, 1 error, 2 bad command line, 3 training stopped by a non-finite loss.",

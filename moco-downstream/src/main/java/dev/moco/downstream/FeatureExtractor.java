@@ -5,6 +5,7 @@ import dev.moco.core.data.ImageDataset;
 import dev.moco.core.data.LabelledBatch;
 import dev.moco.core.data.SequentialBatchIterator;
 import dev.moco.core.data.augment.AugmentationPipeline;
+import java.util.function.IntConsumer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -46,6 +47,14 @@ public final class FeatureExtractor {
      * @param l2Normalize divide each row by its L2 norm (what the kNN monitor compares)
      */
     public LabelledFeatures extract(Encoder encoder, ImageDataset data, boolean l2Normalize) {
+        return extract(encoder, data, l2Normalize, done -> { });
+    }
+
+    /**
+     * As {@link #extract(Encoder, ImageDataset, boolean)}, reporting the number of images done
+     * after each batch (for a progress bar).
+     */
+    public LabelledFeatures extract(Encoder encoder, ImageDataset data, boolean l2Normalize, IntConsumer progress) {
         if (!preprocessing.inputShape().equals(data.shape())) {
             throw new IllegalArgumentException("the evaluation transform expects images of " + preprocessing.inputShape()
                     + " but the data set has " + data.shape());
@@ -59,6 +68,7 @@ public final class FeatureExtractor {
             int start = batch.firstIndex();
             System.arraycopy(batch.labels(), 0, labels, start, batch.size());
             features.get(NDArrayIndex.interval(start, start + batch.size())).assign(encoder.represent(batch.images()));
+            progress.accept(start + batch.size());
         }
         if (l2Normalize) {
             l2NormalizeRows(features);

@@ -1,6 +1,7 @@
 package dev.moco.downstream;
 
 import dev.moco.core.data.SplitMix64;
+import dev.moco.core.optim.StepDecaySchedule;
 import java.util.Arrays;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -10,89 +11,77 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * Linear classification on frozen features, the standard evaluation of MoCo (He et al.
- * 2020, Sec. 4.1): a softmax classifier {@code W x + b} trained by minibatch SGD with
- * momentum on the cross-entropy, reporting top-1 accuracy. Features are standardised with the
- * training set's per-dimension mean and standard deviation first (the same statistics are
- * applied to test features), which makes one learning rate work across encoders.
+ * 2020, Sec. 4.1): a softmax classifier {@code x W + b} on the globally pooled backbone
+ * features, trained by minibatch SGD with momentum on the cross-entropy with a step
+ * schedule ({@link LinearProbeSettings}), reporting top-1 accuracy. Features are used as
+ * they are unless {@link LinearProbeSettings#standardize()} asks for the training set's
+ * per-dimension standardisation (then applied to test features too).
+ *
+ * <p>The features are extracted once, without augmentation (the reference code augments
+ * each epoch with random crops and flips, which needs a backbone pass per epoch).
  *
  * <pre>{@code
- * LinearProbe.Classifier c = new LinearProbe(100, 256, 0.1, 0.9, 0.0, 42).fit(trainFeatures);
+ * LinearProbe.Classifier c = new LinearProbe(LinearProbeSettings.preset()).fit(trainFeatures);
  * double top1 = c.accuracy(testFeatures);
  * }</pre>
  */
 public final class LinearProbe {
 
-    private final int epochs;
-    private final int batchSize;
-    private final double learningRate;
-    private final double momentum;
-    private final double weightDecay;
-    private final long seed;
+    private final LinearProbeSettings settings;
 
-    public LinearProbe(int epochs, int batchSize, double learningRate, double momentum, double weightDecay, long seed) {
-        if (epochs < 1 || batchSize < 1) {
-            throw new IllegalArgumentException("epochs and batch size must be positive, got " + epochs + " and " + batchSize);
-        }
-        if (!(learningRate > 0) || !(momentum >= 0 && momentum < 1) || !(weightDecay >= 0)) {
-            throw new IllegalArgumentException("need learning rate > 0, momentum in [0, 1), weight decay >= 0; got "
-                    + learningRate + ", " + momentum + ", " + weightDecay);
-        }
-        this.epochs = epochs;
-        this.batchSize = batchSize;
-        this.learningRate = learningRate;
-        this.momentum = momentum;
-        this.weightDecay = weightDecay;
-        this.seed = seed;
+    public LinearProbe(LinearProbeSettings settings) {
+        this.settings = settings;
     }
 
-    /** Trains a classifier on {@code train}; deterministic for a given seed. */
+    /** Trains a classifier on {@code train}; deterministic for the settings' seed. */
     public Classifier fit(LabelledFeatures train) {
         train.requireLabelled("the linear probe");
         INDArray x = train.features().castTo(DataType.FLOAT);
         int n = train.size();
         int d = (int) x.size(1);
         int classes = train.classCount();
-        INDArray mean = x.mean(0).reshape(1, d);
-        INDArray std = x.std(false, 0).reshape(1, d).addi(1e-6);
-        INDArray standardised = x.subRowVector(mean).diviRowVector(std);
+        INDArray mean = settings.standardize() ? x.mean(0).reshape(1, d) : Nd4j.zeros(DataType.FLOAT, 1, d);
+        INDArray std = settings.standardize() ? x.std(false, 0).reshape(1, d).addi(1e-6) : Nd4j.ones(DataType.FLOAT, 1, d);
+        INDArray inputs = x.subRowVector(mean).diviRowVector(std);
 
-        INDArray w = Nd4j.zeros(DataType.FLOAT, d, classes);
-        INDArray b = Nd4j.zeros(DataType.FLOAT, 1, classes);
-        INDArray vw = Nd4j.zeros(DataType.FLOAT, d, classes);
-        INDArray vb = Nd4j.zeros(DataType.FLOAT, 1, classes);
+        // [W | b] as one flat vector, so one optimizer updates both
+        INDArray parameters = Nd4j.zeros(DataType.FLOAT, (long) d * classes + classes);
+        INDArray gradients = Nd4j.zeros(DataType.FLOAT, parameters.length());
+        INDArray w = parameters.get(NDArrayIndex.interval(0, (long) d * classes)).reshape('c', d, classes);
+        INDArray b = parameters.get(NDArrayIndex.interval((long) d * classes, parameters.length())).reshape('c', 1, classes);
+        INDArray gw = gradients.get(NDArrayIndex.interval(0, (long) d * classes)).reshape('c', d, classes);
+        INDArray gb = gradients.get(NDArrayIndex.interval((long) d * classes, gradients.length())).reshape('c', 1, classes);
+        FlatSgd sgd = new FlatSgd(settings.momentum(), settings.weightDecay(),
+                new StepDecaySchedule(settings.learningRate(), settings.milestones(), settings.gamma()), parameters, gradients);
+
         INDArray oneHot = Nd4j.zeros(DataType.FLOAT, n, classes);
         for (int i = 0; i < n; i++) {
             oneHot.putScalar(i, train.labels()[i], 1f);
         }
         int[] order = new int[n];
         Arrays.setAll(order, i -> i);
-        SplitMix64 random = new SplitMix64(seed);
-        for (int epoch = 0; epoch < epochs; epoch++) {
+        SplitMix64 random = new SplitMix64(settings.seed());
+        int iteration = 0;
+        for (int epoch = 0; epoch < settings.epochs(); epoch++) {
             random.shuffle(order);
-            INDArray xs = Nd4j.pullRows(standardised, 1, order);
+            INDArray xs = Nd4j.pullRows(inputs, 1, order);
             INDArray ys = Nd4j.pullRows(oneHot, 1, order);
-            for (int start = 0; start < n; start += batchSize) {
-                int count = Math.min(batchSize, n - start);
+            for (int start = 0; start < n; start += settings.batchSize()) {
+                int count = Math.min(settings.batchSize(), n - start);
                 INDArray xb = xs.get(NDArrayIndex.interval(start, start + count), NDArrayIndex.all());
                 INDArray yb = ys.get(NDArrayIndex.interval(start, start + count), NDArrayIndex.all());
                 // d CE / d logits = softmax(logits) - onehot, averaged over the batch
                 INDArray probabilities = Transforms.softmax(xb.mmul(w).addiRowVector(b), false);
                 INDArray dLogits = probabilities.subi(yb).divi(count);
-                INDArray gw = xb.transpose().mmul(dLogits);
-                if (weightDecay > 0) {
-                    gw.addi(w.mul(weightDecay));
-                }
-                INDArray gb = dLogits.sum(true, 0);
-                vw.muli(momentum).addi(gw);
-                vb.muli(momentum).addi(gb);
-                w.subi(vw.mul(learningRate));
-                b.subi(vb.mul(learningRate));
+                gw.assign(xb.transpose().mmul(dLogits));
+                gb.assign(dLogits.sum(true, 0));
+                sgd.step(iteration++, epoch);
             }
         }
-        return new Classifier(w, b, mean, std);
+        return new Classifier(w.dup(), b.dup(), mean, std);
     }
 
-    /** A trained linear classifier with the standardisation it was trained with. */
+    /** A trained linear classifier with the input transform it was trained with. */
     public static final class Classifier {
         private final INDArray weights;
         private final INDArray bias;

@@ -1,6 +1,7 @@
 package dev.moco.downstream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -9,6 +10,39 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 class LinearProbeTest {
+
+    private static LinearProbeSettings settings(int epochs, int batch, double lr, double weightDecay, long seed) {
+        return LinearProbeSettings.preset().with("epochs", Integer.toString(epochs)).with("batch-size", Integer.toString(batch))
+                .with("lr", Double.toString(lr)).with("weight-decay", Double.toString(weightDecay))
+                .with("milestones", "").with("seed", Long.toString(seed));
+    }
+
+    @Test
+    void thePresetIsThePapersProtocolAndKeysAreChecked() {
+        LinearProbeSettings p = LinearProbeSettings.preset();
+        assertThat(p.epochs()).isEqualTo(100);
+        assertThat(p.learningRate()).isEqualTo(30.0);
+        assertThat(p.momentum()).isEqualTo(0.9);
+        assertThat(p.weightDecay()).isZero();
+        assertThat(p.milestones()).containsExactly(60, 80);
+        assertThat(p.standardize()).isFalse();
+        assertThatThrownBy(() -> p.with("learning-rate", "1")).hasMessageContaining("unknown linear-eval setting 'learning-rate'")
+                .hasMessageContaining("lr");
+        assertThatThrownBy(() -> p.with("lr", "fast")).hasMessageContaining("'lr'");
+    }
+
+    @Test
+    void featuresAreUsedAsTheyAreUnlessStandardisationIsAsked() {
+        // one step from zero weights: W = -lr * x^T (softmax(0) - y) / n scales with x unless standardised
+        LabelledFeatures train = separable(200, 4);
+        LabelledFeatures scaled = new LabelledFeatures(train.features().mul(10), train.labels());
+        INDArray plain = new LinearProbe(settings(1, 200, 0.1, 0, 5)).fit(train).weights();
+        INDArray onScaled = new LinearProbe(settings(1, 200, 0.1, 0, 5)).fit(scaled).weights();
+        assertThat(onScaled.sub(plain.mul(10)).amaxNumber().doubleValue()).isLessThan(1e-3);
+        INDArray standardized = new LinearProbe(settings(1, 200, 0.1, 0, 5).with("standardize", "true")).fit(scaled).weights();
+        INDArray standardizedPlain = new LinearProbe(settings(1, 200, 0.1, 0, 5).with("standardize", "true")).fit(train).weights();
+        assertThat(standardized.sub(standardizedPlain).amaxNumber().doubleValue()).isLessThan(1e-4);
+    }
 
     /**
      * Linearly separable data: 4 classes, 16 dimensions; class c is the region where
@@ -62,7 +96,7 @@ class LinearProbeTest {
     void separatesLinearlySeparableClasses() {
         LabelledFeatures train = separable(800, 1);
         LabelledFeatures test = separable(400, 2);
-        LinearProbe.Classifier classifier = new LinearProbe(25, 64, 0.1, 0.9, 0.0, 3).fit(train);
+        LinearProbe.Classifier classifier = new LinearProbe(settings(25, 64, 0.1, 0.0, 3)).fit(train);
         assertThat(classifier.accuracy(train)).isGreaterThanOrEqualTo(0.99);
         assertThat(classifier.accuracy(test)).isGreaterThanOrEqualTo(0.97);
     }
@@ -70,8 +104,8 @@ class LinearProbeTest {
     @Test
     void isDeterministicForASeed() {
         LabelledFeatures train = separable(200, 4);
-        INDArray a = new LinearProbe(3, 32, 0.1, 0.9, 1e-4, 5).fit(train).weights();
-        INDArray b = new LinearProbe(3, 32, 0.1, 0.9, 1e-4, 5).fit(train).weights();
+        INDArray a = new LinearProbe(settings(3, 32, 0.1, 1e-4, 5)).fit(train).weights();
+        INDArray b = new LinearProbe(settings(3, 32, 0.1, 1e-4, 5)).fit(train).weights();
         assertThat(a).isEqualTo(b);
     }
 
@@ -80,7 +114,7 @@ class LinearProbeTest {
         LabelledFeatures train = separable(400, 6);
         LabelledFeatures test = separable(2000, 8);
         int[] shuffled = new Random(9).ints(test.size(), 0, 4).toArray();
-        double accuracy = new LinearProbe(5, 64, 0.1, 0.9, 0.0, 3).fit(train)
+        double accuracy = new LinearProbe(settings(5, 64, 0.1, 0.0, 3)).fit(train)
                 .accuracy(new LabelledFeatures(test.features(), shuffled));
         assertThat(accuracy).isBetween(0.18, 0.32);
     }

@@ -72,6 +72,11 @@ public record EncoderSpec(
         return ResNetArchitecture.byName(architecture);
     }
 
+    /** The network this spec describes (see {@link ResNetArchitecture#topology(EncoderSpec)}). */
+    public ResNetTopology topology() {
+        return resolvedArchitecture().topology(this);
+    }
+
     public EncoderSpec withInputChannels(int channels) {
         return new EncoderSpec(architecture, channels, widthMultiplier, head, headHiddenDimension, featureDimension, seed, dataType);
     }

@@ -1,14 +1,5 @@
 package dev.moco.encoders;
 
-import dev.moco.encoders.nn.BatchNorm2d;
-import dev.moco.encoders.nn.Conv2d;
-import dev.moco.encoders.nn.GlobalAveragePool;
-import dev.moco.encoders.nn.Layer;
-import dev.moco.encoders.nn.MaxPool2d;
-import dev.moco.encoders.nn.ParameterBank;
-import dev.moco.encoders.nn.Relu;
-import dev.moco.encoders.nn.ResidualBlock;
-import dev.moco.encoders.nn.Sequential;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -88,45 +79,41 @@ public enum ResNetArchitecture {
         return blocksPerStage.clone();
     }
 
-    /** Width of the pooled representation for width multiplier k. */
-    public int representationDimension(int widthMultiplier) {
-        int lastStage = family == Family.SMALL_INPUT ? 64 : 512;
-        return lastStage * widthMultiplier * (bottleneck ? ResidualBlock.BOTTLENECK_EXPANSION : 1);
-    }
-
     /**
-     * Registers the backbone's tensors in {@code bank} under torchvision names and returns it
-     * as one layer mapping [N, inputChannels, H, W] to [N, representationDimension].
+     * The network of {@code spec}: this architecture's stem, stages and blocks at the spec's
+     * input channels and width, and the spec's head. The only place the family's layout rules
+     * (stem kernel, stage widths, which block strides) are written.
      */
-    public Layer buildBackbone(ParameterBank bank, int inputChannels, int widthMultiplier) {
-        List<Layer> layers = new ArrayList<>();
-        int stemWidth = (family == Family.SMALL_INPUT ? 16 : 64) * widthMultiplier;
-        if (family == Family.SMALL_INPUT) {
-            layers.add(new Conv2d(bank, "conv1", inputChannels, stemWidth, 3, 1, 1));
-        } else {
-            layers.add(new Conv2d(bank, "conv1", inputChannels, stemWidth, 7, 2, 3));
-        }
-        layers.add(new BatchNorm2d(bank, "bn1", stemWidth));
-        layers.add(new Relu());
-        if (family == Family.IMAGENET) {
-            layers.add(new MaxPool2d(3, 2, 1));
-        }
+    public ResNetTopology topology(EncoderSpec spec) {
+        int k = spec.widthMultiplier();
+        int stemWidth = (family == Family.SMALL_INPUT ? 16 : 64) * k;
+        ResNetTopology.Conv stemConv = family == Family.SMALL_INPUT
+                ? new ResNetTopology.Conv("conv1", spec.inputChannels(), stemWidth, 3, 1, 1, 1)
+                : new ResNetTopology.Conv("conv1", spec.inputChannels(), stemWidth, 7, 2, 3, 1);
+        ResNetTopology.Stem stem = new ResNetTopology.Stem(new ResNetTopology.ConvBn(stemConv, "bn1", true),
+                family == Family.IMAGENET);
+        List<List<ResNetTopology.Block>> stages = new ArrayList<>();
         int channels = stemWidth;
         for (int stage = 0; stage < blocksPerStage.length; stage++) {
             int width = stemWidth << stage;
+            int out = bottleneck ? width * ResNetTopology.Block.BOTTLENECK_EXPANSION : width;
+            List<ResNetTopology.Block> blocks = new ArrayList<>();
             for (int block = 0; block < blocksPerStage[stage]; block++) {
                 int stride = stage > 0 && block == 0 ? 2 : 1;
-                String prefix = "layer" + (stage + 1) + "." + block;
-                if (bottleneck) {
-                    layers.add(ResidualBlock.bottleneck(bank, prefix, channels, width, stride));
-                    channels = width * ResidualBlock.BOTTLENECK_EXPANSION;
-                } else {
-                    layers.add(ResidualBlock.basic(bank, prefix, channels, width, stride));
-                    channels = width;
-                }
+                blocks.add(new ResNetTopology.Block("layer" + (stage + 1) + "." + block,
+                        bottleneck ? ResNetTopology.BlockKind.BOTTLENECK : ResNetTopology.BlockKind.BASIC,
+                        channels, width, out, stride));
+                channels = out;
             }
+            stages.add(blocks);
         }
-        layers.add(new GlobalAveragePool());
-        return new Sequential(layers);
+        int hidden = spec.headHiddenDimension() == 0 ? channels : spec.headHiddenDimension();
+        List<ResNetTopology.Dense> head = switch (spec.head()) {
+            case NONE -> List.of();
+            case LINEAR -> List.of(new ResNetTopology.Dense("fc", channels, spec.featureDimension()));
+            case MLP -> List.of(new ResNetTopology.Dense("head.0", channels, hidden),
+                    new ResNetTopology.Dense("head.2", hidden, spec.featureDimension()));
+        };
+        return new ResNetTopology(spec.inputChannels(), stem, stages, head);
     }
 }

@@ -1,22 +1,23 @@
 package dev.moco.encoders;
 
-import dev.moco.api.Encoder;
+import dev.moco.api.FeatureMapEncoder;
 import dev.moco.encoders.nn.Layer;
 import dev.moco.encoders.nn.LayerPass;
-import dev.moco.encoders.nn.Linear;
 import dev.moco.encoders.nn.Parameter;
 import dev.moco.encoders.nn.ParameterBank;
-import dev.moco.encoders.nn.Relu;
-import dev.moco.encoders.nn.Sequential;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * The reference ResNet encoder: a {@link ResNetArchitecture} backbone and a {@link HeadType}
- * projection head, written as explicit layers over ND4J ops (readable and checked by finite
+ * The reference ResNet encoder: the {@link ResNetTopology} of its spec (a
+ * {@link ResNetArchitecture} backbone and a {@link HeadType} projection head) as explicit
+ * layers over ND4J ops ({@link ResNetLayers}) (readable and checked by finite
  * differences; the oneDNN fast path is compared against it).
  *
  * <p>All trainable tensors live in one flat vector ({@link #parameters()}), their gradients in
@@ -33,16 +34,19 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * q.backward(dLossDq);
  * }</pre>
  *
+ * <p>As a {@link FeatureMapEncoder} it returns every stage's output (C2–C5 for the ImageNet
+ * layout, the three stages of the small-input nets) and back-propagates gradients arriving at
+ * any of them and at the pooled vector; a stage deeper than every arriving gradient is not
+ * back-propagated at all.
+ *
  * <p>Input of another data type than the spec's is cast to it.
  */
-public final class ResNetEncoder implements Encoder, NamedParameters {
+public final class ResNetEncoder implements FeatureMapEncoder, NamedParameters {
 
     private final EncoderSpec spec;
+    private final ResNetTopology topology;
     private final ParameterBank bank = new ParameterBank();
-    private final Layer backbone;
-    private final Layer head;
-    private final int representationDimension;
-    private final int outputDimension;
+    private final ResNetLayers layers;
 
     /** Builds the network and initialises it from {@code spec.seed()}. */
     public ResNetEncoder(EncoderSpec spec) {
@@ -51,28 +55,8 @@ public final class ResNetEncoder implements Encoder, NamedParameters {
 
     private ResNetEncoder(EncoderSpec spec, boolean initialise) {
         this.spec = spec;
-        ResNetArchitecture architecture = spec.resolvedArchitecture();
-        this.backbone = architecture.buildBackbone(bank, spec.inputChannels(), spec.widthMultiplier());
-        this.representationDimension = architecture.representationDimension(spec.widthMultiplier());
-        int hidden = spec.headHiddenDimension() == 0 ? representationDimension : spec.headHiddenDimension();
-        switch (spec.head()) {
-            case NONE -> {
-                this.head = null;
-                this.outputDimension = representationDimension;
-            }
-            case LINEAR -> {
-                this.head = new Linear(bank, "fc", representationDimension, spec.featureDimension());
-                this.outputDimension = spec.featureDimension();
-            }
-            case MLP -> {
-                this.head = new Sequential(
-                        new Linear(bank, "head.0", representationDimension, hidden),
-                        new Relu(),
-                        new Linear(bank, "head.2", hidden, spec.featureDimension()));
-                this.outputDimension = spec.featureDimension();
-            }
-            default -> throw new IllegalArgumentException("unsupported head " + spec.head());
-        }
+        this.topology = spec.topology();
+        this.layers = ResNetLayers.build(topology, bank);
         bank.allocate(spec.dataType(), initialise ? spec.seed() : null);
     }
 
@@ -80,19 +64,17 @@ public final class ResNetEncoder implements Encoder, NamedParameters {
         return spec;
     }
 
+    /** The network description this encoder was built from. */
+    public ResNetTopology topology() {
+        return topology;
+    }
+
     @Override
     public Pass forward(INDArray input, Mode mode, int normalizationGroups) {
-        INDArray x = checkedInput(input);
-        if (mode != Mode.INFERENCE && (normalizationGroups < 1 || x.size(0) % normalizationGroups != 0)) {
-            throw new IllegalArgumentException(normalizationGroups + " normalisation groups do not divide the batch of "
-                    + x.size(0));
-        }
-        LayerPass features = backbone.forward(x, mode, normalizationGroups);
-        LayerPass projection = head == null ? null : head.forward(features.output(), mode, normalizationGroups);
-        INDArray output = projection == null ? features.output() : projection.output();
+        BackbonePass features = runBackbone(input, mode, normalizationGroups);
+        LayerPass projection = layers.head() == null ? null : layers.head().forward(features.pooled(), mode, normalizationGroups);
+        INDArray output = projection == null ? features.pooled() : projection.output();
         return new Pass() {
-            private boolean done;
-
             @Override
             public INDArray output() {
                 return output;
@@ -100,28 +82,128 @@ public final class ResNetEncoder implements Encoder, NamedParameters {
 
             @Override
             public void backward(INDArray outputGradient) {
-                if (mode != Mode.TRAINING) {
-                    throw new IllegalStateException("this pass ran in INFERENCE mode and cannot be back-propagated");
-                }
-                if (done) {
-                    throw new IllegalStateException("this pass was already back-propagated; run a new forward");
-                }
+                features.requireBackwardPossible();
                 if (!Arrays.equals(outputGradient.shape(), output.shape())) {
                     throw new IllegalArgumentException("output gradient has shape " + Arrays.toString(outputGradient.shape())
                             + " but the output is " + Arrays.toString(output.shape()));
                 }
-                done = true;
                 INDArray g = outputGradient.dataType() == output.dataType()
                         ? outputGradient : outputGradient.castTo(output.dataType());
-                INDArray featureGradient = projection == null ? g : projection.backward(g);
-                features.backward(featureGradient);
+                features.backward(null, projection == null ? g : projection.backward(g));
             }
         };
     }
 
     @Override
+    public FeatureMapPass forwardFeatureMaps(INDArray input, Mode mode, int normalizationGroups) {
+        return runBackbone(input, mode, normalizationGroups);
+    }
+
+    @Override
+    public int stageCount() {
+        return topology.stageCount();
+    }
+
+    @Override
+    public int[] stageChannels() {
+        return topology.stageChannels();
+    }
+
+    @Override
+    public int[] stageStrides() {
+        return topology.stageStrides();
+    }
+
+    @Override
     public INDArray represent(INDArray input) {
-        return backbone.forward(checkedInput(input), Mode.INFERENCE, 1).output();
+        return runBackbone(input, Mode.INFERENCE, 1).pooled();
+    }
+
+    private BackbonePass runBackbone(INDArray input, Mode mode, int normalizationGroups) {
+        INDArray x = checkedInput(input);
+        if (mode != Mode.INFERENCE && (normalizationGroups < 1 || x.size(0) % normalizationGroups != 0)) {
+            throw new IllegalArgumentException(normalizationGroups + " normalisation groups do not divide the batch of "
+                    + x.size(0));
+        }
+        LayerPass stem = layers.stem().forward(x, mode, normalizationGroups);
+        List<LayerPass> stages = new ArrayList<>();
+        INDArray features = stem.output();
+        for (Layer stage : layers.stages()) {
+            LayerPass pass = stage.forward(features, mode, normalizationGroups);
+            stages.add(pass);
+            features = pass.output();
+        }
+        return new BackbonePass(mode, stem, stages, layers.pool().forward(features, mode, normalizationGroups));
+    }
+
+    /** The backbone part of a pass: stem, stages and pooling, back-propagated from any of them. */
+    private static final class BackbonePass implements FeatureMapPass {
+        private final Mode mode;
+        private final LayerPass stem;
+        private final List<LayerPass> stages;
+        private final LayerPass pool;
+        private final List<INDArray> featureMaps;
+        private boolean done;
+
+        BackbonePass(Mode mode, LayerPass stem, List<LayerPass> stages, LayerPass pool) {
+            this.mode = mode;
+            this.stem = stem;
+            this.stages = stages;
+            this.pool = pool;
+            this.featureMaps = stages.stream().map(LayerPass::output).toList();
+        }
+
+        @Override
+        public List<INDArray> featureMaps() {
+            return featureMaps;
+        }
+
+        @Override
+        public INDArray pooled() {
+            return pool.output();
+        }
+
+        void requireBackwardPossible() {
+            if (mode != Mode.TRAINING) {
+                throw new IllegalStateException("this pass ran in " + mode + " mode and cannot be back-propagated");
+            }
+            if (done) {
+                throw new IllegalStateException("this pass was already back-propagated; run a new forward");
+            }
+        }
+
+        @Override
+        public void backward(List<INDArray> featureMapGradients, INDArray pooledGradient) {
+            requireBackwardPossible();
+            if (featureMapGradients != null && featureMapGradients.size() != stages.size()) {
+                throw new IllegalArgumentException(featureMapGradients.size() + " feature-map gradients for "
+                        + stages.size() + " stages (use null entries for stages without gradient)");
+            }
+            done = true;
+            DataType type = pooled().dataType();
+            INDArray g = pooledGradient == null ? null : pool.backward(checked(pooledGradient, pooled(), "pooled", type));
+            for (int s = stages.size() - 1; s >= 0; s--) {
+                INDArray arriving = featureMapGradients == null ? null : featureMapGradients.get(s);
+                if (arriving != null) {
+                    INDArray a = checked(arriving, featureMaps.get(s), "stage " + s, type);
+                    g = g == null ? a : g.add(a);
+                }
+                if (g != null) {
+                    g = stages.get(s).backward(g);
+                }
+            }
+            if (g != null) {
+                stem.backward(g);
+            }
+        }
+
+        private static INDArray checked(INDArray gradient, INDArray like, String where, DataType type) {
+            if (!Arrays.equals(gradient.shape(), like.shape())) {
+                throw new IllegalArgumentException("gradient at " + where + " has shape " + Arrays.toString(gradient.shape())
+                        + " but the output there is " + Arrays.toString(like.shape()));
+            }
+            return gradient.dataType() == type ? gradient : gradient.castTo(type);
+        }
     }
 
     private INDArray checkedInput(INDArray input) {
@@ -134,12 +216,12 @@ public final class ResNetEncoder implements Encoder, NamedParameters {
 
     @Override
     public int outputDimension() {
-        return outputDimension;
+        return topology.outputDimension();
     }
 
     @Override
     public int representationDimension() {
-        return representationDimension;
+        return topology.representationDimension();
     }
 
     @Override

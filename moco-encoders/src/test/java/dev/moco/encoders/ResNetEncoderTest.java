@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.moco.api.Encoder;
+import dev.moco.api.FeatureMapEncoder;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -129,6 +132,85 @@ class ResNetEncoderTest {
         }
         assertThat(checked).isEqualTo(2 * 21 + 21 + 4);   // BN weight+bias, convs incl. 2 projections, 2 linears
         assertThat(encoder.gradients()).isEqualTo(grad);
+    }
+
+    /** L = Σ C2⊙R2 + Σ C3⊙R3 + Σ pooled⊙Rp over a pass, no gradient at the first stage. */
+    private static double featureMapLoss(FeatureMapEncoder.FeatureMapPass pass, List<INDArray> r, INDArray rPooled) {
+        double loss = pass.pooled().mul(rPooled).sumNumber().doubleValue();
+        for (int s = 0; s < r.size(); s++) {
+            if (r.get(s) != null) {
+                loss += pass.featureMaps().get(s).mul(r.get(s)).sumNumber().doubleValue();
+            }
+        }
+        return loss;
+    }
+
+    @Test
+    void featureMapBackwardFromSomeStagesAndThePooledVectorMatchesFiniteDifferences() {
+        ResNetEncoder encoder = Encoders.create(tinyResNet20());
+        INDArray x = images(21, 4, 1, 8, 8);
+        FeatureMapEncoder.FeatureMapPass pass = encoder.forwardFeatureMaps(x, Encoder.Mode.TRAINING, 2);
+        assertThat(encoder.stageCount()).isEqualTo(3);
+        assertThat(encoder.stageChannels()).containsExactly(16, 32, 64);
+        assertThat(encoder.stageStrides()).containsExactly(1, 2, 4);
+        assertThat(pass.featureMaps()).extracting(INDArray::shape)
+                .containsExactly(new long[] {4, 16, 8, 8}, new long[] {4, 32, 4, 4}, new long[] {4, 64, 2, 2});
+        List<INDArray> r = Arrays.asList(null, images(22, 4, 32, 4, 4), images(23, 4, 64, 2, 2));
+        INDArray rPooled = images(24, 4, 64);
+        encoder.zeroGradients();
+        pass.backward(r, rPooled);
+
+        SplittableRandom random = new SplittableRandom(2);
+        double h = 1e-6;
+        for (Map.Entry<String, INDArray> e : encoder.namedGradients().entrySet()) {
+            INDArray gradient = e.getValue().reshape(e.getValue().length());
+            if (ResNetEncoder.isHeadTensor(e.getKey())) {
+                assertThat(gradient.norm2Number().doubleValue()).as("head tensor %s", e.getKey()).isZero();
+                continue;
+            }
+            INDArray values = encoder.namedTensors().get(e.getKey()).reshape(e.getValue().length());
+            long i = random.nextLong(values.length());
+            double original = values.getDouble(i);
+            values.putScalar(i, original + h);
+            double plus = featureMapLoss(encoder.forwardFeatureMaps(x, Encoder.Mode.TRAINING, 2), r, rPooled);
+            values.putScalar(i, original - h);
+            double minus = featureMapLoss(encoder.forwardFeatureMaps(x, Encoder.Mode.TRAINING, 2), r, rPooled);
+            values.putScalar(i, original);
+            double numeric = (plus - minus) / (2 * h);
+            double analytic = gradient.getDouble(i);
+            assertThat(Math.abs(analytic - numeric)).as("%s[%d]: %s vs %s", e.getKey(), i, analytic, numeric)
+                    .isLessThanOrEqualTo(1e-6 * (Math.abs(analytic) + Math.abs(numeric)) + 1e-8);
+        }
+    }
+
+    @Test
+    void aGradientAtTheFirstStageOnlyLeavesTheDeeperStagesUntouched() {
+        ResNetEncoder encoder = Encoders.create(tinyResNet20());
+        FeatureMapEncoder.FeatureMapPass pass = encoder.forwardFeatureMaps(images(25, 4, 1, 8, 8), Encoder.Mode.TRAINING, 1);
+        encoder.zeroGradients();
+        pass.backward(Arrays.asList(images(26, 4, 16, 8, 8), null, null), null);
+        Map<String, INDArray> g = encoder.namedGradients();
+        assertThat(g.get("layer1.0.conv1.weight").norm2Number().doubleValue()).isPositive();
+        assertThat(g.get("conv1.weight").norm2Number().doubleValue()).isPositive();
+        assertThat(g.get("layer2.0.conv1.weight").norm2Number().doubleValue()).isZero();
+        assertThat(g.get("layer3.2.bn2.weight").norm2Number().doubleValue()).isZero();
+        assertThatThrownBy(() -> pass.backward(null, images(27, 4, 64))).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("already");
+        FeatureMapEncoder.FeatureMapPass other = encoder.forwardFeatureMaps(images(25, 4, 1, 8, 8), Encoder.Mode.TRAINING, 1);
+        assertThatThrownBy(() -> other.backward(Arrays.asList(null, images(28, 4, 16, 8, 8), null), null))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("stage 1");
+    }
+
+    @Test
+    void imageNetLayoutStagesAreC2ToC5() {
+        ResNetEncoder encoder = Encoders.create(EncoderSpec.of("resnet18").withSeed(1));
+        assertThat(encoder.stageChannels()).containsExactly(64, 128, 256, 512);
+        assertThat(encoder.stageStrides()).containsExactly(4, 8, 16, 32);
+        FeatureMapEncoder.FeatureMapPass pass = encoder.forwardFeatureMaps(
+                Nd4j.rand(DataType.FLOAT, 2, 3, 32, 32), Encoder.Mode.INFERENCE, 1);
+        assertThat(pass.featureMaps()).extracting(INDArray::shape).containsExactly(new long[] {2, 64, 8, 8},
+                new long[] {2, 128, 4, 4}, new long[] {2, 256, 2, 2}, new long[] {2, 512, 1, 1});
+        assertThat(pass.pooled().shape()).containsExactly(2, 512);
     }
 
     @Test

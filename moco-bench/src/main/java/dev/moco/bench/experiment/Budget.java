@@ -30,14 +30,14 @@ import java.util.Map;
  * @param groups BN groups G of shuffle BN (one emulated GPU each)
  * @param queueMomentum m of the momentum key encoder: 0.99 for runs of under a thousand steps,
  *     whose key encoder would barely leave its initialisation at the paper's 0.999
- * @param linearEpochs epochs of the linear probe
+ * @param linearEpochs epochs of the linear probe ({@code eval linear}'s preset: 100)
  */
 public record Budget(String id, int pretrainImages, int epochs, int batchSize, int groups, double queueMomentum,
         int linearEpochs) {
 
     public static final Budget TINY = new Budget("tiny", 64, 1, 16, 2, 0.99, 2);
-    public static final Budget SMALL = new Budget("small", 10_000, 2, 256, 8, 0.99, 20);
-    public static final Budget FULL = new Budget("full", 0, 10, 256, 8, 0.999, 50);
+    public static final Budget SMALL = new Budget("small", 10_000, 2, 256, 8, 0.99, 100);
+    public static final Budget FULL = new Budget("full", 0, 10, 256, 8, 0.999, 100);
 
     /** The budget named {@code id}: tiny, small or full. */
     public static Budget named(String id) {
@@ -74,7 +74,7 @@ public record Budget(String id, int pretrainImages, int epochs, int batchSize, i
         String images = pretrainImages == 0 ? "the whole training split" : String.format(Locale.ROOT,
                 "a fixed subset of %,d training images", pretrainImages);
         return String.format(Locale.ROOT, "Budget %s: each run pretrains %d epoch%s on %s, batch %d, %d BN groups;"
-                + " kNN (k=200, T=0.1) and the linear probe (%d epochs) use the whole training split as the bank"
+                + " kNN (k=200, T=0.1) and the linear probe (eval linear's preset, %d epochs) use the whole training split as the bank"
                 + " and the test split as queries.", id, epochs, epochs == 1 ? "" : "s", images, batchSize, groups,
                 linearEpochs);
     }

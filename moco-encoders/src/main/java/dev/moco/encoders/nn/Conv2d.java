@@ -7,11 +7,11 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * 2-D convolution without bias (ResNet convolutions are followed by batch normalisation),
- * NCHW, square kernel, stride and zero padding; the libnd4j {@code conv2d} and
+ * NCHW, square kernel, stride, zero padding and dilation; the libnd4j {@code conv2d} and
  * {@code conv2d_bp} ops with weights in PyTorch layout [out, in, kh, kw] (libnd4j
  * weight format 1), so {@code <name>.weight} needs no conversion on export.
  *
- * <p>Output size: ⌊(H + 2·padding − kernel) / stride⌋ + 1, as {@code nn.Conv2d}.
+ * <p>Output size: ⌊(H + 2·padding − dilation·(kernel − 1) − 1) / stride⌋ + 1, as {@code nn.Conv2d}.
  */
 public final class Conv2d implements Layer {
 
@@ -25,16 +25,25 @@ public final class Conv2d implements Layer {
     private final int kernel;
     private final int stride;
     private final int padding;
+    private final int dilation;
     private final Parameter weight;
 
     /**
      * @param name prefix of the parameter name ({@code name + ".weight"})
      */
     public Conv2d(ParameterBank bank, String name, int inChannels, int outChannels, int kernel, int stride, int padding) {
-        if (inChannels <= 0 || outChannels <= 0 || kernel <= 0 || stride <= 0 || padding < 0) {
+        this(bank, name, inChannels, outChannels, kernel, stride, padding, 1);
+    }
+
+    /** A dilated ("atrous") convolution: kernel taps {@code dilation} pixels apart. */
+    public Conv2d(ParameterBank bank, String name, int inChannels, int outChannels, int kernel, int stride, int padding,
+                  int dilation) {
+        if (inChannels <= 0 || outChannels <= 0 || kernel <= 0 || stride <= 0 || padding < 0 || dilation <= 0) {
             throw new IllegalArgumentException("conv '" + name + "': invalid configuration in=" + inChannels + " out="
-                    + outChannels + " kernel=" + kernel + " stride=" + stride + " padding=" + padding);
+                    + outChannels + " kernel=" + kernel + " stride=" + stride + " padding=" + padding
+                    + " dilation=" + dilation);
         }
+        this.dilation = dilation;
         this.name = name;
         this.inChannels = inChannels;
         this.outChannels = outChannels;
@@ -55,7 +64,7 @@ public final class Conv2d implements Layer {
 
     /** Output height (or width) for an input of height (or width) {@code size}. */
     public long outputSize(long size) {
-        return (size + 2L * padding - kernel) / stride + 1;
+        return (size + 2L * padding - (long) dilation * (kernel - 1) - 1) / stride + 1;
     }
 
     @Override
@@ -98,11 +107,11 @@ public final class Conv2d implements Layer {
     }
 
     private int[] arguments() {
-        return new int[] {kernel, kernel, stride, stride, padding, padding, 1, 1, EXPLICIT_PADDING, NCHW, WEIGHTS_OIHW};
+        return new int[] {kernel, kernel, stride, stride, padding, padding, dilation, dilation, EXPLICIT_PADDING, NCHW, WEIGHTS_OIHW};
     }
 
     @Override
     public String toString() {
-        return "Conv2d(" + name + ": " + inChannels + "→" + outChannels + ", k" + kernel + " s" + stride + " p" + padding + ")";
+        return "Conv2d(" + name + ": " + inChannels + "→" + outChannels + ", k" + kernel + " s" + stride + " p" + padding + (dilation > 1 ? " d" + dilation : "") + ")";
     }
 }

@@ -1,0 +1,63 @@
+package dev.moco.bench.transfer;
+
+import dev.moco.bench.downstream.EncoderOptions;
+import java.nio.file.Path;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** The options both transfer commands share; defaults are the README's budget. */
+public final class TransferOptions {
+
+    @Option(names = "--init", required = true, paramLabel = "PATH|random",
+            description = "A pretraining or supervised checkpoint, an encoder weights file, or 'random'.")
+    String init;
+
+    @Option(names = "--data", required = true, paramLabel = "DIR",
+            description = "A canvas set (moco data canvases), or Fashion-MNIST IDX files to generate one from in memory.")
+    Path data;
+
+    @Option(names = "--out", defaultValue = "runs/transfer", paramLabel = "DIR",
+            description = "Run directory for metrics.csv and training.png (default: ${DEFAULT-VALUE}).")
+    Path out;
+
+    @Option(names = "--epochs", defaultValue = "1", paramLabel = "N", description = "Fine-tuning epochs (default: ${DEFAULT-VALUE}).")
+    int epochs;
+
+    @Option(names = "--batch-size", defaultValue = "16", paramLabel = "N", description = "Canvases per step (default: ${DEFAULT-VALUE}).")
+    int batchSize;
+
+    @Option(names = "--lr", defaultValue = "0.02", paramLabel = "LR",
+            description = "Initial learning rate; x0.1 at 2/3 and 8/9 of the epochs (default: ${DEFAULT-VALUE}).")
+    double learningRate;
+
+    @Option(names = "--momentum", defaultValue = "0.9", paramLabel = "M", description = "SGD momentum (default: ${DEFAULT-VALUE}).")
+    double momentum;
+
+    @Option(names = "--weight-decay", defaultValue = "1e-4", paramLabel = "WD", description = "L2 weight decay (default: ${DEFAULT-VALUE}).")
+    double weightDecay;
+
+    @Option(names = "--head-width", defaultValue = "32", paramLabel = "C", description = "Channels of the head (default: ${DEFAULT-VALUE}).")
+    int headWidth;
+
+    @Option(names = "--seed", defaultValue = "0", paramLabel = "S", description = "Head initialisation and batch order (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--train", defaultValue = "96", paramLabel = "N",
+            description = "Training canvases when generating from IDX files (default: ${DEFAULT-VALUE}).")
+    int trainCanvases;
+
+    @Option(names = "--test", defaultValue = "48", paramLabel = "N",
+            description = "Test canvases when generating from IDX files (default: ${DEFAULT-VALUE}).")
+    int testCanvases;
+
+    @Option(names = "--canvas-seed", defaultValue = "0", paramLabel = "S",
+            description = "Generator seed when generating from IDX files (default: ${DEFAULT-VALUE}).")
+    long canvasSeed;
+
+    @Option(names = "--canvas-size", defaultValue = "32", paramLabel = "PX",
+            description = "Canvas side when generating from IDX files (default: ${DEFAULT-VALUE}).")
+    int canvasSize;
+
+    @Mixin
+    EncoderOptions encoder;
+}

@@ -1,0 +1,74 @@
+package dev.moco.downstream.transfer;
+
+import dev.moco.downstream.metrics.BoundingBox;
+import dev.moco.downstream.metrics.CocoBoxEvaluator;
+import dev.moco.downstream.metrics.DetectedBox;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Turns a detection head's output into boxes as CenterNet does: heatmap scores σ(z), peaks
+ * kept where a score is the maximum of its 3×3 neighbourhood in its class (the max-pool
+ * "NMS"), the 100 best peaks of each image, and for each the box of the regressed size
+ * around the offset centre, in input pixels. Category ids are class + 1 (COCO's).
+ */
+public final class CenterNetDecoder {
+
+    private CenterNetDecoder() {
+    }
+
+    /**
+     * @param imageIds the COCO image id of each image of the batch
+     * @param stride the grid's stride in input pixels
+     */
+    public static List<DetectedBox> decode(INDArray output, int classes, int stride, int[] imageIds) {
+        long[] shape = output.shape();
+        int n = (int) shape[0];
+        int channels = classes + CenterNetTargets.REGRESSION_CHANNELS;
+        int gh = (int) shape[2];
+        int gw = (int) shape[3];
+        int plane = gh * gw;
+        float[] z = output.dup('c').data().asFloat();
+        List<DetectedBox> all = new ArrayList<>();
+        for (int image = 0; image < n; image++) {
+            List<DetectedBox> found = new ArrayList<>();
+            int imageBase = image * channels * plane;
+            for (int c = 0; c < classes; c++) {
+                int base = imageBase + c * plane;
+                for (int y = 0; y < gh; y++) {
+                    for (int x = 0; x < gw; x++) {
+                        float v = z[base + y * gw + x];
+                        if (!isPeak(z, base, gh, gw, y, x, v)) {
+                            continue;
+                        }
+                        int cell = y * gw + x;
+                        double w = Math.abs(z[imageBase + classes * plane + cell]) * stride;
+                        double h = Math.abs(z[imageBase + (classes + 1) * plane + cell]) * stride;
+                        double cx = (x + z[imageBase + (classes + 2) * plane + cell]) * stride;
+                        double cy = (y + z[imageBase + (classes + 3) * plane + cell]) * stride;
+                        found.add(new DetectedBox(imageIds[image], c + 1, new BoundingBox(cx - w / 2, cy - h / 2, w, h),
+                                CenterNetLoss.sigmoid(v)));
+                    }
+                }
+            }
+            found.sort(Comparator.comparingDouble(DetectedBox::score).reversed());
+            all.addAll(found.subList(0, Math.min(found.size(), CocoBoxEvaluator.MAX_DETECTIONS)));
+        }
+        return all;
+    }
+
+    private static boolean isPeak(float[] z, int base, int gh, int gw, int y, int x, float v) {
+        for (int dy = -1; dy <= 1; dy++) {
+            for (int dx = -1; dx <= 1; dx++) {
+                int yy = y + dy;
+                int xx = x + dx;
+                if (yy >= 0 && yy < gh && xx >= 0 && xx < gw && z[base + yy * gw + xx] > v) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+}

@@ -1,0 +1,101 @@
+package dev.moco.downstream.transfer;
+
+import dev.moco.downstream.canvas.Canvas;
+import dev.moco.downstream.canvas.GarmentInstance;
+import dev.moco.downstream.metrics.BoundingBox;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * CenterNet's training targets (Zhou et al., "Objects as Points", 2019) for a batch of
+ * canvases on a grid of stride R: per class a heatmap with a Gaussian peak of 1 at each
+ * object's centre cell (σ = diameter/6 from CenterNet's {@code gaussian_radius} at minimum
+ * overlap 0.7; overlapping peaks keep the maximum), and per object its centre cell, its
+ * size (w/R, h/R) and the sub-cell offset of its centre. When two objects share a centre
+ * cell the later (upper) one's regression target wins, as in CenterNet.
+ *
+ * @param classes heatmap channels
+ * @param gridHeight rows of the output grid
+ * @param gridWidth columns of the output grid
+ * @param heatmap [N, classes, gridHeight, gridWidth] row-major
+ * @param objects every object's regression target
+ */
+public record CenterNetTargets(int classes, int gridHeight, int gridWidth, float[] heatmap, List<ObjectTarget> objects) {
+
+    /** Width, height, x offset, y offset. */
+    public static final int REGRESSION_CHANNELS = 4;
+    private static final double MIN_OVERLAP = 0.7;
+
+    /**
+     * @param image index in the batch
+     * @param cell row · gridWidth + column of the centre cell
+     * @param width box width / R
+     * @param height box height / R
+     * @param offsetX centre x / R − column
+     * @param offsetY centre y / R − row
+     */
+    public record ObjectTarget(int image, int cell, double width, double height, double offsetX, double offsetY) {
+    }
+
+    public static CenterNetTargets of(List<Canvas> batch, int classes, int stride) {
+        int size = batch.get(0).size();
+        int gh = (size + stride - 1) / stride;
+        int gw = gh;
+        float[] heat = new float[batch.size() * classes * gh * gw];
+        List<ObjectTarget> objects = new ArrayList<>();
+        for (int i = 0; i < batch.size(); i++) {
+            for (GarmentInstance g : batch.get(i).instances()) {
+                BoundingBox b = g.box();
+                double cx = (b.x() + b.width() / 2) / stride;
+                double cy = (b.y() + b.height() / 2) / stride;
+                int column = Math.min(gw - 1, (int) Math.floor(cx));
+                int row = Math.min(gh - 1, (int) Math.floor(cy));
+                double w = b.width() / stride;
+                double h = b.height() / stride;
+                int radius = Math.max(0, (int) gaussianRadius(h, w));
+                splat(heat, ((i * classes) + g.label()) * gh * gw, gh, gw, row, column, radius);
+                ObjectTarget target = new ObjectTarget(i, row * gw + column, w, h, cx - column, cy - row);
+                objects.removeIf(o -> o.image() == target.image() && o.cell() == target.cell());
+                objects.add(target);
+            }
+        }
+        return new CenterNetTargets(classes, gh, gw, heat, objects);
+    }
+
+    /** CenterNet's {@code draw_umich_gaussian}: exp(−(dx² + dy²)/(2σ²)), σ = (2r + 1)/6, max with what is there. */
+    private static void splat(float[] heat, int offset, int gh, int gw, int row, int column, int radius) {
+        double sigma = (2 * radius + 1) / 6.0;
+        for (int dy = -radius; dy <= radius; dy++) {
+            for (int dx = -radius; dx <= radius; dx++) {
+                int y = row + dy;
+                int x = column + dx;
+                if (y < 0 || y >= gh || x < 0 || x >= gw) {
+                    continue;
+                }
+                float v = (float) Math.exp(-(dx * dx + dy * dy) / (2 * sigma * sigma));
+                int p = offset + y * gw + x;
+                heat[p] = Math.max(heat[p], v);
+            }
+        }
+    }
+
+    /**
+     * CenterNet's {@code gaussian_radius((h, w), 0.7)}: the smallest of the three radii at
+     * which a corner-shifted box still has IoU ≥ 0.7 with the true one.
+     */
+    static double gaussianRadius(double height, double width) {
+        double a1 = 1;
+        double b1 = height + width;
+        double c1 = width * height * (1 - MIN_OVERLAP) / (1 + MIN_OVERLAP);
+        double r1 = (b1 + Math.sqrt(b1 * b1 - 4 * a1 * c1)) / 2;
+        double a2 = 4;
+        double b2 = 2 * (height + width);
+        double c2 = (1 - MIN_OVERLAP) * width * height;
+        double r2 = (b2 + Math.sqrt(b2 * b2 - 4 * a2 * c2)) / 2;
+        double a3 = 4 * MIN_OVERLAP;
+        double b3 = -2 * MIN_OVERLAP * (height + width);
+        double c3 = (MIN_OVERLAP - 1) * width * height;
+        double r3 = (b3 + Math.sqrt(b3 * b3 - 4 * a3 * c3)) / 2;
+        return Math.min(r1, Math.min(r2, r3));
+    }
+}

@@ -1,0 +1,69 @@
+package dev.moco.downstream.transfer;
+
+import dev.moco.downstream.canvas.Canvas;
+import dev.moco.downstream.canvas.CanvasSpec;
+import dev.moco.downstream.canvas.CocoJson;
+import dev.moco.downstream.metrics.CocoBoxEvaluator;
+import dev.moco.downstream.metrics.DetectedBox;
+import dev.moco.downstream.metrics.DetectionScores;
+import dev.moco.downstream.metrics.GroundTruthBox;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Detection of the garments: CenterNet-style head and loss, COCO box AP, AP50 and AP75 on
+ * the test canvases.
+ */
+public final class DetectionTask implements TransferTask {
+
+    public static final String AP = "AP";
+    public static final String AP50 = "AP50";
+    public static final String AP75 = "AP75";
+
+    private List<DetectedBox> lastDetections = List.of();
+
+    @Override
+    public DenseHead head(int[] stageChannels, int[] stageStrides, int width, long seed) {
+        return DenseHead.detection(stageChannels, stageStrides, CanvasSpec.GARMENT_CLASSES, width, seed, DataType.FLOAT);
+    }
+
+    @Override
+    public LossResult loss(DenseHead head, INDArray output, List<Canvas> batch) {
+        return CenterNetLoss.compute(output, CenterNetTargets.of(batch, CanvasSpec.GARMENT_CLASSES, head.outputStride()))
+                .total();
+    }
+
+    /** The detections of the last finished evaluation, for a COCO results file. */
+    public List<DetectedBox> lastDetections() {
+        return lastDetections;
+    }
+
+    @Override
+    public Evaluation evaluation(DenseHead head) {
+        List<DetectedBox> detections = new ArrayList<>();
+        List<GroundTruthBox> truth = new ArrayList<>();
+        return new Evaluation() {
+            @Override
+            public void add(INDArray output, List<Canvas> batch) {
+                int[] ids = batch.stream().mapToInt(Canvas::imageId).toArray();
+                detections.addAll(CenterNetDecoder.decode(output, CanvasSpec.GARMENT_CLASSES, head.outputStride(), ids));
+                truth.addAll(CocoJson.groundTruth(batch));
+            }
+
+            @Override
+            public Map<String, Double> metrics() {
+                lastDetections = List.copyOf(detections);
+                DetectionScores s = new CocoBoxEvaluator().evaluate(truth, detections);
+                Map<String, Double> m = new LinkedHashMap<>();
+                m.put(AP, s.ap());
+                m.put(AP50, s.ap50());
+                m.put(AP75, s.ap75());
+                return m;
+            }
+        };
+    }
+}

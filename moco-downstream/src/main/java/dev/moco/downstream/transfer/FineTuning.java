@@ -1,0 +1,185 @@
+package dev.moco.downstream.transfer;
+
+import dev.moco.api.Encoder;
+import dev.moco.api.FeatureMapEncoder;
+import dev.moco.core.data.SplitMix64;
+import dev.moco.core.data.augment.Normalize;
+import dev.moco.core.optim.StepDecaySchedule;
+import dev.moco.downstream.FlatSgd;
+import dev.moco.downstream.canvas.Canvas;
+import dev.moco.downstream.canvas.CanvasSet;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Transfer by fine-tuning (He et al. 2020, Sec. 4.2): a {@link TransferTask}'s head on the
+ * stage feature maps of a pretrained (or random) backbone, the whole network trained on the
+ * training canvases with BN in training mode, the test metric after every epoch.
+ *
+ * <pre>{@code
+ * FineTuning run = new FineTuning(encoder, new SegmentationTask(), settings, normalize);
+ * List<FineTuning.EpochResult> epochs = run.run(canvases, listener);
+ * }</pre>
+ *
+ * One step, as the loop below reads:
+ * <pre>
+ * maps = f(x)                       backbone stage outputs, BN with batch statistics
+ * y = head(maps); L, dL/dy = loss(y, targets)
+ * dmaps = head.backward(dL/dy); f.backward(dmaps)
+ * SGD on the backbone and on the head
+ * </pre>
+ */
+public final class FineTuning {
+
+    /** Per-step progress and per-epoch results, for progress bars and metrics files. */
+    public interface Listener {
+        default void afterStep(int epoch, int step, int stepsPerEpoch, double loss, double imagesPerSecond) {
+        }
+
+        default void afterEpoch(EpochResult result) {
+        }
+    }
+
+    /**
+     * One epoch's outcome.
+     *
+     * @param epoch epochs completed (from 1)
+     * @param meanLoss mean training loss over the epoch
+     * @param imagesPerSecond training throughput of the epoch's steps (forward, backward, update)
+     * @param learningRate the epoch's learning rate
+     * @param metrics the test metrics after the epoch, headline first
+     */
+    public record EpochResult(int epoch, double meanLoss, double imagesPerSecond, double learningRate,
+            Map<String, Double> metrics) {
+    }
+
+    private final FeatureMapEncoder encoder;
+    private final TransferTask task;
+    private final FineTuneSettings settings;
+    private final Normalize normalize;
+    private final DenseHead head;
+    private final FlatSgd encoderOptimizer;
+    private final FlatSgd headOptimizer;
+
+    /**
+     * @param normalize the input normalisation (the pretraining run's, where there was one)
+     * @throws IllegalArgumentException if the encoder does not take one-channel images
+     */
+    public FineTuning(FeatureMapEncoder encoder, TransferTask task, FineTuneSettings settings, Normalize normalize) {
+        if (!normalize.fits(1)) {
+            throw new IllegalArgumentException("the canvases are grey (1 channel) but the normalisation " + normalize
+                    + " is for another channel count");
+        }
+        this.encoder = encoder;
+        this.task = task;
+        this.settings = settings;
+        this.normalize = normalize;
+        this.head = task.head(encoder.stageChannels(), encoder.stageStrides(), settings.headWidth(), settings.seed());
+        StepDecaySchedule schedule = new StepDecaySchedule(settings.learningRate(), settings.milestones(), 0.1);
+        this.encoderOptimizer = new FlatSgd(settings.momentum(), settings.weightDecay(), schedule, encoder.parameters(),
+                encoder.gradients());
+        this.headOptimizer = new FlatSgd(settings.momentum(), settings.weightDecay(), schedule, head.parameters(),
+                head.gradients());
+    }
+
+    public DenseHead head() {
+        return head;
+    }
+
+    /** Fine-tunes on {@code set.train()} for the configured epochs, evaluating on {@code set.test()} after each. */
+    public List<EpochResult> run(CanvasSet set, Listener listener) {
+        requireFits(set);
+        List<EpochResult> results = new ArrayList<>();
+        List<Canvas> train = set.train();
+        int stepsPerEpoch = (train.size() + settings.batchSize() - 1) / settings.batchSize();
+        int iteration = 0;
+        for (int epoch = 0; epoch < settings.epochs(); epoch++) {
+            int[] order = new int[train.size()];
+            Arrays.setAll(order, i -> i);
+            new SplitMix64(SplitMix64.derive(settings.seed(), epoch)).shuffle(order);
+            double lossSum = 0;
+            long images = 0;
+            long nanos = 0;
+            for (int step = 0; step < stepsPerEpoch; step++) {
+                int from = step * settings.batchSize();
+                List<Canvas> batch = new ArrayList<>();
+                for (int i = from; i < Math.min(train.size(), from + settings.batchSize()); i++) {
+                    batch.add(train.get(order[i]));
+                }
+                long start = System.nanoTime();
+                double loss = step(batch, iteration++, epoch);
+                nanos += System.nanoTime() - start;
+                lossSum += loss;
+                images += batch.size();
+                listener.afterStep(epoch + 1, step + 1, stepsPerEpoch, lossSum / (step + 1), images / (nanos / 1e9));
+            }
+            EpochResult result = new EpochResult(epoch + 1, lossSum / stepsPerEpoch, images / (nanos / 1e9),
+                    encoderOptimizer.learningRate(iteration - 1, epoch), evaluate(set.test()));
+            results.add(result);
+            listener.afterEpoch(result);
+        }
+        return results;
+    }
+
+    /** One training step on {@code batch}; returns its loss. */
+    double step(List<Canvas> batch, int iteration, int epoch) {
+        encoder.zeroGradients();
+        head.zeroGradients();
+        FeatureMapEncoder.FeatureMapPass backbone = encoder.forwardFeatureMaps(images(batch), Encoder.Mode.TRAINING, 1);
+        DenseHead.Pass prediction = head.forward(backbone.featureMaps(), Encoder.Mode.TRAINING);
+        LossResult loss = task.loss(head, prediction.output(), batch);
+        if (!Double.isFinite(loss.value())) {
+            throw new IllegalStateException("fine-tuning loss became " + loss.value() + " at epoch " + (epoch + 1)
+                    + "; lower the learning rate");
+        }
+        backbone.backward(prediction.backward(loss.gradient()), null);
+        encoderOptimizer.step(iteration, epoch);
+        headOptimizer.step(iteration, epoch);
+        return loss.value();
+    }
+
+    /** The test metrics of the network as it is (backbone and head in inference mode). */
+    public Map<String, Double> evaluate(List<Canvas> test) {
+        TransferTask.Evaluation evaluation = task.evaluation(head);
+        for (int from = 0; from < test.size(); from += settings.batchSize()) {
+            List<Canvas> batch = test.subList(from, Math.min(test.size(), from + settings.batchSize()));
+            FeatureMapEncoder.FeatureMapPass backbone = encoder.forwardFeatureMaps(images(batch), Encoder.Mode.INFERENCE, 1);
+            evaluation.add(head.forward(backbone.featureMaps(), Encoder.Mode.INFERENCE).output(), batch);
+        }
+        return evaluation.metrics();
+    }
+
+    /** The normalised grey canvases, [B, 1, S, S]. */
+    INDArray images(List<Canvas> batch) {
+        int size = batch.get(0).size();
+        int plane = size * size;
+        float mean = normalize.mean()[0];
+        float std = normalize.std()[0];
+        float[] data = new float[batch.size() * plane];
+        for (int i = 0; i < batch.size(); i++) {
+            Canvas c = batch.get(i);
+            for (int p = 0; p < plane; p++) {
+                data[i * plane + p] = (c.intensity(p) - mean) / std;
+            }
+        }
+        return Nd4j.create(data, new long[] {batch.size(), 1, size, size}, DataType.FLOAT);
+    }
+
+    private void requireFits(CanvasSet set) {
+        if (set.train().isEmpty() || set.test().isEmpty()) {
+            throw new IllegalArgumentException("fine-tuning needs training and test canvases, got " + set.train().size()
+                    + " and " + set.test().size());
+        }
+        int size = set.spec().size();
+        int coarsest = Arrays.stream(encoder.stageStrides()).max().orElse(1);
+        if (size % coarsest != 0) {
+            throw new IllegalArgumentException("canvases of " + size + "x" + size + " do not fit the backbone: its coarsest"
+                    + " stage has stride " + coarsest + ", which must divide the canvas size");
+        }
+    }
+}

@@ -1,0 +1,72 @@
+package dev.moco.downstream.transfer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.moco.core.data.augment.Normalize;
+import dev.moco.downstream.canvas.CanvasGenerator;
+import dev.moco.downstream.canvas.CanvasSet;
+import dev.moco.downstream.canvas.CanvasSpec;
+import dev.moco.downstream.testing.GarmentShapes;
+import dev.moco.encoders.EncoderSpec;
+import dev.moco.encoders.Encoders;
+import dev.moco.encoders.HeadType;
+import dev.moco.encoders.ResNetEncoder;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/** A few fine-tuning steps on tiny canvases with the reference ResNet-20. */
+class FineTuningTest {
+
+    private static final CanvasSet CANVASES = CanvasGenerator.generate(CanvasSpec.of(16, 8, 4, 3),
+            new GarmentShapes(30, 0, 10), new GarmentShapes(30, 0, 10));
+    private static final FineTuneSettings SETTINGS = new FineTuneSettings(1, 4, 0.05, 0.9, 1e-4, 8, 1);
+
+    private static ResNetEncoder encoder() {
+        return Encoders.create(EncoderSpec.of("resnet20").withInputChannels(1).withHead(HeadType.NONE).withSeed(2));
+    }
+
+    private static double lossAfterRepeatedSteps(TransferTask task) {
+        ResNetEncoder encoder = encoder();
+        INDArray before = encoder.parameters().dup();
+        FineTuning tuning = new FineTuning(encoder, task, SETTINGS, Normalize.FASHION_MNIST);
+        List<Double> losses = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            losses.add(tuning.step(CANVASES.train().subList(0, 4), i, 0));
+        }
+        assertThat(encoder.parameters().sub(before).amaxNumber().doubleValue()).as("the backbone is fine-tuned").isPositive();
+        return losses.get(losses.size() - 1) / losses.get(0);
+    }
+
+    @Test
+    void segmentationLossFallsOnRepeatedSteps() {
+        assertThat(lossAfterRepeatedSteps(new SegmentationTask())).isLessThan(0.9);
+    }
+
+    @Test
+    void detectionLossFallsOnRepeatedSteps() {
+        assertThat(lossAfterRepeatedSteps(new DetectionTask())).isLessThan(0.9);
+    }
+
+    @Test
+    void aRunReportsTheMetricEveryEpoch() {
+        DetectionTask task = new DetectionTask();
+        List<FineTuning.EpochResult> epochs = new FineTuning(encoder(), task, SETTINGS, Normalize.FASHION_MNIST)
+                .run(CANVASES, new FineTuning.Listener() { });
+        assertThat(epochs).hasSize(1);
+        assertThat(epochs.get(0).metrics()).containsOnlyKeys(DetectionTask.AP, DetectionTask.AP50, DetectionTask.AP75);
+        assertThat(epochs.get(0).metrics().get(DetectionTask.AP)).isBetween(0.0, 1.0);
+        assertThat(task.lastDetections()).isNotEmpty().allSatisfy(d -> assertThat(d.imageId()).isBetween(1, 4));
+    }
+
+    @Test
+    void canvasesTheBackboneStridesDoNotDivideAreRefused() {
+        CanvasSet odd = CanvasGenerator.generate(CanvasSpec.of(18, 2, 2, 3), new GarmentShapes(30, 0, 10),
+                new GarmentShapes(30, 0, 10));
+        assertThatThrownBy(() -> new FineTuning(encoder(), new SegmentationTask(), SETTINGS, Normalize.FASHION_MNIST)
+                .run(odd, new FineTuning.Listener() { }))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("stride 4");
+    }
+}
