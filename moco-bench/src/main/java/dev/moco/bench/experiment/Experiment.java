@@ -5,6 +5,7 @@ import dev.moco.core.wiring.DictionaryRegistry;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 /**
  * One of the paper's comparisons as a list of runs: what it varies ({@link #keyColumns()}),
@@ -35,6 +36,21 @@ interface Experiment {
      * @param base the configuration every run starts from (preset, budget, the user's settings)
      */
     List<PlannedRun> plan(Budget budget, ExperimentData data, MocoConfig base, DictionaryRegistry registry, PrintStream notes);
+
+    /** The columns after the key columns; by default those of {@link ExperimentDriver}'s run kinds. */
+    default List<String> valueColumns() {
+        return perEpoch() ? ExperimentDriver.EPOCH_COLUMNS : ExperimentDriver.FINAL_COLUMNS;
+    }
+
+    /**
+     * Runs a {@link PlannedRun.Kind#CUSTOM} run and returns its values ({@link #valueColumns()}).
+     *
+     * @param runDir the run's own directory (checkpoints of runs in progress)
+     */
+    default Map<String, String> runCustom(PlannedRun run, MocoConfig config, ExperimentData data, Budget budget, Path runDir,
+            boolean progress, PrintStream out, PrintStream err) {
+        throw new UnsupportedOperationException(name() + " plans no custom runs");
+    }
 
     /** Writes the chart (PNG) and the Markdown table of {@code rows}, the rows of one budget. */
     void report(List<ResultRow> rows, Budget budget, Path chart, Path table);

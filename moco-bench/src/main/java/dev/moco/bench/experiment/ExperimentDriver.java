@@ -69,7 +69,7 @@ final class ExperimentDriver {
 
     static List<String> columns(Experiment experiment) {
         List<String> columns = keyColumns(experiment);
-        columns.addAll(experiment.perEpoch() ? EPOCH_COLUMNS : FINAL_COLUMNS);
+        columns.addAll(experiment.valueColumns());
         return columns;
     }
 
@@ -113,6 +113,12 @@ final class ExperimentDriver {
                 case UNTRAINED -> untrained(run, config, data, evaluation, results, prefix);
                 case FINAL -> trained(run, config, data, evaluation, results, runDir, prefix);
                 case PER_EPOCH -> perEpoch(run, config, data, evaluation, results, runDir, prefix);
+                case CUSTOM -> {
+                    Map<String, String> row = rowKey(run);
+                    row.putAll(experiment.runCustom(run, config, data, budget, runDir, options.progress(), out, err));
+                    results.append(new ResultRow(row));
+                    out.println(prefix + ": " + row);
+                }
             }
             ran++;
             experiment.report(rowsOf(results, budget), budget, chart, table);

@@ -21,7 +21,9 @@ record PlannedRun(Map<String, String> key, long seed, Map<String, String> settin
         /** Pretrain, then evaluate kNN and linear once: one row. */
         FINAL,
         /** Pretrain, evaluating kNN after every epoch: one row per epoch (and the untrained epoch 0). */
-        PER_EPOCH
+        PER_EPOCH,
+        /** The experiment's own procedure ({@link Experiment#runCustom}): one row. */
+        CUSTOM
     }
 
     PlannedRun {

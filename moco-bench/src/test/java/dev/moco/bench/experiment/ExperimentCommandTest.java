@@ -165,9 +165,13 @@ class ExperimentCommandTest {
 
         Outcome transfer = run("experiment", "transfer");
         assertThat(transfer.exitCode()).as(transfer.err()).isZero();
-        assertThat(transfer.out()).contains("supervised initialisation and the detection and segmentation transfer are not");
-        assertThat(lines(results.resolve("transfer.csv"))).hasSize(1 + 2)
-                .anyMatch(r -> r.startsWith("random,tiny,0,untrained,")).anyMatch(r -> r.startsWith("moco,tiny,0,ok,"));
+        assertThat(transfer.out()).contains("./moco eval linear --checkpoint random", "./moco train-supervised",
+                "./moco transfer detect --init");
+        List<String> transferRows = lines(results.resolve("transfer.csv"));
+        assertThat(transferRows.get(0)).isEqualTo("init,budget,seed,status,linear_accuracy,knn_accuracy,miou,ap,ap50,ap75,"
+                + "train_seconds,eval_seconds");
+        assertThat(transferRows).hasSize(1 + 3).anyMatch(r -> r.startsWith("random,tiny,0,ok,"))
+                .anyMatch(r -> r.startsWith("supervised,tiny,0,ok,")).anyMatch(r -> r.startsWith("moco,tiny,0,ok,"));
         assertPng(results.resolve("transfer-tiny.png"), 1);
     }
 
