@@ -28,4 +28,15 @@ public interface DictionaryProvider {
 
     /** Creates the dictionary for one training run. */
     Dictionary create(DictionaryContext context);
+
+    /**
+     * The memory the dictionary for {@code context} needs, in bytes, by what sizes it, e.g.
+     * {@code "queue.size=65536 (the queue of K×C values and the loss's N×K logits)" -> 100663296}.
+     * It is checked against the memory limit before {@link #create} allocates anything, so an
+     * impossible setting is refused with its key instead of failing in native code. It reads
+     * only the settings, never allocates. Default: nothing worth checking.
+     */
+    default Map<String, Long> memoryDemand(DictionaryContext context) {
+        return Map.of();
+    }
 }

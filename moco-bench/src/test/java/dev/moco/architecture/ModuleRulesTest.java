@@ -53,6 +53,14 @@ class ModuleRulesTest {
             .should().dependOnClassesThat()
             .resideInAnyPackage("dev.moco.core..", "dev.moco.dict..", "dev.moco.bench..", "dev.moco.downstream..");
 
+    /** The one tensor file format: checkpoints and encoder weights use it; it knows neither. */
+    @ArchTest
+    static final ArchRule tensorFilesDependOnNothingOfOurs = noClasses()
+            .that().resideInAPackage("dev.moco.tensorfile..")
+            .should().dependOnClassesThat()
+            .resideInAnyPackage("dev.moco.api..", "dev.moco.core..", "dev.moco.dict..", "dev.moco.encoders..",
+                    "dev.moco.bench..", "dev.moco.downstream..");
+
     @ArchTest
     static final ArchRule modulesAreFreeOfCycles = slices()
             .matching("dev.moco.(*)..")

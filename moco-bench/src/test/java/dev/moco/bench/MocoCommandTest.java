@@ -24,14 +24,29 @@ class MocoCommandTest {
 
     record Outcome(int exitCode, String out, String err) {}
 
+    /** Runs the command line in-process; out and err hold what it printed through picocli and System.out/err. */
     static Outcome run(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        CommandLine cli = MocoCommand.commandLine();
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        int code = cli.execute(args);
-        return new Outcome(code, out.toString(), err.toString());
+        java.io.PrintStream stdout = System.out;
+        java.io.PrintStream stderr = System.err;
+        java.io.ByteArrayOutputStream capturedOut = new java.io.ByteArrayOutputStream();
+        java.io.ByteArrayOutputStream capturedErr = new java.io.ByteArrayOutputStream();
+        int code;
+        try {
+            System.setOut(new java.io.PrintStream(capturedOut, true, java.nio.charset.StandardCharsets.UTF_8));
+            System.setErr(new java.io.PrintStream(capturedErr, true, java.nio.charset.StandardCharsets.UTF_8));
+            // after the swap: picocli writes to System.out if it was replaced after setOut
+            CommandLine cli = MocoCommand.commandLine();
+            cli.setOut(new PrintWriter(out, true));
+            cli.setErr(new PrintWriter(err, true));
+            code = cli.execute(args);
+        } finally {
+            System.setOut(stdout);
+            System.setErr(stderr);
+        }
+        return new Outcome(code, out + capturedOut.toString(java.nio.charset.StandardCharsets.UTF_8),
+                err + capturedErr.toString(java.nio.charset.StandardCharsets.UTF_8));
     }
 
     static List<List<String>> commandPaths(CommandLine cli, List<String> prefix) {
@@ -117,8 +132,13 @@ class MocoCommandTest {
 
     /** Writes {@code n} random 8x8 images with labels 0..3 as train-images/labels IDX files. */
     static Path writeIdx(Path directory, int n) throws IOException {
+        return writeIdx(directory, n, 5);
+    }
+
+    /** As {@link #writeIdx(Path, int)}, with the pixel noise drawn from {@code seed}. */
+    static Path writeIdx(Path directory, int n, long seed) throws IOException {
         Files.createDirectories(directory);
-        Random random = new Random(5);
+        Random random = new Random(seed);
         byte[] pixels = new byte[n * 64];
         byte[] labels = new byte[n];
         for (int i = 0; i < n; i++) {

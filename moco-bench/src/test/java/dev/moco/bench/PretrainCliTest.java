@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.moco.bench.pretrain.MetricsCsv;
 import dev.moco.bench.pretrain.MetricsRow;
-import dev.moco.core.checkpoint.Npy;
+import dev.moco.tensorfile.Npy;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;

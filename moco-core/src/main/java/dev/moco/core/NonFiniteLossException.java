@@ -3,9 +3,13 @@ package dev.moco.core;
 /**
  * Thrown when a step's loss or the query encoder's gradient is NaN or infinite, before the
  * optimizer step and the dictionary update: the query encoder's parameters, the optimizer
- * state and the dictionary's contents are as they were after the previous step, so the last
- * checkpoint is good. (The gradient is checked too because a ReLU can turn NaN activations
- * into zeros, leaving the loss finite while the gradient is not.)
+ * state and the dictionary's stored keys are as they were after the previous step. The step
+ * had already changed the rest: the forward passes updated the BN running statistics of
+ * both encoders, and the queue's key encoder was momentum-updated in
+ * {@link dev.moco.api.Dictionary#contrast}. So continue from the last checkpoint (every
+ * checkpoint written is finite), not from the objects in memory. (The gradient is checked
+ * too because a ReLU can turn NaN activations into zeros, leaving the loss finite while the
+ * gradient is not.)
  */
 public final class NonFiniteLossException extends RuntimeException {
     private final long step;

@@ -1,33 +1,32 @@
 package dev.moco.encoders;
 
-import java.io.ByteArrayOutputStream;
+import dev.moco.tensorfile.TensorArchive;
+import dev.moco.tensorfile.TensorFileException;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipInputStream;
-import java.util.zip.ZipOutputStream;
+import java.util.TreeMap;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Saves and loads encoder weights as a zip archive (no Java serialization):
+ * Saves and loads encoder weights as a {@link TensorArchive}, the zip format checkpoints use
+ * too (no Java serialization; digests over every entry; crafted or damaged files refused
+ * before anything large is allocated):
  *
  * <ul>
- *   <li>{@code manifest.properties}: {@code format=moco-encoder-weights}, {@code version=1},
- *       {@code content=full} or {@code backbone}, {@code tensors=<count>}, and the
- *       {@link EncoderSpec} keys ({@code architecture}, {@code inputChannels}, …);</li>
+ *   <li>{@code manifest.properties}: {@code format=moco-encoder-weights}, {@code version=2},
+ *       {@code content=full} or {@code backbone}, the {@link EncoderSpec} keys
+ *       ({@code architecture}, {@code inputChannels}, …) and the archive's tensor records;</li>
  *   <li>one {@code <name>.npy} per tensor (NumPy format, the encoder's data type, PyTorch
  *       layout and torchvision-style name, e.g. {@code layer1.0.conv1.weight.npy}
- *       [out, in, kh, kw], {@code bn1.running_var.npy} [C]).</li>
+ *       [out, in, kh, kw], {@code bn1.running_var.npy} [C]);</li>
+ *   <li>{@code manifest.sha256}, the manifest's digest.</li>
  * </ul>
  *
  * <p>A backbone file ({@link #saveBackbone}) holds only the tensors before the projection head,
@@ -43,9 +42,9 @@ import org.nd4j.linalg.factory.Nd4j;
 public final class EncoderWeights {
 
     /** Name of the manifest entry. */
-    public static final String MANIFEST = "manifest.properties";
+    public static final String MANIFEST = TensorArchive.MANIFEST;
     static final String FORMAT = "moco-encoder-weights";
-    static final String VERSION = "1";
+    static final String VERSION = "2";
 
     private EncoderWeights() {
     }
@@ -136,26 +135,16 @@ public final class EncoderWeights {
     }
 
     private static void write(Path file, EncoderSpec spec, Map<String, INDArray> tensors, String content) {
-        Properties manifest = spec.toProperties();
-        manifest.setProperty("format", FORMAT);
-        manifest.setProperty("version", VERSION);
-        manifest.setProperty("content", content);
-        manifest.setProperty("tensors", Integer.toString(tensors.size()));
+        Properties specProperties = spec.toProperties();
+        Map<String, String> manifest = new TreeMap<>();
+        specProperties.stringPropertyNames().forEach(k -> manifest.put(k, specProperties.getProperty(k)));
+        manifest.put("format", FORMAT);
+        manifest.put("version", VERSION);
+        manifest.put("content", content);
+        List<TensorArchive.Tensor> entries = new ArrayList<>();
+        tensors.forEach((name, tensor) -> entries.add(new TensorArchive.Tensor(name, name + ".npy", tensor)));
         try {
-            Path parent = file.toAbsolutePath().getParent();
-            Files.createDirectories(parent);
-            Path temporary = Files.createTempFile(parent, file.getFileName().toString(), ".tmp");
-            try (OutputStream out = Files.newOutputStream(temporary); ZipOutputStream zip = new ZipOutputStream(out)) {
-                zip.putNextEntry(new ZipEntry(MANIFEST));
-                manifest.store(zip, "moco encoder weights; one <name>.npy per tensor");
-                zip.closeEntry();
-                for (Map.Entry<String, INDArray> e : tensors.entrySet()) {
-                    zip.putNextEntry(new ZipEntry(e.getKey() + ".npy"));
-                    zip.write(Nd4j.toNpyByteArray(e.getValue().dup('c')));
-                    zip.closeEntry();
-                }
-            }
-            Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            TensorArchive.write(file, "moco encoder weights; one <name>.npy per tensor", manifest, entries);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write encoder weights to " + file, e);
         }
@@ -164,26 +153,17 @@ public final class EncoderWeights {
     private record Archive(Properties manifest, Map<String, INDArray> tensors) {
     }
 
+    /** @throws IllegalArgumentException if the file is missing, damaged, crafted or of another format */
     private static Archive read(Path file) {
-        Properties manifest = null;
-        Map<String, INDArray> tensors = new LinkedHashMap<>();
-        try (InputStream in = Files.newInputStream(file); ZipInputStream zip = new ZipInputStream(in)) {
-            for (ZipEntry entry = zip.getNextEntry(); entry != null; entry = zip.getNextEntry()) {
-                String name = entry.getName();
-                if (name.equals(MANIFEST)) {
-                    manifest = new Properties();
-                    manifest.load(new java.io.ByteArrayInputStream(zip.readAllBytes()));
-                } else if (name.endsWith(".npy")) {
-                    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-                    zip.transferTo(bytes);
-                    tensors.put(name.substring(0, name.length() - ".npy".length()),
-                            Nd4j.createNpyFromByteArray(bytes.toByteArray()));
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read encoder weights from " + file, e);
+        TensorArchive.Contents contents;
+        try {
+            contents = TensorArchive.read(file);
+        } catch (TensorFileException e) {
+            throw new IllegalArgumentException("cannot read encoder weights: " + e.getMessage(), e);
         }
-        if (manifest == null || !FORMAT.equals(manifest.getProperty("format"))) {
+        Properties manifest = new Properties();
+        manifest.putAll(contents.properties());
+        if (!FORMAT.equals(manifest.getProperty("format"))) {
             throw new IllegalArgumentException(file + " is not a moco encoder weights file (no " + MANIFEST
                     + " with format=" + FORMAT + ")");
         }
@@ -191,6 +171,6 @@ public final class EncoderWeights {
             throw new IllegalArgumentException(file + " has weights format version " + manifest.getProperty("version")
                     + "; this reader supports version " + VERSION);
         }
-        return new Archive(manifest, tensors);
+        return new Archive(manifest, new LinkedHashMap<>(contents.tensors()));
     }
 }

@@ -5,7 +5,9 @@ import dev.moco.bench.pretrain.DataSources;
 import dev.moco.bench.pretrain.TrainingSnapshot;
 import dev.moco.core.checkpoint.Checkpoint;
 import dev.moco.core.checkpoint.CheckpointDirectory;
-import dev.moco.core.checkpoint.Npy;
+import dev.moco.core.checkpoint.FiniteTensors;
+import dev.moco.core.checkpoint.NonFiniteTensorException;
+import dev.moco.tensorfile.Npy;
 import dev.moco.core.checkpoint.TensorRestore;
 import dev.moco.core.config.MocoConfig;
 import dev.moco.core.data.ImageDataset;
@@ -70,6 +72,12 @@ public final class ExportFeaturesCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--out must name a .npy file, got " + out);
         }
         Checkpoint c = CheckpointDirectory.load(checkpoint);
+        try {
+            FiniteTensors.require(Checkpoint.QUERY_ENCODER, c.component(Checkpoint.QUERY_ENCODER));
+        } catch (NonFiniteTensorException e) {
+            throw new IllegalArgumentException("--checkpoint " + checkpoint + " cannot give meaningful features: its "
+                    + e.getMessage(), e);
+        }
         EncoderSpec spec = TrainingSnapshot.encoderSpec(c);
         Encoder encoder = TrainingSnapshot.implementation(c).create(spec);
         Map<String, INDArray> live = new LinkedHashMap<>();

@@ -1,7 +1,7 @@
 package dev.moco.bench.pretrain;
 
-import dev.moco.core.checkpoint.Checkpoint;
 import dev.moco.core.checkpoint.CheckpointDirectory;
+import dev.moco.core.checkpoint.StoredCheckpoint;
 import dev.moco.core.config.MocoConfig;
 import dev.moco.core.data.ImageDataset;
 import dev.moco.core.wiring.DictionaryRegistry;
@@ -54,6 +54,10 @@ public final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", description = "Run directory (default with --resume: the resumed run's).")
     Path out;
 
+    @Option(names = "--overwrite",
+            description = "Start a new run in an --out that holds another run, deleting that run's files first (without it, such a run is refused).")
+    boolean overwrite;
+
     @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Overrides a configuration key, e.g. --set queue.size=4096 (repeatable).")
     List<String> settings = new ArrayList<>();
 
@@ -95,19 +99,17 @@ public final class PretrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        validateOptions();
         DictionaryRegistry registry = DictionaryRegistry.discover();
         MocoConfig.Builder builder = MocoConfig.builder(registry.settings());
-        Checkpoint checkpoint = null;
+        StoredCheckpoint checkpoint = null;
         if (resume != null) {
-            checkpoint = CheckpointDirectory.load(resume);
+            checkpoint = CheckpointDirectory.open(resume);
             if (preset != null) {
                 spec.commandLine().getErr().println("note: --preset is ignored with --resume; the checkpoint's configuration is used");
             }
-            TrainingSnapshot.configuration(checkpoint).forEach(builder::set);
+            TrainingSnapshot.configuration(checkpoint.checkpoint()).forEach(builder::set);
         } else {
-            if (out == null) {
-                throw new CommandLine.ParameterException(spec.commandLine(), "Missing required option: '--out=DIR' (or --resume)");
-            }
             builder.preset(preset == null ? "moco-v2" : preset);
         }
         if (configFile != null) {
@@ -124,25 +126,54 @@ public final class PretrainCommand implements Callable<Integer> {
 
         ImageDataset dataset = DataSources.open(data, split, config.getInt(MocoConfig.IMAGE_SIZE));
         int held = heldOut != null ? heldOut : Math.min(2_000, dataset.size() / 10);
-        Path runDir = out != null ? out : runDirectoryOf(resume);
+        if (held >= dataset.size()) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--held-out " + held + " leaves no training images: "
+                    + data + " has " + dataset.size());
+        }
+        Path runDir = out != null ? out : RunDirectory.of(resume);
         String title = String.format(Locale.ROOT, "MoCo pretraining: %s dictionary, %s", config.getString(MocoConfig.DICTIONARY),
                 data.getFileName());
         PretrainSession.Result result = new PretrainSession(new PretrainSession.Options(config, dataset,
-                DataSources.describe(data, dataset), held, knnBank, knnK, knnTemperature, runDir, checkpoint,
+                DataSources.describe(data, dataset), held, knnBank, knnK, knnTemperature, runDir, overwrite, checkpoint,
                 checkpointEvery, keepCheckpoints, !noProgress, title)).run(System.out, System.err);
         System.out.printf(Locale.ROOT, "final knn-accuracy: %.4f%n", result.finalKnn());
         return 0;
     }
 
-    /** The run directory a --resume path belongs to. */
-    static Path runDirectoryOf(Path resume) {
-        Path p = resume.toAbsolutePath().normalize();
-        if (Files.isRegularFile(p)) {
-            p = p.getParent();
+    /** Checks the options on their own, by the names the user typed, before anything is read or written. */
+    private void validateOptions() {
+        List<String> problems = new ArrayList<>();
+        if (resume == null && out == null) {
+            problems.add("Missing required option: '--out=DIR' (or --resume)");
         }
-        if (p.getFileName() != null && p.getFileName().toString().equals("checkpoints")) {
-            return p.getParent();
+        if (epochs != null && epochs < 1) {
+            problems.add("--epochs must be at least 1, got " + epochs);
         }
-        return p;
+        if (checkpointEvery < 0) {
+            problems.add("--checkpoint-every must be 0 (epoch ends only) or a number of steps, got " + checkpointEvery);
+        }
+        if (keepCheckpoints < 1) {
+            problems.add("--keep-checkpoints must be at least 1, got " + keepCheckpoints);
+        }
+        if (heldOut != null && heldOut < 0) {
+            problems.add("--held-out must be 0 (no kNN monitor) or more, got " + heldOut);
+        }
+        if (knnBank < 1) {
+            problems.add("--knn-bank must be at least 1 image, got " + knnBank + " (--held-out 0 turns the kNN monitor off)");
+        }
+        if (knnK < 1) {
+            problems.add("--knn-k must be at least 1, got " + knnK);
+        }
+        if (!(knnTemperature > 0) || Double.isInfinite(knnTemperature)) {
+            problems.add("--knn-temperature must be a positive number, got " + knnTemperature);
+        }
+        if (configFile != null && Files.isDirectory(configFile)) {
+            problems.add("--config " + configFile + " is a directory, not a properties file");
+        } else if (configFile != null && !Files.isRegularFile(configFile)) {
+            problems.add("--config " + configFile + " does not exist");
+        }
+        if (!problems.isEmpty()) {
+            throw new CommandLine.ParameterException(spec.commandLine(), String.join("\n", problems));
+        }
     }
 }

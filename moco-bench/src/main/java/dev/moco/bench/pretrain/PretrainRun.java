@@ -36,6 +36,7 @@ public final class PretrainRun {
     private final int epochs;
     private final List<AfterStepListener> stepListeners = new ArrayList<>();
     private final List<AfterEpochListener> epochListeners = new ArrayList<>();
+    private EpochTotals totals = new EpochTotals();
 
     /** @param epochs the epoch the run ends after (1-based) */
     public PretrainRun(MocoTrainer trainer, BatchSource batches, int epochs) {
@@ -60,6 +61,16 @@ public final class PretrainRun {
      * @return the position reached
      */
     public TrainingPosition run(TrainingPosition start) {
+        return run(start, new EpochTotals());
+    }
+
+    /**
+     * Trains from {@code start}, continuing the epoch totals {@code carried} of the steps of
+     * {@code start}'s epoch that ran before it (from a mid-epoch checkpoint).
+     *
+     * @return the position reached
+     */
+    public TrainingPosition run(TrainingPosition start, EpochTotals carried) {
         long stepsPerEpoch = trainer.stepsPerEpoch();
         if (start.stepsPerEpoch() != stepsPerEpoch) {
             throw new IllegalArgumentException("start position has " + start.stepsPerEpoch()
@@ -69,12 +80,7 @@ public final class PretrainRun {
         if (start.epoch() >= epochs) {
             return position;
         }
-        double lossSum = 0;
-        double accuracySum = 0;
-        long steps = 0;
-        long images = 0;
-        long nanos = 0;
-        double lastLearningRate = Double.NaN;
+        totals = carried.copy();
         try (BatchSource.Batches source = batches.open(start)) {
             long before = System.nanoTime();
             while (source.hasNext()) {
@@ -86,12 +92,7 @@ public final class PretrainRun {
 
                 int epoch = batch.epoch() + 1;
                 long stepInEpoch = batch.stepInEpoch() + 1;
-                lossSum += result.loss();
-                accuracySum += result.accuracy();
-                steps++;
-                images += batch.size();
-                nanos += stepNanos;
-                lastLearningRate = result.learningRate();
+                totals.add(result, batch.size(), stepNanos);
                 StepReport report = new StepReport(epoch, stepInEpoch, stepsPerEpoch, batch.step() + 1, batch.size(),
                         result.loss(), result.accuracy(), result.learningRate(), stepNanos);
                 position = new TrainingPosition(batch.epoch(), stepInEpoch, batch.step() + 1, stepsPerEpoch);
@@ -100,21 +101,21 @@ public final class PretrainRun {
                 }
                 if (stepInEpoch == stepsPerEpoch) {
                     position = new TrainingPosition(epoch, 0, batch.step() + 1, stepsPerEpoch);
-                    EpochReport epochReport = new EpochReport(epoch, batch.step() + 1, steps, lossSum / steps,
-                            accuracySum / steps, images / (nanos / 1e9), lastLearningRate);
+                    EpochReport epochReport = totals.report(epoch, batch.step() + 1);
+                    totals = new EpochTotals();   // before the listeners: an epoch-end checkpoint starts the next epoch empty
                     for (AfterEpochListener listener : epochListeners) {
                         listener.afterEpoch(epochReport);
                     }
-                    lossSum = 0;
-                    accuracySum = 0;
-                    steps = 0;
-                    images = 0;
-                    nanos = 0;
                     // listeners (kNN evaluation, checkpoint) do not count against the next step
                     before = System.nanoTime();
                 }
             }
         }
         return position;
+    }
+
+    /** The totals of the epoch in progress (a copy), for a mid-epoch checkpoint. */
+    public EpochTotals epochTotals() {
+        return totals.copy();
     }
 }

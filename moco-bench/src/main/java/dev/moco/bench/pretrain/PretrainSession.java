@@ -3,6 +3,7 @@ package dev.moco.bench.pretrain;
 import dev.moco.core.NonFiniteLossException;
 import dev.moco.core.checkpoint.Checkpoint;
 import dev.moco.core.checkpoint.CheckpointDirectory;
+import dev.moco.core.checkpoint.StoredCheckpoint;
 import dev.moco.core.checkpoint.TrainingPosition;
 import dev.moco.core.config.MocoConfig;
 import dev.moco.core.data.DatasetSplit;
@@ -53,6 +54,8 @@ public final class PretrainSession {
      * @param knnK neighbours
      * @param knnTemperature vote temperature
      * @param outDir the run directory
+     * @param overwrite whether a new run may replace the run already in {@code outDir}
+     *     (its files are deleted first); without it such a run is refused
      * @param resume the checkpoint to continue, or null for a new run
      * @param checkpointEvery also checkpoint every this many steps (0: epoch ends only)
      * @param keepCheckpoints epoch checkpoints kept
@@ -60,7 +63,8 @@ public final class PretrainSession {
      * @param chartTitle title of the chart
      */
     public record Options(MocoConfig config, ImageDataset data, String dataDescription, int heldOut, int knnBankLimit,
-            int knnK, double knnTemperature, Path outDir, Checkpoint resume, long checkpointEvery, int keepCheckpoints,
+            int knnK, double knnTemperature, Path outDir, boolean overwrite, StoredCheckpoint resume, long checkpointEvery,
+            int keepCheckpoints,
             boolean progress, String chartTitle) {}
 
     /**
@@ -77,43 +81,51 @@ public final class PretrainSession {
         this.options = options;
     }
 
+    /**
+     * Validates everything (configuration, data, checkpoint, run directory) before writing
+     * anything, then trains.
+     *
+     * @throws IllegalArgumentException if {@code outDir} holds another run and overwriting
+     *     was not asked for, or the data or settings do not fit
+     * @throws TrainingStoppedException if the loss, the gradient or the state became
+     *     non-finite; the message names the last good checkpoint, a file that exists
+     */
     public Result run(PrintStream out, PrintStream err) {
         MocoConfig config = options.config();
         long seed = config.getLong(MocoConfig.SEED);
         int epochs = config.getInt(MocoConfig.EPOCHS);
         int imageSize = config.getInt(MocoConfig.IMAGE_SIZE);
         Path outDir = options.outDir();
-        createDirectories(outDir);
-        writeConfig(config, outDir.resolve("config.properties"));
+        StoredCheckpoint resume = options.resume();
+        Checkpoint resumed = resume == null ? null : resume.checkpoint();
+        boolean intoResumedRun = resume != null && RunDirectory.of(resume.file()).equals(outDir.toAbsolutePath().normalize());
+        if (intoResumedRun && options.overwrite()) {
+            throw new IllegalArgumentException("--overwrite would delete the run being resumed (" + outDir
+                    + "); leave it out, or write the resumed run elsewhere with --out");
+        }
+        RunDirectory.requireDirectoryOrAbsent(outDir);
+        if (!intoResumedRun && !options.overwrite()) {
+            RunDirectory.requireFresh(outDir, false);   // refused before anything else is done
+        }
 
         DatasetSplit split = DatasetSplit.holdOut(options.data(), options.heldOut(), seed);
         ImageDataset train = split.train();
-        Normalize normalize = options.resume() != null
-                ? TrainingSnapshot.normalize(options.resume())
+        Normalize normalize = resumed != null
+                ? TrainingSnapshot.normalize(resumed)
                 : DataSources.estimateNormalization(train, 2_000);
         int batchSize = config.getInt(MocoConfig.BATCH_SIZE);
         Supplier<Iterator<INDArray>> trainingImages = trainingImagesInIndexOrder(train, batchSize, normalize);
         TrainingSetup setup = TrainingSetup.create(config, new ImageShape(train.channels(), imageSize, imageSize),
                 train.size(), DictionaryRegistry.discover(), trainingImages);
+        String fingerprint = DataSources.fingerprint(options.data());
 
         TrainingPosition start = new TrainingPosition(0, 0, 0, setup.stepsPerEpoch());
-        if (options.resume() != null) {
-            TrainingSnapshot.restore(options.resume(), setup);
-            start = options.resume().position();
+        EpochTotals carried = new EpochTotals();
+        if (resumed != null) {
+            TrainingSnapshot.restore(resumed, setup);
+            start = resumed.position();
+            carried = TrainingSnapshot.epochTotals(resumed);
         }
-        out.printf(Locale.ROOT, "data: %s; training on %d images, %d held out for the kNN monitor%n",
-                options.dataDescription(), train.size(), split.heldOut().size());
-        out.printf(Locale.ROOT, "model: %s encoder (%s implementation, %,d parameters), %s dictionary (K=%d), batch %d, %d steps per epoch, %d epochs%n",
-                setup.encoderSpec().architecture(), setup.implementation().id(), setup.queryEncoder().parameters().length(),
-                config.getString(MocoConfig.DICTIONARY), setup.dictionary().negativesPerQuery(),
-                config.getInt(MocoConfig.BATCH_SIZE), setup.stepsPerEpoch(), epochs);
-        if (options.resume() != null) {
-            out.printf(Locale.ROOT, "resuming at epoch %d, step %d of %d (global step %d)%n", start.epoch() + 1,
-                    start.stepInEpoch(), start.stepsPerEpoch(), start.globalStep());
-        }
-        out.println("output: " + outDir);
-        out.flush();
-
         KnnMonitor monitor = null;
         if (split.heldOut().size() > 0) {
             FeatureExtractor extractor = new FeatureExtractor(
@@ -121,8 +133,38 @@ public final class PretrainSession {
             monitor = new KnnMonitor(setup.queryEncoder(), bank(train, options.knnBankLimit(), seed), split.heldOut(),
                     extractor, options.knnK(), options.knnTemperature());
         }
-        MetricsCsv csv = MetricsCsv.open(outDir.resolve("metrics.csv"), options.resume() == null ? -1 : start.epoch());
-        Path chart = outDir.resolve("training.png");
+
+        // everything is validated: from here on files are written
+        if (!intoResumedRun && options.overwrite()) {
+            RunDirectory.requireFresh(outDir, true);    // deletes the old run's files
+        }
+        RunDirectory.create(outDir);
+        writeConfig(config, outDir.resolve(RunDirectory.CONFIG));
+        CheckpointDirectory checkpoints = new CheckpointDirectory(outDir.resolve(RunDirectory.CHECKPOINTS),
+                options.keepCheckpoints());
+        RunDirectory.removeStaleTemporaries(checkpoints, err);
+
+        out.printf(Locale.ROOT, "data: %s; training on %d images, %d held out for the kNN monitor%n",
+                options.dataDescription(), train.size(), split.heldOut().size());
+        out.printf(Locale.ROOT, "model: %s encoder (%s implementation, %,d parameters), %s dictionary (K=%d), batch %d, %d steps per epoch, %d epochs%n",
+                setup.encoderSpec().architecture(), setup.implementation().id(), setup.queryEncoder().parameters().length(),
+                config.getString(MocoConfig.DICTIONARY), setup.dictionary().negativesPerQuery(),
+                config.getInt(MocoConfig.BATCH_SIZE), setup.stepsPerEpoch(), epochs);
+        if (resumed != null) {
+            warnOnDifferences(resumed, config, fingerprint, err);
+            if (start.epoch() >= epochs) {
+                out.printf(Locale.ROOT, "%s is at the end of epoch %d and the run has %d epochs: nothing left to train"
+                        + " (pass --epochs with more to continue)%n", resume.file(), start.epoch(), epochs);
+            } else {
+                out.printf(Locale.ROOT, "resuming %s at epoch %d of %d, step %d of %d (global step %d)%n", resume.file(),
+                        start.epoch() + 1, epochs, start.stepInEpoch(), start.stepsPerEpoch(), start.globalStep());
+            }
+        }
+        out.println("output: " + outDir);
+        out.flush();
+
+        MetricsCsv csv = MetricsCsv.open(outDir.resolve(RunDirectory.METRICS), resumed == null ? -1 : start.epoch());
+        Path chart = outDir.resolve(RunDirectory.CHART);
         CheatingDetector cheating = new CheatingDetector(err);
         double untrained = Double.NaN;
         if (monitor != null && start.globalStep() == 0) {
@@ -134,16 +176,14 @@ public final class PretrainSession {
         csv.rows().stream().filter(r -> !Double.isNaN(r.knnAccuracy())).reduce((a, b) -> b)
                 .ifPresent(r -> cheating.setPreviousKnnAccuracy(r.knnAccuracy()));
 
-        CheckpointDirectory checkpoints = new CheckpointDirectory(outDir.resolve("checkpoints"), options.keepCheckpoints());
         String source = options.dataDescription();
-        PeriodicCheckpoints saver = new PeriodicCheckpoints(checkpoints,
-                position -> TrainingSnapshot.capture(setup, position, normalize, source),
-                setup.stepsPerEpoch(), options.checkpointEvery());
-        EpochProgress progress = new EpochProgress(epochs, err);
         AugmentationPipeline augmentation = AugmentationPreset.parse(config.getString(MocoConfig.AUGMENTATION))
                 .pipeline(train.shape(), imageSize, imageSize, normalize);
-
         PretrainRun run = new PretrainRun(setup.trainer(), from -> batches(train, augmentation, config, from), epochs);
+        PeriodicCheckpoints saver = new PeriodicCheckpoints(checkpoints,
+                position -> TrainingSnapshot.capture(setup, position, normalize, source, fingerprint, run.epochTotals()),
+                setup.stepsPerEpoch(), options.checkpointEvery());
+        EpochProgress progress = new EpochProgress(epochs, err);
         if (options.progress()) {
             run.addAfterStepListener(progress);
         }
@@ -161,20 +201,22 @@ public final class PretrainSession {
         run.addAfterEpochListener(new EpochLog(epochs, out));
 
         TrainingPosition end;
+        long stepsPerEpoch = setup.stepsPerEpoch();
+        Path lastGood = resume == null ? null : resume.file();
         try {
-            end = run.run(start);
+            end = run.run(start, carried);
         } catch (NonFiniteLossException e) {
             progress.close();
-            Path last = saver.lastWritten() != null ? saver.lastWritten()
-                    : options.resume() != null ? CheckpointDirectory.resolve(outDir) : null;
-            long stepsPerEpoch = setup.stepsPerEpoch();
-            throw new TrainingStoppedException(String.format(Locale.ROOT,
-                    "training stopped: the loss or its gradient became non-finite at step %d (epoch %d, step %d of %d); %s. %s",
-                    e.step() + 1, e.step() / stepsPerEpoch + 1, e.step() % stepsPerEpoch + 1, stepsPerEpoch,
-                    "its update was not applied",
-                    last == null ? "No checkpoint was written before it."
-                            : "The last good checkpoint is " + last + " (resume with --resume " + outDir
-                                    + " after lowering optimizer.lr or raising temperature)."), e);
+            throw stopped(String.format(Locale.ROOT, "the loss or its gradient became non-finite at step %d (epoch %d, step %d of %d);"
+                    + " its update was not applied.", e.step() + 1, e.step() / stepsPerEpoch + 1, e.step() % stepsPerEpoch + 1,
+                    stepsPerEpoch), saver.lastWritten(), lastGood, e);
+        } catch (NonFiniteStateException e) {
+            progress.close();
+            TrainingPosition p = e.position();
+            long step = p.globalStep() - 1;
+            throw stopped(String.format(Locale.ROOT, "after step %d (epoch %d, step %d of %d) the checkpoint due was not written:"
+                    + " its %s.", p.globalStep(), step / stepsPerEpoch + 1, step % stepsPerEpoch + 1, stepsPerEpoch,
+                    e.getMessage()), saver.lastWritten(), lastGood, e);
         } finally {
             progress.close();
         }
@@ -189,11 +231,37 @@ public final class PretrainSession {
         if (!Files.exists(chart) && !csv.rows().isEmpty()) {
             TrainingChart.write(csv.rows(), chart, options.chartTitle());
         }
+        Path latest = saver.lastWritten() != null || lastGood == null ? checkpoints.latest() : lastGood;
         out.println("metrics: " + csv.file());
         out.println("chart: " + chart);
-        out.println("checkpoint: " + checkpoints.latest());
+        out.println("checkpoint: " + latest);
         out.flush();
-        return new Result(untrained, finalKnn, end, csv.file(), chart, checkpoints.latest());
+        return new Result(untrained, finalKnn, end, csv.file(), chart, latest);
+    }
+
+    /**
+     * The exception of a run stopped by non-finite values, naming the last good checkpoint:
+     * the newest this process wrote (every checkpoint written is finite), else the one it
+     * resumed from.
+     */
+    private TrainingStoppedException stopped(String what, Path written, Path resumedFrom, RuntimeException cause) {
+        Path last = written != null ? written : resumedFrom;
+        String resumeWith = written != null ? options.outDir().toString() : String.valueOf(resumedFrom);
+        return new TrainingStoppedException("training stopped: " + what + " "
+                + (last == null ? "No checkpoint was written before it."
+                        : "The last good checkpoint is " + last + " (resume with --resume " + resumeWith
+                                + " after lowering optimizer.lr or raising temperature)."), cause);
+    }
+
+    /** Notes on standard error what differs from the run the checkpoint was written by: settings and data. */
+    private static void warnOnDifferences(Checkpoint checkpoint, MocoConfig config, String fingerprint, PrintStream err) {
+        List<String> settings = TrainingSnapshot.settingsThatDiffer(checkpoint, config);
+        if (!settings.isEmpty()) {
+            err.println("note: settings that differ from the checkpoint's: " + String.join(", ", settings));
+        }
+        checkpoint.property(TrainingSnapshot.DATA_FINGERPRINT).filter(saved -> !saved.equals(fingerprint)).ifPresent(saved ->
+                err.println("warning: the data differs from the data the checkpoint was trained on (checkpoint: " + saved
+                        + "; now: " + fingerprint + ")"));
     }
 
     /** The training images, normalised and without augmentation, in index order (for memory-bank.init = encoder). */
@@ -251,14 +319,6 @@ public final class PretrainSession {
             Files.writeString(file, text, StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file, e);
-        }
-    }
-
-    private static void createDirectories(Path dir) {
-        try {
-            Files.createDirectories(dir);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create the output directory " + dir, e);
         }
     }
 }

@@ -23,7 +23,8 @@ import picocli.CommandLine.Option;
         description = "Pretrains MoCo v2 on the embedded Fashion-MNIST test split in a few CPU minutes.",
         footer = {"", "Queue dictionary, ResNet-20 with an MLP head; 8,000 images for training, 2,000 held",
             "out for the kNN monitor (k=200, cosine similarity, votes weighted by exp(s/0.1)).",
-            "Writes <out>/metrics.csv, training.png and checkpoints/. The last line printed is",
+            "Writes <out>/metrics.csv, training.png and checkpoints/, replacing an earlier",
+            "quickstart's files there. The last line printed is",
             "'knn-accuracy: <value>'."},
         sortOptions = false)
 public final class QuickstartCommand implements Callable<Integer> {
@@ -68,7 +69,7 @@ public final class QuickstartCommand implements Callable<Integer> {
         IdxDataset data = FashionMnist.embeddedTest();
         long start = System.nanoTime();
         PretrainSession.Result result = new PretrainSession(new PretrainSession.Options(config, data,
-                "embedded Fashion-MNIST test split (10,000 images)", HELD_OUT, Integer.MAX_VALUE, 200, 0.1, out, null,
+                "embedded Fashion-MNIST test split (10,000 images)", HELD_OUT, Integer.MAX_VALUE, 200, 0.1, out, true, null,
                 0, 2, !noProgress, "MoCo v2 quickstart: Fashion-MNIST, queue, ResNet-20")).run(System.out, System.err);
         System.out.printf(Locale.ROOT, "untrained knn-accuracy: %.4f, trained: %.4f (%.0f s)%n",
                 result.untrainedKnn(), result.finalKnn(), (System.nanoTime() - start) / 1e9);

@@ -44,11 +44,22 @@ public final class TrainingSnapshot {
     public static final String NORMALIZE_STD = "normalize.std";
     public static final String DATA_SOURCE = "data.source";
     public static final String ENCODER_IMPLEMENTATION = "encoder-implementation";
+    public static final String DATA_FINGERPRINT = "data.fingerprint";
+    public static final String EPOCH_TOTALS_PREFIX = "epoch-totals.";
 
     private TrainingSnapshot() {}
 
     /** The checkpoint of {@code setup} at {@code position}; tensors are live views (write it before the next step). */
     public static Checkpoint capture(TrainingSetup setup, TrainingPosition position, Normalize normalize, String dataSource) {
+        return capture(setup, position, normalize, dataSource, null, new EpochTotals());
+    }
+
+    /**
+     * As {@link #capture(TrainingSetup, TrainingPosition, Normalize, String)}, also recording
+     * the data's fingerprint (null: none) and the totals of the epoch in progress.
+     */
+    public static Checkpoint capture(TrainingSetup setup, TrainingPosition position, Normalize normalize, String dataSource,
+            String dataFingerprint, EpochTotals epochTotals) {
         Checkpoint.Builder b = Checkpoint.builder(position)
                 .properties(CONFIG_PREFIX, setup.config().asMap())
                 .properties(ENCODER_PREFIX, toMap(setup.encoderSpec().toProperties()))
@@ -62,6 +73,12 @@ public final class TrainingSnapshot {
                 .tensor(Checkpoint.QUERY_ENCODER, "buffers", setup.queryEncoder().buffers())
                 .tensor(Checkpoint.OPTIMIZER, "state", setup.trainer().optimizer().state());
         b.tensors(Checkpoint.DICTIONARY, setup.dictionary().state());
+        if (dataFingerprint != null) {
+            b.property(DATA_FINGERPRINT, dataFingerprint);
+        }
+        if (position.stepInEpoch() > 0) {
+            b.properties(EPOCH_TOTALS_PREFIX, epochTotals.toMap());
+        }
         return b.build();
     }
 
@@ -121,6 +138,31 @@ public final class TrainingSnapshot {
         }
     }
 
+    /** The totals of the epoch in progress recorded in a mid-epoch checkpoint (empty otherwise). */
+    public static EpochTotals epochTotals(Checkpoint checkpoint) {
+        try {
+            return EpochTotals.fromMap(withPrefix(checkpoint, EPOCH_TOTALS_PREFIX));
+        } catch (IllegalArgumentException e) {
+            throw new CheckpointException("checkpoint has " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The settings of {@code config} that differ from those the checkpoint was written with,
+     * as {@code key=now (checkpoint: before)}; {@code epochs} is not counted.
+     */
+    public static List<String> settingsThatDiffer(Checkpoint checkpoint, MocoConfig config) {
+        Map<String, String> saved = configuration(checkpoint);
+        List<String> diffs = new ArrayList<>();
+        for (Map.Entry<String, String> e : config.asMap().entrySet()) {
+            String before = saved.get(e.getKey());
+            if (before != null && !before.trim().equals(e.getValue().trim()) && !e.getKey().equals(MocoConfig.EPOCHS)) {
+                diffs.add(e.getKey() + "=" + e.getValue() + " (checkpoint: " + before + ")");
+            }
+        }
+        return diffs;
+    }
+
     /** The configuration recorded in {@code checkpoint}. */
     public static Map<String, String> configuration(Checkpoint checkpoint) {
         return withPrefix(checkpoint, CONFIG_PREFIX);
@@ -148,14 +190,7 @@ public final class TrainingSnapshot {
     }
 
     private static String configDifferences(Checkpoint checkpoint, MocoConfig config) {
-        Map<String, String> saved = configuration(checkpoint);
-        List<String> diffs = new ArrayList<>();
-        for (Map.Entry<String, String> e : config.asMap().entrySet()) {
-            String before = saved.get(e.getKey());
-            if (before != null && !before.trim().equals(e.getValue().trim()) && !e.getKey().equals(MocoConfig.EPOCHS)) {
-                diffs.add(e.getKey() + "=" + e.getValue() + " (checkpoint: " + before + ")");
-            }
-        }
+        List<String> diffs = settingsThatDiffer(checkpoint, config);
         return diffs.isEmpty() ? "" : "; settings that differ from the checkpoint's: " + String.join(", ", diffs);
     }
 

@@ -1,7 +1,6 @@
 package dev.moco.bench.throughput;
 
 import dev.moco.api.Dictionary;
-import dev.moco.api.DictionaryProvider;
 import dev.moco.api.Encoder;
 import dev.moco.core.Batch;
 import dev.moco.core.MocoTrainer;
@@ -101,10 +100,9 @@ public final class ThroughputBenchmark {
         MocoTrainer trainer = new MocoTrainer(queryEncoder, dictionary, loss, optimizer, 1_000_000L);
 
         SplittableRandom random = new SplittableRandom(o.seed());
-        INDArray queryView = Nd4j.randn(Nd4j.getRandomFactory().getNewRandomInstance(o.seed()),
-                new long[] {o.batch(), o.channels(), o.imageSize(), o.imageSize()}).castTo(DataType.FLOAT);
-        INDArray keyView = Nd4j.randn(Nd4j.getRandomFactory().getNewRandomInstance(o.seed() + 1),
-                new long[] {o.batch(), o.channels(), o.imageSize(), o.imageSize()}).castTo(DataType.FLOAT);
+        long[] viewShape = {o.batch(), o.channels(), o.imageSize(), o.imageSize()};
+        INDArray queryView = gaussian(new SplittableRandom(o.seed()), viewShape);
+        INDArray keyView = gaussian(new SplittableRandom(o.seed() + 1), viewShape);
 
         List<Double> stepMillis = new ArrayList<>();
         double lastLoss = Double.NaN;
@@ -162,7 +160,6 @@ public final class ThroughputBenchmark {
 
     private static Dictionary dictionary(Options o, Encoder queryEncoder) {
         DictionaryRegistry registry = DictionaryRegistry.discover();
-        DictionaryProvider provider = registry.provider(o.dictionary());
         Map<String, String> settings = new LinkedHashMap<>(registry.settings());
         for (String key : List.of("queue.size", "memory-bank.negatives")) {
             if (settings.containsKey(key)) {
@@ -172,7 +169,7 @@ public final class ThroughputBenchmark {
         if (settings.containsKey("queue.momentum")) {
             settings.put("queue.momentum", Double.toString(o.momentum()));
         }
-        return provider.create(new BenchmarkDictionaryContext(queryEncoder, o.batch(), o.shuffleGroups(), DATASET_SIZE,
+        return registry.create(o.dictionary(), new BenchmarkDictionaryContext(queryEncoder, o.batch(), o.shuffleGroups(), DATASET_SIZE,
                 o.seed(), settings));
     }
 
@@ -217,5 +214,18 @@ public final class ThroughputBenchmark {
             return -1;
         }
         return -1;
+    }
+
+    /** Standard normal values drawn from {@code random} (a pure function of its seed, unlike ND4J's random factory). */
+    private static INDArray gaussian(SplittableRandom random, long[] shape) {
+        long length = 1;
+        for (long d : shape) {
+            length *= d;
+        }
+        float[] values = new float[Math.toIntExact(length)];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = (float) random.nextGaussian();
+        }
+        return Nd4j.create(values, shape, 'c');
     }
 }

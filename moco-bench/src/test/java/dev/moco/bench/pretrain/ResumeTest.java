@@ -14,6 +14,7 @@ import dev.moco.core.data.augment.AugmentationPipeline;
 import dev.moco.core.data.augment.AugmentationPreset;
 import dev.moco.core.data.augment.Normalize;
 import dev.moco.core.hooks.AfterStepListener;
+import dev.moco.core.hooks.EpochReport;
 import dev.moco.core.wiring.DictionaryRegistry;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -82,21 +83,24 @@ class ResumeTest {
         MocoConfig config = config();
 
         TrainingSetup straight = setup(config, data);
-        TrainingPosition end = run(straight, data).run(new TrainingPosition(0, 0, 0, straight.stepsPerEpoch()));
+        List<EpochReport> straightEpochs = new ArrayList<>();
+        TrainingPosition end = run(straight, data).addAfterEpochListener(straightEpochs::add)
+                .run(new TrainingPosition(0, 0, 0, straight.stepsPerEpoch()));
         assertThat(end).isEqualTo(new TrainingPosition(2, 0, 8, 4));
 
         // the same run, checkpointing every 3 steps, dies after step 7 (last checkpoint: step 6, epoch 2 step 2)
         TrainingSetup first = setup(config, data);
         CheckpointDirectory checkpoints = new CheckpointDirectory(dir.resolve("checkpoints"), 2);
+        PretrainRun interrupted = run(first, data);
         PeriodicCheckpoints saver = new PeriodicCheckpoints(checkpoints,
-                p -> TrainingSnapshot.capture(first, p, NORMALIZE, "synthetic"), first.stepsPerEpoch(), 3);
+                p -> TrainingSnapshot.capture(first, p, NORMALIZE, "synthetic", null, interrupted.epochTotals()),
+                first.stepsPerEpoch(), 3);
         AfterStepListener crash = step -> {
             if (step.globalStep() == 7) {
                 throw new Interrupted();
             }
         };
-        PretrainRun interrupted = run(first, data).addAfterStepListener(saver).addAfterEpochListener(saver)
-                .addAfterStepListener(crash);
+        interrupted.addAfterStepListener(saver).addAfterEpochListener(saver).addAfterStepListener(crash);
         assertThatThrownBy(() -> interrupted.run(new TrainingPosition(0, 0, 0, 4))).isInstanceOf(Interrupted.class);
 
         // a new process: fresh objects, restored from latest.zip
@@ -104,7 +108,14 @@ class ResumeTest {
         assertThat(latest.position()).isEqualTo(new TrainingPosition(1, 2, 6, 4));
         TrainingSetup resumed = setup(config, data);
         TrainingSnapshot.restore(latest, resumed);
-        run(resumed, data).run(latest.position());
+        List<EpochReport> resumedEpochs = new ArrayList<>();
+        run(resumed, data).addAfterEpochListener(resumedEpochs::add).run(latest.position(), TrainingSnapshot.epochTotals(latest));
+
+        // the resumed epoch's metrics cover all 4 of its steps, as in the uninterrupted run
+        assertThat(resumedEpochs).hasSize(1);
+        assertThat(resumedEpochs.get(0).steps()).isEqualTo(4);
+        assertThat(resumedEpochs.get(0).meanLoss()).isEqualTo(straightEpochs.get(1).meanLoss());
+        assertThat(resumedEpochs.get(0).meanPretextAccuracy()).isEqualTo(straightEpochs.get(1).meanPretextAccuracy());
 
         assertClose(resumed.queryEncoder().parameters(), straight.queryEncoder().parameters(), "query encoder parameters");
         assertClose(resumed.queryEncoder().buffers(), straight.queryEncoder().buffers(), "query encoder buffers");

@@ -139,11 +139,15 @@ public final class Checkpoint {
             return this;
         }
 
-        /** Adds every tensor of {@code values} to {@code component}. */
+        /**
+         * Adds every tensor of {@code values} to {@code component}, sorted by name: a map such as
+         * {@code Map.of} iterates in an order that changes from one JVM to the next, and
+         * identical runs must give identical files.
+         */
         public Builder tensors(String component, Map<String, INDArray> values) {
             checkName("component", component);
             components.computeIfAbsent(component, c -> new LinkedHashMap<>());
-            values.forEach((name, value) -> tensor(component, name, value));
+            new TreeMap<>(values).forEach((name, value) -> tensor(component, name, value));
             return this;
         }
 

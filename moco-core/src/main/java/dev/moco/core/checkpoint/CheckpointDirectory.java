@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Locale;
 import java.util.regex.Matcher;
@@ -23,9 +22,10 @@ import java.util.stream.Stream;
  * </ul>
  *
  * Every file is replaced atomically ({@link CheckpointWriter}); at an epoch end
- * {@code latest.zip} becomes a hard link to the new epoch file (renamed into place, so also
- * atomic), which costs no second write. When {@code latest.zip} cannot be read, the epoch
- * files remain, and {@link #load} names them in its error.
+ * {@code latest.zip} becomes an independent copy of the new epoch file (copied to a temporary
+ * file and renamed into place), so damage to one never reaches the other. When
+ * {@code latest.zip} cannot be read, {@link #load} names in its error the other checkpoints
+ * that pass their checks.
  *
  * <pre>{@code
  * CheckpointDirectory checkpoints = new CheckpointDirectory(runDir.resolve("checkpoints"), 2);
@@ -37,6 +37,8 @@ public final class CheckpointDirectory {
 
     public static final String LATEST = "latest.zip";
     private static final Pattern EPOCH_FILE = Pattern.compile("checkpoint-epoch-(\\d+)\\.zip");
+    /** Temporary files of {@link CheckpointWriter} (and of older builds' hard-link step) for our file names. */
+    private static final Pattern TEMPORARY = Pattern.compile("\\.(latest|checkpoint-epoch-\\d+)\\.zip\\..*\\.tmp");
 
     private final Path directory;
     private final int keepEpochs;
@@ -52,7 +54,7 @@ public final class CheckpointDirectory {
 
     CheckpointDirectory(Path directory, int keepEpochs, CheckpointWriter writer) {
         if (keepEpochs < 1) {
-            throw new IllegalArgumentException("keepEpochs must be at least 1, got " + keepEpochs);
+            throw new IllegalArgumentException("the number of epoch checkpoints kept must be at least 1, got " + keepEpochs);
         }
         this.directory = directory;
         this.keepEpochs = keepEpochs;
@@ -73,8 +75,8 @@ public final class CheckpointDirectory {
     }
 
     /**
-     * Writes the checkpoint taken at the end of {@code epoch} (1-based), points
-     * {@code latest.zip} at it and removes epoch checkpoints beyond the newest
+     * Writes the checkpoint taken at the end of {@code epoch} (1-based), copies it to
+     * {@code latest.zip} and removes epoch checkpoints beyond the newest
      * {@code keepEpochs}.
      *
      * @return the epoch file
@@ -82,7 +84,7 @@ public final class CheckpointDirectory {
     public Path saveEpoch(int epoch, Checkpoint checkpoint) {
         Path file = epochFile(epoch);
         writer.write(checkpoint, file);
-        linkLatest(file, checkpoint);
+        writer.copy(file, latest());
         prune();
         return file;
     }
@@ -112,20 +114,63 @@ public final class CheckpointDirectory {
      * {@code latest.zip}, else its {@code checkpoints/latest.zip} (a run's output directory).
      *
      * @throws CheckpointException when there is none or it cannot be read; the message lists
-     *     the other checkpoints next to it, which can be passed instead
+     *     the other checkpoints next to it that pass their checks, which can be passed instead
      */
     public static Checkpoint load(Path path) {
+        return open(path).checkpoint();
+    }
+
+    /** As {@link #load}, with the file that was read. */
+    public static StoredCheckpoint open(Path path) {
         Path file = resolve(path);
         try {
-            return new CheckpointReader().read(file);
+            return new StoredCheckpoint(file, new CheckpointReader().read(file));
         } catch (CheckpointException e) {
-            List<Path> others = new CheckpointDirectory(file.toAbsolutePath().getParent(), 1).epochFiles().stream()
-                    .filter(p -> !p.equals(file.toAbsolutePath())).toList();
+            Path absolute = file.toAbsolutePath();
+            List<Path> others = new CheckpointDirectory(absolute.getParent(), 1).epochFiles().stream()
+                    .filter(p -> !p.equals(absolute))
+                    .filter(CheckpointDirectory::readable)
+                    .toList();
             String hint = others.isEmpty() ? ""
-                    : "; other checkpoints there: " + others.stream().map(p -> p.getFileName().toString())
-                            .collect(Collectors.joining(", ")) + " (pass one with --resume <file>)";
+                    : "; checkpoints there that pass their checks: " + others.stream().map(p -> p.getFileName().toString())
+                            .collect(Collectors.joining(", ")) + " (pass one of them instead)";
             throw new CheckpointException(e.getMessage() + hint, e);
         }
+    }
+
+    private static boolean readable(Path file) {
+        try {
+            new CheckpointReader().read(file);
+            return true;
+        } catch (CheckpointException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Removes the temporary files a process killed while writing a checkpoint left behind.
+     * Call at the start of a run, when no other process writes into this directory.
+     *
+     * @return the files removed
+     */
+    public List<Path> removeStaleTemporaries() {
+        if (!Files.isDirectory(directory)) {
+            return List.of();
+        }
+        List<Path> stale;
+        try (Stream<Path> files = Files.list(directory)) {
+            stale = files.filter(f -> TEMPORARY.matcher(f.getFileName().toString()).matches()).sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list checkpoints in " + directory, e);
+        }
+        for (Path file : stale) {
+            try {
+                Files.deleteIfExists(file);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot remove the stale temporary file " + file, e);
+            }
+        }
+        return stale;
     }
 
     /** The checkpoint file {@link #load} would read for {@code path}. */
@@ -136,24 +181,6 @@ public final class CheckpointDirectory {
             return Files.exists(direct) || !Files.exists(nested) ? direct : nested;
         }
         return path;
-    }
-
-    private void linkLatest(Path epochFile, Checkpoint checkpoint) {
-        Path tmp = directory.resolve("." + LATEST + ".link.tmp");
-        try {
-            Files.deleteIfExists(tmp);
-            Files.createLink(tmp, epochFile);
-            Files.move(tmp, latest(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            CheckpointWriter.forceDirectory(directory);
-        } catch (IOException | UnsupportedOperationException e) {
-            // no hard links here (some file systems): write latest.zip in full instead
-            try {
-                Files.deleteIfExists(tmp);
-            } catch (IOException ignored) {
-                // the next attempt removes it
-            }
-            writer.write(checkpoint, latest());
-        }
     }
 
     private void prune() {

@@ -4,7 +4,7 @@ package dev.moco.core.checkpoint;
  * A checkpoint could not be written, read, or applied to this run. The message says which
  * file, what is wrong with it, and, when reading failed, which other checkpoints are there.
  */
-public final class CheckpointException extends RuntimeException {
+public class CheckpointException extends RuntimeException {
 
     public CheckpointException(String message) {
         super(message);

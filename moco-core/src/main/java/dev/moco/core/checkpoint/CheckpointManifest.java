@@ -1,26 +1,27 @@
 package dev.moco.core.checkpoint;
 
 /**
- * Names and keys of the checkpoint file format, version 1: a zip archive holding
- * {@value #ENTRY} (Java properties, UTF-8) and one {@code .npy} file per tensor under
- * {@code tensors/}. The manifest records, per tensor, its entry, element type, shape, byte
- * length and CRC-32, and is written last, so a file cut short has no manifest (and no zip
- * central directory) and is rejected whole.
+ * Names and keys of the checkpoint file format, version 2: a
+ * {@link dev.moco.tensorfile.TensorArchive} (a zip of one {@code .npy} per tensor under
+ * {@code tensors/}, a manifest recording each tensor's entry, element type, shape, byte length
+ * and SHA-256, and the manifest's own SHA-256) whose manifest also holds the format, the
+ * position and the checkpoint's properties. Tensors are named {@code component/name}.
  *
  * <pre>
+ * # moco checkpoint
  * format=moco-checkpoint
- * format.version=1
+ * format.version=2
  * position.epoch=3
- * position.step-in-epoch=0
  * position.global-step=750
+ * position.step-in-epoch=0
  * position.steps-per-epoch=250
  * property.seed=42
- * tensor.0.name=query-encoder/parameters
- * tensor.0.entry=tensors/0-query-encoder-parameters.npy
- * tensor.0.dtype=FLOAT
- * tensor.0.shape=272474
  * tensor.0.bytes=1089960
- * tensor.0.crc32=3735928559
+ * tensor.0.dtype=FLOAT
+ * tensor.0.entry=tensors/0-query-encoder-parameters.npy
+ * tensor.0.name=query-encoder/parameters
+ * tensor.0.sha256=9f86d081884c7d65...
+ * tensor.0.shape=272474
  * tensors=5
  * </pre>
  */
@@ -28,7 +29,7 @@ final class CheckpointManifest {
 
     static final String ENTRY = "manifest.properties";
     static final String FORMAT = "moco-checkpoint";
-    static final int VERSION = 1;
+    static final int VERSION = 2;
 
     static final String KEY_FORMAT = "format";
     static final String KEY_VERSION = "format.version";
@@ -40,10 +41,6 @@ final class CheckpointManifest {
     static final String KEY_TENSORS = "tensors";
 
     private CheckpointManifest() {}
-
-    static String tensorKey(int index, String field) {
-        return "tensor." + index + "." + field;
-    }
 
     /** The zip entry of tensor {@code index}: readable, and unique whatever the name. */
     static String entryName(int index, String component, String name) {

@@ -174,13 +174,17 @@ public final class IdxFile {
         return buffered;
     }
 
+    /** Bytes per read while filling an array, so that a truncated gzip stream reports how far it got. */
+    private static final int READ_CHUNK = 1 << 16;
+
     private static byte[] readBytes(InputStream in, int count, String sourceName, String what,
             long alreadyRead) throws IOException {
         byte[] bytes = new byte[count];
         int filled = 0;
         try {
             while (filled < count) {
-                int n = in.read(bytes, filled, count - filled);
+                // in chunks: a read that fails part-way loses what it copied, and "found" must count it
+                int n = in.read(bytes, filled, Math.min(count - filled, READ_CHUNK));
                 if (n < 0) {
                     break;
                 }

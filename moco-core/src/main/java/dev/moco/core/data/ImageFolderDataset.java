@@ -242,7 +242,7 @@ public final class ImageFolderDataset implements ImageDataset {
             if (problem != null) {
                 if (!options.skipUnreadable) {
                     throw new IOException("unreadable image " + file + ": " + problem
-                            + " (use skipUnreadable to leave such files out)");
+                            + " (remove or convert the file)");
                 }
                 skipped.add(new SkippedFile(file, problem));
                 continue;

@@ -43,8 +43,17 @@ public final class DictionaryRegistry {
         return provider;
     }
 
+    /**
+     * Creates the dictionary {@code name} for {@code context}, after checking its
+     * {@link DictionaryProvider#memoryDemand} against {@link MemoryLimit#bytes()}.
+     *
+     * @throws IllegalArgumentException if the name is unknown or the dictionary would not fit
+     *     in memory (naming the setting, the estimate and the limit)
+     */
     public Dictionary create(String name, DictionaryContext context) {
-        return provider(name).create(context);
+        DictionaryProvider provider = provider(name);
+        MemoryLimit.require(provider.memoryDemand(context), MemoryLimit.bytes());
+        return provider.create(context);
     }
 
     /** The installed names, sorted. */

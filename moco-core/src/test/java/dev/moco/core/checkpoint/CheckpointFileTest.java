@@ -3,6 +3,7 @@ package dev.moco.core.checkpoint;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.moco.tensorfile.Npy;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -98,11 +99,15 @@ class CheckpointFileTest {
             zip.putNextEntry(new ZipEntry("tensors/0-a.npy"));
             Npy.write(Nd4j.ones(DataType.FLOAT, 3), zip);
             zip.closeEntry();
-            zip.putNextEntry(new ZipEntry(CheckpointManifest.ENTRY));
-            zip.write(String.join("\n", "format=moco-checkpoint", "format.version=1", "position.epoch=0",
+            byte[] manifest = String.join("\n", "format=moco-checkpoint", "format.version=2", "position.epoch=0",
                     "position.step-in-epoch=0", "position.global-step=0", "position.steps-per-epoch=1",
                     "tensors=1", "tensor.0.name=query-encoder/parameters", "tensor.0.entry=tensors/0-a.npy",
-                    "tensor.0.dtype=FLOAT", "tensor.0.shape=3", "tensor.0.bytes=999", "tensor.0.crc32=0").getBytes());
+                    "tensor.0.dtype=FLOAT", "tensor.0.shape=3", "tensor.0.bytes=999", "tensor.0.sha256=0").getBytes();
+            zip.putNextEntry(new ZipEntry(CheckpointManifest.ENTRY));
+            zip.write(manifest);
+            zip.closeEntry();
+            zip.putNextEntry(new ZipEntry(dev.moco.tensorfile.TensorArchive.DIGEST));
+            zip.write(java.util.HexFormat.of().formatHex(sha256(manifest)).getBytes());
             zip.closeEntry();
         }
         assertThatThrownBy(() -> new CheckpointReader().read(file))
@@ -153,5 +158,60 @@ class CheckpointFileTest {
                 .isInstanceOf(CheckpointException.class)
                 .hasMessageContaining("dictionary/flags");
         assertThat(dir.resolve("x.zip")).doesNotExist();
+    }
+
+    static byte[] sha256(byte[] data) {
+        try {
+            return java.security.MessageDigest.getInstance("SHA-256").digest(data);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
+    void aFlippedValueInTheManifestFailsItsDigest() throws IOException {
+        Path file = dir.resolve("c.zip");
+        new CheckpointWriter().write(Checkpoint.builder(new TrainingPosition(1, 0, 4, 4))
+                .property("config.queue.momentum", "0.999")
+                .tensor(Checkpoint.QUERY_ENCODER, "parameters", Nd4j.ones(DataType.FLOAT, 4)).build(), file);
+        java.util.Map<String, byte[]> entries = new java.util.LinkedHashMap<>();
+        try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(file.toFile())) {
+            for (ZipEntry e : java.util.Collections.list(zip.entries())) {
+                entries.put(e.getName(), zip.getInputStream(e).readAllBytes());
+            }
+        }
+        String manifest = new String(entries.get(CheckpointManifest.ENTRY), java.nio.charset.StandardCharsets.UTF_8);
+        entries.put(CheckpointManifest.ENTRY, manifest.replace("0.999", "0.998").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        try (OutputStream out = Files.newOutputStream(file); ZipOutputStream zip = new ZipOutputStream(out)) {
+            for (java.util.Map.Entry<String, byte[]> e : entries.entrySet()) {
+                zip.putNextEntry(new ZipEntry(e.getKey()));
+                zip.write(e.getValue());
+                zip.closeEntry();
+            }
+        }
+        assertThatThrownBy(() -> new CheckpointReader().read(file)).isInstanceOf(CheckpointException.class)
+                .hasMessageContaining("manifest.properties fails its SHA-256 check");
+    }
+
+    @Test
+    void aCheckpointWithANonFiniteTensorIsNotWritten() {
+        Path file = dir.resolve("nan.zip");
+        INDArray buffers = Nd4j.ones(DataType.FLOAT, 6);
+        buffers.putScalar(3, Float.POSITIVE_INFINITY);
+        Checkpoint c = Checkpoint.builder(new TrainingPosition(0, 1, 1, 4))
+                .tensor(Checkpoint.QUERY_ENCODER, "parameters", Nd4j.ones(DataType.FLOAT, 4))
+                .tensor(Checkpoint.QUERY_ENCODER, "buffers", buffers).build();
+        assertThatThrownBy(() -> new CheckpointWriter().write(c, file)).isInstanceOf(NonFiniteTensorException.class)
+                .hasMessageContaining("tensor 'query-encoder/buffers' holds 1 NaN or infinite value of 6");
+        assertThat(file).doesNotExist();
+    }
+
+    @Test
+    void tensorsOfAMapAreWrittenInNameOrderWhateverTheMapsOrder() {
+        Map<String, INDArray> state = Map.of("queue", Nd4j.ones(2, 2), "queue.pointer", Nd4j.scalar(1L),
+                "key-encoder.parameters", Nd4j.ones(3), "key-encoder.buffers", Nd4j.ones(1));
+        Checkpoint c = Checkpoint.builder(new TrainingPosition(0, 0, 0, 1)).tensors(Checkpoint.DICTIONARY, state).build();
+        assertThat(c.component(Checkpoint.DICTIONARY).keySet())
+                .containsExactly("key-encoder.buffers", "key-encoder.parameters", "queue", "queue.pointer");
     }
 }

@@ -91,6 +91,25 @@ class IdxDatasetTest {
     }
 
     @Test
+    void aTruncatedGzipFileSaysHowMuchItDecompressed() throws IOException {
+        int n = 2_000;
+        byte[] pixels = new byte[n * 28 * 28];
+        new java.util.Random(3).nextBytes(pixels);             // incompressible: the cut falls deep into the data
+        byte[] images = gzip(idx(new int[] {n, 28, 28}, pixels));
+        byte[] cut = java.util.Arrays.copyOf(images, images.length / 2);
+        byte[] labels = idx(new int[] {n}, new byte[n]);
+        assertThatThrownBy(() -> IdxDataset.fromStreams(new ByteArrayInputStream(cut), "imgs.gz",
+                new ByteArrayInputStream(labels), "lbls"))
+                .isInstanceOf(MalformedDatasetException.class)
+                .hasMessageContaining("truncated")
+                .satisfies(e -> {
+                    java.util.regex.Matcher m = java.util.regex.Pattern.compile("found (\\d+)").matcher(e.getMessage());
+                    assertThat(m.find()).as(e.getMessage()).isTrue();
+                    assertThat(Long.parseLong(m.group(1))).as(e.getMessage()).isGreaterThan(pixels.length / 3);
+                });
+    }
+
+    @Test
     void readsFromStreamsAndClassPathResources() throws IOException {
         byte[] images = gzip(idx(new int[] {5, 2, 3}, pixels()));
         byte[] labels = idx(new int[] {5}, LABELS);

@@ -7,6 +7,7 @@ import dev.moco.api.TrainingBatch;
 import dev.moco.core.FeatureNormalization;
 import dev.moco.core.StepRandom;
 import dev.moco.core.FixedKeys;
+import dev.moco.core.RandomUnitRows;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -71,7 +72,6 @@ public final class MemoryBankDictionary implements Dictionary {
     public static final String BANK_STATE = "bank";
 
     /** Rows generated at a time when the bank is initialised (bounds the temporary heap use). */
-    private static final int INIT_CHUNK_ROWS = 8192;
 
     /** How the bank starts. */
     public enum Initialization {
@@ -134,7 +134,7 @@ public final class MemoryBankDictionary implements Dictionary {
         this.negatives = negatives;
         this.momentum = momentum;
         this.seed = seed;
-        this.bank = randomUnitRows(datasetSize, featureDimension, seed, dataType);
+        this.bank = RandomUnitRows.of(datasetSize, featureDimension, seed, dataType);
         this.awaitingEncoderFill = initialization == Initialization.ENCODER;
     }
 
@@ -380,29 +380,5 @@ public final class MemoryBankDictionary implements Dictionary {
             rows[i] = (int) indices[i];
         }
         return rows;
-    }
-
-    /** Gaussian rows scaled to unit norm: uniform on the unit sphere, from {@code seed} only. */
-    private static INDArray randomUnitRows(long rows, int columns, long seed, DataType dataType) {
-        INDArray bank = Nd4j.create(dataType, rows, columns);
-        SplittableRandom random = new SplittableRandom(seed);
-        for (long start = 0; start < rows; start += INIT_CHUNK_ROWS) {
-            int n = (int) Math.min(INIT_CHUNK_ROWS, rows - start);
-            double[] values = new double[n * columns];
-            for (int row = 0; row < n; row++) {
-                double squares = 0;
-                for (int c = row * columns; c < (row + 1) * columns; c++) {
-                    values[c] = random.nextGaussian();
-                    squares += values[c] * values[c];
-                }
-                double norm = Math.sqrt(squares);
-                for (int c = row * columns; c < (row + 1) * columns; c++) {
-                    values[c] /= norm;
-                }
-            }
-            bank.get(NDArrayIndex.interval(start, start + n), NDArrayIndex.all())
-                    .assign(Nd4j.create(values, new long[] {n, columns}, DataType.DOUBLE));
-        }
-        return bank;
     }
 }

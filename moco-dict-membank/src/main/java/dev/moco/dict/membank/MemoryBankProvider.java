@@ -3,6 +3,7 @@ package dev.moco.dict.membank;
 import dev.moco.api.Dictionary;
 import dev.moco.api.DictionaryContext;
 import dev.moco.api.DictionaryProvider;
+import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 
@@ -36,6 +37,19 @@ public final class MemoryBankProvider implements DictionaryProvider {
     @Override
     public Map<String, String> settings() {
         return Map.of(NEGATIVES, "4096", MOMENTUM, "0.5", INIT, "random");
+    }
+
+    /** The bank's N×C values; per step the K gathered negatives and the loss's [N, 1+K] logits. */
+    @Override
+    public Map<String, Long> memoryDemand(DictionaryContext context) {
+        long k = context.intSetting(NEGATIVES);
+        long width = context.queryEncoder().parameters().dataType().width();
+        Map<String, Long> demand = new LinkedHashMap<>();
+        demand.put("the training set of " + context.datasetSize() + " images (the bank's N×C values)",
+                context.datasetSize() * context.featureDimension() * width);
+        demand.put(NEGATIVES + "=" + k + " (K×C gathered negatives and the loss's N×K logits)",
+                k * context.featureDimension() * width + 3L * context.batchSize() * (k + 1) * width);
+        return demand;
     }
 
     @Override

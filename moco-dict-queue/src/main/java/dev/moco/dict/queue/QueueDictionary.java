@@ -7,8 +7,11 @@ import dev.moco.api.TrainingBatch;
 import dev.moco.core.FeatureNormalization;
 import dev.moco.core.FixedKeys;
 import dev.moco.core.MomentumUpdate;
+import dev.moco.core.RandomUnitRows;
 import dev.moco.core.ShuffleBatchNorm;
 import dev.moco.core.StepRandom;
+import dev.moco.core.data.SplitMix64;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -25,6 +28,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * }</pre>
  */
 public final class QueueDictionary implements Dictionary {
+    private static final long QUEUE_INIT_SALT = 0x9e3e;
     private final Encoder queryEncoder;
     private final Encoder keyEncoder;
     private final double momentum;
@@ -57,10 +61,10 @@ public final class QueueDictionary implements Dictionary {
         this.shuffle = shuffle;
         this.seed = seed;
         int dimension = queryEncoder.outputDimension();
-        // random unit vectors, as the reference code's normalised randn queue
-        this.queue = FeatureNormalization.normalize(
-                Nd4j.randn(Nd4j.getRandomFactory().getNewRandomInstance(seed), new long[] {size, dimension})
-                        .castTo(queryEncoder.parameters().dataType()));
+        // random unit vectors, as the reference code's normalised randn queue; a pure function of the seed,
+        // from a stream apart from the encoder initialisation's
+        this.queue = RandomUnitRows.of(size, dimension, SplitMix64.derive(seed, QUEUE_INIT_SALT),
+                queryEncoder.parameters().dataType());
     }
 
     /** The momentum key encoder f_k. */
@@ -116,11 +120,12 @@ public final class QueueDictionary implements Dictionary {
 
     @Override
     public Map<String, INDArray> state() {
-        return Map.of(
-                "queue", queue,
-                "queue.pointer", Nd4j.scalar(pointer),
-                "key-encoder.parameters", keyEncoder.parameters(),
-                "key-encoder.buffers", keyEncoder.buffers());
+        Map<String, INDArray> state = new LinkedHashMap<>();
+        state.put("queue", queue);
+        state.put("queue.pointer", Nd4j.scalar(pointer));
+        state.put("key-encoder.parameters", keyEncoder.parameters());
+        state.put("key-encoder.buffers", keyEncoder.buffers());
+        return state;
     }
 
     @Override

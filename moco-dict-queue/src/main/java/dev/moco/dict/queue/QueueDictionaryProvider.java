@@ -20,6 +20,15 @@ public final class QueueDictionaryProvider implements DictionaryProvider {
         return Map.of(SIZE, "65536", MOMENTUM, "0.999");
     }
 
+    /** The queue's K×C values and the loss's [N, 1+K] logits, probabilities and their gradient. */
+    @Override
+    public Map<String, Long> memoryDemand(DictionaryContext context) {
+        long k = context.intSetting(SIZE);
+        long width = context.queryEncoder().parameters().dataType().width();
+        long bytes = k * context.featureDimension() * width + 3L * context.batchSize() * (k + 1) * width;
+        return Map.of(SIZE + "=" + k + " (the queue of K×C values and the loss's N×K logits)", bytes);
+    }
+
     @Override
     public Dictionary create(DictionaryContext context) {
         return new QueueDictionary(context.queryEncoder(), context.intSetting(SIZE),

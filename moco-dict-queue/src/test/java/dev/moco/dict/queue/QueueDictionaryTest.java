@@ -4,7 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.moco.api.Contrast;
+import dev.moco.api.Encoder;
 import dev.moco.core.Batch;
+import dev.moco.core.FeatureNormalization;
+import dev.moco.core.ShuffleBatchNorm;
+import dev.moco.core.StepRandom;
 import dev.moco.core.testing.TinyEncoder;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -54,7 +58,10 @@ class QueueDictionaryTest {
         for (int step = 0; step < 3; step++) {
             INDArray x = Nd4j.rand(DataType.DOUBLE, 4, 1, 2, 2);
             Batch batch = new Batch(x, x.add(0.1), new long[] {0, 1, 2, 3}, step);
-            Contrast contrast = queue.contrast(batch, Nd4j.zeros(DataType.DOUBLE, 4, C));
+            // real queries, different from the keys: enqueuing them instead of the keys must fail this test
+            INDArray queries = FeatureNormalization.normalize(query.forward(x, Encoder.Mode.TRAINING).output());
+            Contrast contrast = queue.contrast(batch, queries);
+            assertThat(queries.equalsWithEps(contrast.positives(), 1e-6)).isFalse();
             INDArray negativesUsed = contrast.negatives().dup();
             for (int i = 0; i < 4; i++) {
                 INDArray key = contrast.positives().getRow(i);
@@ -62,7 +69,7 @@ class QueueDictionaryTest {
                     assertThat(negativesUsed.getRow(j).equalsWithEps(key, 1e-12)).isFalse();
                 }
             }
-            queue.update(batch, null, contrast);
+            queue.update(batch, queries, contrast);
             // ... but after the update they are the newest keys in the queue
             INDArray newest = queue.keysOldestFirst().get(NDArrayIndex.interval(12, 16), NDArrayIndex.all());
             assertThat(newest.equalsWithEps(contrast.positives(), 1e-12)).isTrue();
@@ -85,6 +92,36 @@ class QueueDictionaryTest {
         INDArray permuted = shuffled.contrast(batch, Nd4j.zeros(DataType.DOUBLE, n, C)).positives();
         assertThat(plain.equalsWithEps(expected, 1e-12)).isTrue();
         assertThat(permuted.equalsWithEps(expected, 1e-6)).isFalse();
+    }
+
+    @Test
+    void positivesAreTheKeyEncodersShuffledForwardWithTheConfiguredGroups() {
+        // TinyEncoder's BN normalises per group, so the G = 4 forward differs from the G = 1 forward
+        int groups = 4;
+        TinyEncoder query = encoder(6);
+        QueueDictionary queue = new QueueDictionary(query, 16, 0.0, groups, 9);   // m = 0: f_k becomes a copy of f_q
+        INDArray x = Nd4j.rand(DataType.DOUBLE, 8, 1, 2, 2);
+        Batch batch = new Batch(x, x.add(0.2), new long[] {0, 1, 2, 3, 4, 5, 6, 7}, 3);
+
+        Contrast contrast = queue.contrast(batch, null);
+
+        TinyEncoder reference = query.copy();
+        INDArray shuffled = FeatureNormalization.normalize(ShuffleBatchNorm.forward(reference, batch.keyView(),
+                Encoder.Mode.TRAINING_WITHOUT_GRADIENT, groups, StepRandom.of(9, 3)).output());
+        INDArray oneGroup = FeatureNormalization.normalize(ShuffleBatchNorm.forward(query.copy(), batch.keyView(),
+                Encoder.Mode.TRAINING_WITHOUT_GRADIENT, 1, StepRandom.of(9, 3)).output());
+        assertThat(contrast.positives().equalsWithEps(shuffled, 1e-12)).as("G-group shuffled forward").isTrue();
+        assertThat(contrast.positives().equalsWithEps(oneGroup, 1e-6)).as("differs from G = 1").isFalse();
+    }
+
+    @Test
+    void theInitialQueueIsAPureFunctionOfTheSeed() {
+        INDArray first = new QueueDictionary(encoder(1), 32, 0.9, 1, 42).keysOldestFirst();
+        INDArray again = new QueueDictionary(encoder(1), 32, 0.9, 1, 42).keysOldestFirst();
+        INDArray otherSeed = new QueueDictionary(encoder(1), 32, 0.9, 1, 43).keysOldestFirst();
+        assertThat(again).isEqualTo(first);
+        assertThat(otherSeed).isNotEqualTo(first);
+        assertThat(first.norm2(1).sub(1).amaxNumber().doubleValue()).isLessThan(1e-12);
     }
 
     @Test

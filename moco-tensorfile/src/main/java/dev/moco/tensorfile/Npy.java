@@ -1,4 +1,4 @@
-package dev.moco.core.checkpoint;
+package dev.moco.tensorfile;
 
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.bytedeco.javacpp.Pointer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -38,6 +39,8 @@ public final class Npy {
     private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
     /** Elements converted and written per chunk: bounds the temporary heap use. */
     private static final int CHUNK_ELEMENTS = 1 << 16;
+    /** numpy writes headers of a few hundred bytes; a longer one is not a real .npy file. */
+    private static final int MAX_HEADER_BYTES = 1 << 16;
     private static final Pattern DESCR = Pattern.compile("'descr'\\s*:\\s*'([^']*)'");
     private static final Pattern FORTRAN = Pattern.compile("'fortran_order'\\s*:\\s*(True|False)");
     private static final Pattern SHAPE = Pattern.compile("'shape'\\s*:\\s*\\(([^)]*)\\)");
@@ -45,7 +48,7 @@ public final class Npy {
     private Npy() {}
 
     /** The {@code descr} string for an element type. */
-    static String descr(DataType type) {
+    public static String descr(DataType type) {
         return switch (type) {
             case FLOAT -> "<f4";
             case DOUBLE -> "<f8";
@@ -56,13 +59,13 @@ public final class Npy {
         };
     }
 
-    private static DataType typeOf(String descr) {
+    private static DataType typeOf(String descr) throws IOException {
         return switch (descr) {
             case "<f4" -> DataType.FLOAT;
             case "<f8" -> DataType.DOUBLE;
             case "<i4" -> DataType.INT32;
             case "<i8" -> DataType.INT64;
-            default -> throw new IllegalArgumentException(
+            default -> throw new IOException(
                     "unsupported .npy element type '" + descr + "' (supported: <f4, <f8, <i4, <i8)");
         };
     }
@@ -73,7 +76,7 @@ public final class Npy {
     }
 
     /** The shape written for {@code array}: its own, except (0,) for an empty array without dimensions. */
-    static long[] shapeOf(INDArray array) {
+    public static long[] shapeOf(INDArray array) {
         return array.isEmpty() && array.rank() == 0 ? new long[] {0} : array.shape();
     }
 
@@ -131,7 +134,7 @@ public final class Npy {
     }
 
     /** The .npy header (magic, version, length, dict, padding) for an array. */
-    static byte[] header(DataType type, long[] shape) {
+    public static byte[] header(DataType type, long[] shape) {
         StringBuilder dims = new StringBuilder();
         for (int i = 0; i < shape.length; i++) {
             dims.append(shape[i]);
@@ -152,13 +155,66 @@ public final class Npy {
     }
 
     /**
-     * Reads one array. Versions 1.0, 2.0 and 3.0 of the format are accepted; Fortran order is
-     * not.
+     * Reads one array from a stream of unknown length. Versions 1.0, 2.0 and 3.0 of the
+     * format are accepted; Fortran order is not.
      *
      * @throws IOException if the stream is not a well-formed .npy or ends early (the message
      *     says which)
      */
     public static INDArray read(InputStream in) throws IOException {
+        return read(in, -1);
+    }
+
+    /**
+     * Reads one array from a stream that holds exactly {@code size} bytes (-1: unknown). The
+     * header is checked before anything large is allocated: its shape must not overflow, and
+     * with a known size the header and the declared elements must account for exactly
+     * {@code size} bytes, so a small file declaring a huge array is refused at once. The
+     * elements are copied into the array's native buffer in chunks, with no heap copy of
+     * the whole.
+     *
+     * @throws IOException saying what is wrong: malformed, truncated, a size that does not
+     *     match, or an array larger than the memory ND4J may allocate
+     */
+    public static INDArray read(InputStream in, long size) throws IOException {
+        return readBody(in, readHeader(in), size);
+    }
+
+    /**
+     * Reads the elements that follow {@code header} (read by {@link #readHeader}) from a
+     * stream of {@code size} bytes in all, header included (-1: unknown), checking the size
+     * first as {@link #read(InputStream, long)} does.
+     */
+    public static INDArray readBody(InputStream in, Header header, long size) throws IOException {
+        long bytes;
+        try {
+            bytes = Math.multiplyExact(header.elements(), (long) header.type().width());
+        } catch (ArithmeticException e) {
+            throw new IOException(".npy shape " + Arrays.toString(header.shape()) + " has more elements than can be addressed");
+        }
+        if (size >= 0 && header.headerBytes() + bytes != size) {
+            throw new IOException(".npy header declares " + header.elements() + " elements of " + header.type() + " ("
+                    + (header.headerBytes() + bytes) + " bytes with the header) but the data holds " + size + " bytes");
+        }
+        return readElements(in, header, bytes);
+    }
+
+    /**
+     * A parsed .npy header.
+     *
+     * @param type the element type
+     * @param shape the dimensions ({@code []} for a scalar)
+     * @param elements their product
+     * @param headerBytes bytes from the magic string to the end of the header
+     */
+    public record Header(DataType type, long[] shape, long elements, long headerBytes) {}
+
+    /**
+     * Reads the magic string, version and header dict.
+     *
+     * @throws IOException if they are malformed, or the shape's element count overflows
+     */
+    public static Header readHeader(InputStream in) throws IOException {
         DataInputStream data = new DataInputStream(in);
         byte[] magic = new byte[MAGIC.length];
         readFully(data, magic, "magic string");
@@ -168,16 +224,19 @@ public final class Npy {
         int major = data.readUnsignedByte();
         data.readUnsignedByte();
         long headerLength;
+        int prefix;
         if (major == 1) {
             headerLength = data.readUnsignedByte() | (data.readUnsignedByte() << 8);
+            prefix = MAGIC.length + 4;
         } else if (major == 2 || major == 3) {
             byte[] len = new byte[4];
             readFully(data, len, "header length");
             headerLength = ByteBuffer.wrap(len).order(ByteOrder.LITTLE_ENDIAN).getInt() & 0xffffffffL;
+            prefix = MAGIC.length + 6;
         } else {
             throw new IOException("unsupported .npy version " + major);
         }
-        if (headerLength > 1 << 20) {
+        if (headerLength > MAX_HEADER_BYTES) {
             throw new IOException(".npy header of " + headerLength + " bytes is implausibly long");
         }
         byte[] headerBytes = new byte[(int) headerLength];
@@ -188,42 +247,60 @@ public final class Npy {
             throw new IOException(".npy arrays in Fortran order are not supported");
         }
         long[] shape = parseShape(group(SHAPE, header, "shape"));
-        long length = 1;
+        long elements = 1;
         for (long d : shape) {
-            length = Math.multiplyExact(length, d);
+            try {
+                elements = Math.multiplyExact(elements, d);
+            } catch (ArithmeticException e) {
+                throw new IOException(".npy shape " + Arrays.toString(shape) + " has more elements than a long can count");
+            }
         }
-        if (length == 0) {
+        return new Header(type, shape, elements, prefix + headerLength);
+    }
+
+    private static INDArray readElements(InputStream in, Header header, long bytes) throws IOException {
+        DataType type = header.type();
+        long[] shape = header.shape();
+        if (header.elements() == 0) {
             return Nd4j.create(type, shape);
         }
-        if (length > Integer.MAX_VALUE / type.width()) {
-            throw new IOException(".npy array of " + length + " elements is too large to read");
+        if (bytes > Integer.MAX_VALUE) {
+            throw new IOException(".npy array of " + header.elements() + " elements (" + bytes + " bytes) is too large to read");
         }
-        byte[] body = new byte[(int) length * type.width()];
-        readFully(data, body, "data (" + length + " elements of " + type + ")");
-        ByteBuffer buffer = ByteBuffer.wrap(body).order(ByteOrder.LITTLE_ENDIAN);
-        long[] arrayShape = shape.length == 0 ? new long[] {} : shape;
-        return switch (type) {
-            case FLOAT -> {
-                float[] v = new float[(int) length];
-                buffer.asFloatBuffer().get(v);
-                yield shape.length == 0 ? Nd4j.scalar(v[0]) : Nd4j.create(v, arrayShape, 'c');
+        long maxBytes = Pointer.maxBytes();
+        if (maxBytes > 0 && Pointer.totalBytes() + bytes > maxBytes) {
+            throw new IOException(".npy array of " + bytes + " bytes does not fit in the " + (maxBytes - Pointer.totalBytes())
+                    + " bytes ND4J may still allocate (the off-heap limit, by default -Xmx)");
+        }
+        INDArray array = shape.length == 0 ? Nd4j.scalar(type, 0) : Nd4j.create(type, shape, 'c');
+        ByteBuffer target = array.data().asNio().order(ByteOrder.nativeOrder());
+        target.position(0);
+        boolean sameOrder = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
+        int width = type.width();
+        byte[] chunk = new byte[(int) Math.min(bytes, (long) CHUNK_ELEMENTS * width)];
+        DataInputStream data = new DataInputStream(in);
+        for (long done = 0; done < bytes; ) {
+            int n = (int) Math.min(chunk.length, bytes - done);
+            try {
+                data.readFully(chunk, 0, n);
+            } catch (EOFException e) {
+                throw new IOException(".npy stream ends inside its data (" + header.elements() + " elements of " + type
+                        + " declared; truncated)", e);
             }
-            case DOUBLE -> {
-                double[] v = new double[(int) length];
-                buffer.asDoubleBuffer().get(v);
-                yield shape.length == 0 ? Nd4j.scalar(v[0]) : Nd4j.create(v, arrayShape, 'c');
+            if (sameOrder) {
+                target.put(chunk, 0, n);
+            } else {
+                ByteBuffer source = ByteBuffer.wrap(chunk, 0, n).order(ByteOrder.LITTLE_ENDIAN);
+                for (int i = 0; i < n; i += width) {
+                    switch (width) {
+                        case Long.BYTES -> target.putLong(source.getLong());
+                        default -> target.putInt(source.getInt());
+                    }
+                }
             }
-            case INT -> {
-                int[] v = new int[(int) length];
-                buffer.asIntBuffer().get(v);
-                yield shape.length == 0 ? Nd4j.scalar(v[0]) : Nd4j.createFromArray(v).reshape(arrayShape);
-            }
-            default -> {
-                long[] v = new long[(int) length];
-                buffer.asLongBuffer().get(v);
-                yield shape.length == 0 ? Nd4j.scalar(v[0]) : Nd4j.createFromArray(v).reshape(arrayShape);
-            }
-        };
+            done += n;
+        }
+        return array;
     }
 
     private static void readFully(DataInputStream in, byte[] target, String what) throws IOException {

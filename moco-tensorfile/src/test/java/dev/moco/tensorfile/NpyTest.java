@@ -1,4 +1,4 @@
-package dev.moco.core.checkpoint;
+package dev.moco.tensorfile;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

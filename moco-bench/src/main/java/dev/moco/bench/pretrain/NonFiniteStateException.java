@@ -1,0 +1,24 @@
+package dev.moco.bench.pretrain;
+
+import dev.moco.core.checkpoint.NonFiniteTensorException;
+import dev.moco.core.checkpoint.TrainingPosition;
+
+/**
+ * The run's state became NaN or infinite although the loss and gradient were still finite
+ * (weights or BN running statistics that overflowed), found when a checkpoint was due; that
+ * checkpoint was not written.
+ */
+public final class NonFiniteStateException extends RuntimeException {
+
+    private final TrainingPosition position;
+
+    public NonFiniteStateException(TrainingPosition position, NonFiniteTensorException cause) {
+        super(cause.getMessage(), cause);
+        this.position = position;
+    }
+
+    /** Where the run was when the checkpoint was due. */
+    public TrainingPosition position() {
+        return position;
+    }
+}

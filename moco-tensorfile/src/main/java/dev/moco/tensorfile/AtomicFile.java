@@ -1,0 +1,89 @@
+package dev.moco.tensorfile;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * Replaces a file atomically: the content goes into a temporary file
+ * {@code .<name>.<random>.tmp} in the target's directory, is forced to disk, and is renamed
+ * over the target with {@link StandardCopyOption#ATOMIC_MOVE}; then the directory is forced
+ * too. A reader sees the old file or the new one, never a part; when writing fails the
+ * temporary file is removed and the target is untouched. A process killed part-way leaves
+ * the temporary file, which {@link #isTemporaryOf} recognises for clean-up.
+ *
+ * <pre>{@code
+ * AtomicFile.replace(target, channel -> channel.write(bytes));
+ * }</pre>
+ */
+public final class AtomicFile {
+
+    private AtomicFile() {}
+
+    /** Writes the new content of a file into the channel of its temporary file. */
+    @FunctionalInterface
+    public interface Content {
+        void writeTo(FileChannel channel) throws IOException;
+    }
+
+    /** @throws IOException if writing, forcing or renaming fails; the target is then as it was */
+    public static void replace(Path target, Content content) throws IOException {
+        Path absolute = target.toAbsolutePath();
+        Path dir = absolute.getParent();
+        Path tmp = null;
+        try {
+            Files.createDirectories(dir);
+            tmp = Files.createTempFile(dir, "." + absolute.getFileName() + ".", ".tmp");
+            try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+                content.writeTo(channel);
+                channel.force(true);
+            }
+            try {
+                Files.move(tmp, absolute, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                throw new IOException("the file system of " + dir + " cannot rename atomically", e);
+            }
+            tmp = null;
+            forceDirectory(dir);
+        } finally {
+            if (tmp != null) {
+                try {
+                    Files.deleteIfExists(tmp);
+                } catch (IOException ignored) {
+                    // best effort: a stray temporary file does not harm the target, and is removed at the next start
+                }
+            }
+        }
+    }
+
+    /** Copies {@code source} over {@code target} atomically: an independent copy, never a link. */
+    public static void copy(Path source, Path target) throws IOException {
+        replace(target, channel -> {
+            try (FileChannel in = FileChannel.open(source, StandardOpenOption.READ)) {
+                long size = in.size();
+                for (long done = 0; done < size; ) {
+                    done += in.transferTo(done, size - done, channel);
+                }
+            }
+        });
+    }
+
+    /** Whether {@code file}'s name is that of a temporary file {@link #replace} makes for {@code targetName}. */
+    public static boolean isTemporaryOf(Path file, String targetName) {
+        String name = file.getFileName().toString();
+        return name.startsWith("." + targetName + ".") && name.endsWith(".tmp");
+    }
+
+    /** Forces the directory entry of a rename to disk (Linux; a no-op where unsupported). */
+    private static void forceDirectory(Path dir) {
+        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+            channel.force(true);
+        } catch (IOException | UnsupportedOperationException ignored) {
+            // not all platforms let a directory be opened; the rename itself is still atomic
+        }
+    }
+}
