@@ -33,6 +33,17 @@ public interface DictionaryContext {
     /** {@return the shuffle-BN groups for computing keys; 1 means off} */
     int shuffleGroups();
 
+    /**
+     * Whether keys are permuted before their {@link #shuffleGroups()} BN groups (shuffle BN);
+     * false keeps each key in its query's group, the no-shuffle ablation of He et al. 2020,
+     * Sec. 3.3 and Appendix A.1, in which the model can cheat. Default true.
+     *
+     * @return true to shuffle the keys before their BN groups
+     */
+    default boolean shuffleKeys() {
+        return true;
+    }
+
     /** {@return the seed from which the dictionary derives all its randomness} */
     long seed();
 

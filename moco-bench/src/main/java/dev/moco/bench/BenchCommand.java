@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /** {@code moco bench}: the measurement commands (throughput of the training step, ...). */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmarks: see the subcommands.",
-        subcommands = {dev.moco.bench.throughput.ThroughputCommand.class, dev.moco.bench.loader.LoaderCommand.class})
+        subcommands = {dev.moco.bench.throughput.ThroughputCommand.class, dev.moco.bench.loader.LoaderCommand.class,
+                dev.moco.bench.jmh.DictionaryBenchCommand.class})
 public final class BenchCommand implements Runnable {
 
     @CommandLine.Spec

@@ -2,6 +2,7 @@ package dev.moco.bench;
 
 import dev.moco.bench.data.DataCommand;
 import dev.moco.bench.eval.EvalCommand;
+import dev.moco.bench.experiment.ExperimentCommand;
 import dev.moco.bench.export.ExportFeaturesCommand;
 import dev.moco.bench.pretrain.PretrainCommand;
 import dev.moco.bench.pretrain.QuickstartCommand;
@@ -20,6 +21,7 @@ import picocli.CommandLine.Command;
  * ./moco pretrain --preset moco-v2 --data /usr/share/datasets/fashion-mnist --epochs 20 --out runs/v2
  * ./moco export-features --checkpoint runs/v2 --data ... --split test --out test.npy
  * ./moco bench throughput ...
+ * ./moco experiment mechanisms --budget small
  * </pre>
  *
  * Exit status: 0 success, 1 error (the message says what and where), 2 bad command line,
@@ -29,6 +31,7 @@ import picocli.CommandLine.Command;
         description = "Momentum Contrast (MoCo v1/v2) on ND4J: self-supervised pretraining, evaluation, benchmarks.",
         subcommands = {QuickstartCommand.class, PretrainCommand.class, ExportFeaturesCommand.class, BenchCommand.class,
                 EvalCommand.class, TrainSupervisedCommand.class, DataCommand.class, TransferCommand.class,
+                ExperimentCommand.class,
                 CommandLine.HelpCommand.class},
         footer = {"", "Exit status: 0 success, 1 error, 2 bad command line, 3 training stopped by a non-finite loss.",
                 "JAVA_OPTS is passed to the JVM by ./moco; MOCO_DEBUG=1 prints stack traces."})

@@ -28,9 +28,23 @@ public final class MocoTrainer {
     private final Dictionary dictionary;
     private final ContrastiveLoss loss;
     private final Optimizer optimizer;
+    private final int queryNormalizationGroups;
 
     /** @param optimizer built over {@code queryEncoder}'s parameter and gradient views */
     public MocoTrainer(Encoder queryEncoder, Dictionary dictionary, ContrastiveLoss loss, Optimizer optimizer) {
+        this(queryEncoder, dictionary, loss, optimizer, 1);
+    }
+
+    /**
+     * @param optimizer built over {@code queryEncoder}'s parameter and gradient views
+     * @param queryNormalizationGroups BN groups of the query forward (one per GPU of the
+     *     paper's multi-GPU setting; 1: the whole batch); must divide the batch size
+     */
+    public MocoTrainer(Encoder queryEncoder, Dictionary dictionary, ContrastiveLoss loss, Optimizer optimizer,
+                       int queryNormalizationGroups) {
+        if (queryNormalizationGroups < 1) {
+            throw new IllegalArgumentException("query BN groups must be >= 1, got " + queryNormalizationGroups);
+        }
         if (optimizer.parameterCount() != queryEncoder.parameters().length()) {
             throw new IllegalArgumentException("the optimizer was built for " + optimizer.parameterCount()
                     + " parameters, the query encoder has " + queryEncoder.parameters().length());
@@ -39,6 +53,7 @@ public final class MocoTrainer {
         this.dictionary = dictionary;
         this.loss = loss;
         this.optimizer = optimizer;
+        this.queryNormalizationGroups = queryNormalizationGroups;
     }
 
     /**
@@ -55,7 +70,8 @@ public final class MocoTrainer {
         queryEncoder.zeroGradients();
 
         // q = normalize(f_q(x_q))
-        Encoder.Pass queries = new NormalizedPass(queryEncoder.forward(batch.queryView(), Encoder.Mode.TRAINING));
+        Encoder.Pass queries = new NormalizedPass(queryEncoder.forward(batch.queryView(), Encoder.Mode.TRAINING,
+                queryNormalizationGroups));
         INDArray q = queries.output();
         // k+ and the negatives: the mechanism's look-up (queue: momentum key encoder with shuffle BN)
         Contrast contrast = dictionary.contrast(batch, q);

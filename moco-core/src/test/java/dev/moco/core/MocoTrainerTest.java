@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.moco.api.Contrast;
 import dev.moco.api.Dictionary;
 import dev.moco.api.Encoder;
+import dev.moco.api.SharedNegatives;
 import dev.moco.api.TrainingBatch;
 import dev.moco.core.loss.InfoNceLoss;
 import dev.moco.core.optim.Optimizer;
@@ -103,6 +104,29 @@ class MocoTrainerTest {
         assertThatThrownBy(() -> new MocoTrainer(encoder, new RecordingDictionary(encoder, Nd4j.zeros(DataType.DOUBLE, 1, 2)),
                 new InfoNceLoss(0.2), new Optimizer(new SgdMomentum(0.1, 0.9, null), 0, other, other.dup())))
                 .hasMessageContaining("the optimizer was built for 3 parameters");
+    }
+
+    @Test
+    void queriesAreNormalisedInTheConfiguredBnGroups() {
+        INDArray negatives = FeatureNormalization.normalize(Nd4j.randn(DataType.DOUBLE, 5, 2));
+        Batch batch = new Batch(x, Nd4j.rand(DataType.DOUBLE, 4, 2), new long[] {0, 1, 2, 3}, 0);
+        double[] losses = new double[3];
+        int[] groups = {1, 2, 2};
+        for (int i = 0; i < 3; i++) {
+            TinyEncoder fresh = new TinyEncoder(4, 3, 2, 1, DataType.DOUBLE);
+            MocoTrainer trainer = new MocoTrainer(fresh, new RecordingDictionary(fresh, negatives), new InfoNceLoss(0.2),
+                    new Optimizer(new SgdMomentum(0.1, 0.9, null), 0, fresh.parameters(), fresh.gradients()), groups[i]);
+            losses[i] = trainer.step(batch, at(0)).loss();
+        }
+        TinyEncoder reference = new TinyEncoder(4, 3, 2, 1, DataType.DOUBLE);
+        INDArray q = FeatureNormalization.normalize(reference.forward(x, Encoder.Mode.TRAINING, 2).output());
+        RecordingDictionary keysOnly = new RecordingDictionary(reference, negatives);
+        double expected = new InfoNceLoss(0.2).compute(q, (SharedNegatives) keysOnly.contrast(batch, q)).loss();
+        assertThat(losses[1]).isEqualTo(expected).isEqualTo(losses[2]);
+        assertThat(losses[0]).isNotEqualTo(losses[1]);   // the BN statistics differ per group
+        assertThatThrownBy(() -> new MocoTrainer(encoder, keysOnly, new InfoNceLoss(0.2),
+                new Optimizer(new SgdMomentum(0.1, 0.9, null), 0, encoder.parameters(), encoder.gradients()), 0))
+                .hasMessageContaining("query BN groups must be >= 1");
     }
 
     @Test

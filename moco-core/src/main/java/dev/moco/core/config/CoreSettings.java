@@ -17,6 +17,8 @@ final class CoreSettings {
             Setting.decimal(MocoConfig.TEMPERATURE, "a number > 0", t -> t > 0 && !t.isInfinite()),
             Setting.integer(MocoConfig.BATCH_SIZE, 1),
             Setting.integer(MocoConfig.SHUFFLE_GROUPS, 1),
+            Setting.choice(MocoConfig.SHUFFLE_ENABLED, "true", "false"),
+            Setting.integer(MocoConfig.QUERY_BN_GROUPS, 1),
             Setting.decimal(MocoConfig.LEARNING_RATE, "a number >= 0", v -> v >= 0 && !v.isInfinite()),
             Setting.decimal(MocoConfig.MOMENTUM, "a number in [0, 1)", v -> v >= 0 && v < 1),
             Setting.decimal(MocoConfig.WEIGHT_DECAY, "a number >= 0", v -> v >= 0 && !v.isInfinite()),
@@ -28,6 +30,15 @@ final class CoreSettings {
             Setting.integer(MocoConfig.IMAGE_SIZE, 8),
             Setting.integer(MocoConfig.SEED, 0),
             Setting.integer(MocoConfig.WORKERS, 1)));
+
+    /**
+     * Values of keys added after the first presets, so that older checkpoints and
+     * configuration files still build: keys BN over the shuffled batch, queries over the
+     * whole batch, as before these keys existed.
+     */
+    static final Map<String, String> DEFAULTS = Map.of(
+            MocoConfig.SHUFFLE_ENABLED, "true",
+            MocoConfig.QUERY_BN_GROUPS, "1");
 
     private CoreSettings() {}
 

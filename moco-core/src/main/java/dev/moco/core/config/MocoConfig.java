@@ -44,6 +44,10 @@ public final class MocoConfig {
     public static final String TEMPERATURE = "temperature";
     public static final String BATCH_SIZE = "batch.size";
     public static final String SHUFFLE_GROUPS = "shuffle.groups";
+    /** Whether the keys are permuted before their {@link #SHUFFLE_GROUPS} BN groups (default true; false is the paper's no-shuffle ablation). */
+    public static final String SHUFFLE_ENABLED = "shuffle.enabled";
+    /** BN groups of the query encoder's forward, one per emulated GPU (default 1: the whole batch). */
+    public static final String QUERY_BN_GROUPS = "query.bn-groups";
     public static final String LEARNING_RATE = "optimizer.lr";
     public static final String MOMENTUM = "optimizer.momentum";
     public static final String WEIGHT_DECAY = "optimizer.weight-decay";
@@ -140,6 +144,7 @@ public final class MocoConfig {
 
         private Builder(Map<String, String> providerSettings) {
             this.providerSettings = Map.copyOf(providerSettings);
+            values.putAll(new java.util.TreeMap<>(CoreSettings.DEFAULTS));
             values.putAll(providerSettings);
         }
 
@@ -220,10 +225,12 @@ public final class MocoConfig {
             }
             if (problems.isEmpty()) {
                 int batch = Integer.parseInt(values.get(BATCH_SIZE));
-                int groups = Integer.parseInt(values.get(SHUFFLE_GROUPS));
-                if (batch % groups != 0) {
-                    problems.add("configuration key '" + SHUFFLE_GROUPS + "' is " + groups
-                            + ", but must divide " + BATCH_SIZE + " (" + batch + ")");
+                for (String key : List.of(SHUFFLE_GROUPS, QUERY_BN_GROUPS)) {
+                    int groups = Integer.parseInt(values.get(key));
+                    if (batch % groups != 0) {
+                        problems.add("configuration key '" + key + "' is " + groups
+                                + ", but must divide " + BATCH_SIZE + " (" + batch + ")");
+                    }
                 }
             }
             if (!problems.isEmpty()) {

@@ -44,6 +44,11 @@ public record ConfiguredDictionaryContext(MocoConfig config, Encoder queryEncode
     }
 
     @Override
+    public boolean shuffleKeys() {
+        return Boolean.parseBoolean(config.getString(MocoConfig.SHUFFLE_ENABLED));
+    }
+
+    @Override
     public long seed() {
         return config.getLong(MocoConfig.SEED);
     }

@@ -151,7 +151,7 @@ public final class MocoModule extends AbstractModule {
             throw new IllegalArgumentException("the training set has " + data.images().size()
                     + " images, fewer than one batch (" + MocoConfig.BATCH_SIZE + "=" + batch + ")");
         }
-        return new MocoTrainer(queryEncoder, dictionary, loss, optimizer);
+        return new MocoTrainer(queryEncoder, dictionary, loss, optimizer, config.getInt(MocoConfig.QUERY_BN_GROUPS));
     }
 
     @Provides

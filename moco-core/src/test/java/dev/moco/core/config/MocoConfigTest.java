@@ -62,6 +62,30 @@ class MocoConfigTest {
     }
 
     @Test
+    void queryBnGroupsMustDivideTheBatchAndShuffleIsASwitch() {
+        assertThatThrownBy(() -> build("batch.size=96", "shuffle.groups=8", "query.bn-groups=5"))
+                .hasMessageContaining("'query.bn-groups' is 5, but must divide batch.size (96)");
+        assertThatThrownBy(() -> build("shuffle.enabled=maybe"))
+                .hasMessageContaining("'shuffle.enabled' is 'maybe', but must be one of true, false");
+        MocoConfig paperAblation = build("query.bn-groups=8", "shuffle.enabled=false");
+        assertThat(paperAblation.getInt(MocoConfig.QUERY_BN_GROUPS)).isEqualTo(8);
+        assertThat(paperAblation.getString(MocoConfig.SHUFFLE_ENABLED)).isEqualTo("false");
+    }
+
+    @Test
+    void keysAddedLaterDefaultToTheOldBehaviourForOlderConfigurations() {
+        // a checkpoint's configuration from before query.bn-groups and shuffle.enabled existed
+        Map<String, String> old = new java.util.LinkedHashMap<>(MocoConfig.builder(QUEUE_SETTINGS).preset("moco-v2").build().asMap());
+        old.remove(MocoConfig.QUERY_BN_GROUPS);
+        old.remove(MocoConfig.SHUFFLE_ENABLED);
+        MocoConfig.Builder builder = MocoConfig.builder(QUEUE_SETTINGS);
+        old.forEach(builder::set);
+        MocoConfig config = builder.build();
+        assertThat(config.getInt(MocoConfig.QUERY_BN_GROUPS)).isEqualTo(1);
+        assertThat(config.getString(MocoConfig.SHUFFLE_ENABLED)).isEqualTo("true");
+    }
+
+    @Test
     void providerKeysAreTypeCheckedWhenRead() {
         MocoConfig config = build("queue.size=lots");
         assertThatThrownBy(() -> config.getInt("queue.size"))

@@ -14,7 +14,6 @@ import dev.moco.core.StepRandom;
 import dev.moco.core.data.SplitMix64;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.SplittableRandom;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -35,11 +34,21 @@ public final class QueueDictionary implements Dictionary {
     private final Encoder keyEncoder;
     private final double momentum;
     private final int shuffleGroups;
+    private final boolean shuffle;
     private final long seed;
     private final INDArray queue;        // [K, C], row `pointer` is the oldest key
     private long pointer;
 
     public QueueDictionary(Encoder queryEncoder, int size, double momentum, int shuffleGroups, long seed) {
+        this(queryEncoder, size, momentum, shuffleGroups, true, seed);
+    }
+
+    /**
+     * @param shuffle permute the keys before their {@code shuffleGroups} BN groups; false keeps
+     *     key i in the group of query i (the no-shuffle ablation, in which the model can cheat)
+     */
+    public QueueDictionary(Encoder queryEncoder, int size, double momentum, int shuffleGroups, boolean shuffle,
+            long seed) {
         if (size < 1) {
             throw new IllegalArgumentException("queue.size (K) must be >= 1, got " + size);
         }
@@ -50,6 +59,7 @@ public final class QueueDictionary implements Dictionary {
         this.keyEncoder = queryEncoder.copy();
         this.momentum = momentum;
         this.shuffleGroups = shuffleGroups;
+        this.shuffle = shuffle;
         this.seed = seed;
         int dimension = queryEncoder.outputDimension();
         // random unit vectors, as the reference code's normalised randn queue; a pure function of the seed,
@@ -66,9 +76,10 @@ public final class QueueDictionary implements Dictionary {
     @Override
     public SharedNegatives contrast(TrainingBatch batch, INDArray queries) {
         MomentumUpdate.apply(keyEncoder, queryEncoder, momentum);
-        SplittableRandom shuffle = StepRandom.of(seed, batch.step());
-        Encoder.Pass keys = ShuffleBatchNorm.forward(keyEncoder, batch.keyView(),
-                Encoder.Mode.TRAINING_WITHOUT_GRADIENT, shuffleGroups, shuffle);
+        Encoder.Pass keys = shuffle
+                ? ShuffleBatchNorm.forward(keyEncoder, batch.keyView(), Encoder.Mode.TRAINING_WITHOUT_GRADIENT,
+                        shuffleGroups, StepRandom.of(seed, batch.step()))
+                : keyEncoder.forward(batch.keyView(), Encoder.Mode.TRAINING_WITHOUT_GRADIENT, shuffleGroups);
         INDArray positives = FeatureNormalization.normalize(keys.output());
         return new FixedKeys(positives, queue);
     }

@@ -78,6 +78,24 @@ class QueueDictionaryTest {
     }
 
     @Test
+    void withoutShuffleEachKeyIsNormalisedInItsQuerysGroupAndWithShuffleInAPermutedOne() {
+        int n = 8;
+        int groups = 2;
+        INDArray x = Nd4j.rand(DataType.DOUBLE, n, 1, 2, 2);
+        Batch batch = new Batch(x.add(0.5), x, new long[] {0, 1, 2, 3, 4, 5, 6, 7}, 3);
+        QueueDictionary unshuffled = new QueueDictionary(encoder(6), 16, 0.9, groups, false, 0);
+        QueueDictionary shuffled = new QueueDictionary(encoder(6), 16, 0.9, groups, true, 0);
+        // the key encoders are momentum-updated from an identical query encoder: still equal to it
+        TinyEncoder sameGroups = encoder(6);
+        INDArray expected = dev.moco.core.FeatureNormalization.normalize(
+                sameGroups.forward(x, dev.moco.api.Encoder.Mode.TRAINING_WITHOUT_GRADIENT, groups).output());
+        INDArray plain = unshuffled.contrast(batch, Nd4j.zeros(DataType.DOUBLE, n, C)).positives();
+        INDArray permuted = shuffled.contrast(batch, Nd4j.zeros(DataType.DOUBLE, n, C)).positives();
+        assertThat(plain.equalsWithEps(expected, 1e-12)).isTrue();
+        assertThat(permuted.equalsWithEps(expected, 1e-6)).isFalse();
+    }
+
+    @Test
     void positivesAreTheKeyEncodersShuffledForwardWithTheConfiguredGroups() {
         // TinyEncoder's BN normalises per group, so the G = 4 forward differs from the G = 1 forward
         int groups = 4;

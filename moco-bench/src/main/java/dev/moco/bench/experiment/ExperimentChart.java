@@ -1,0 +1,104 @@
+package dev.moco.bench.experiment;
+
+import java.awt.Color;
+import java.awt.Font;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import javax.imageio.ImageIO;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.CategoryChart;
+import org.knowm.xchart.CategoryChartBuilder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.internal.chartpart.Chart;
+import org.knowm.xchart.style.Styler;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+
+/**
+ * The experiments' charts, drawn with XChart in the plain style of the paper's figures: white
+ * background, one coloured line with markers per series, accuracy in percent, the legend
+ * inside the plot. Several panels are written side by side into one PNG.
+ */
+final class ExperimentChart {
+
+    /** Series colours, in order (the paper's blue, orange, green, red, then more). */
+    static final Color[] COLORS = {new Color(0x1f77b4), new Color(0xff7f0e), new Color(0x2ca02c), new Color(0xd62728),
+        new Color(0x9467bd), new Color(0x8c564b), new Color(0xe377c2), new Color(0x7f7f7f)};
+
+    static final int PANEL_WIDTH = 640;
+    static final int PANEL_HEIGHT = 480;
+
+    private ExperimentChart() {}
+
+    static XYChart xy(String title, String xTitle, String yTitle) {
+        XYChart chart = new XYChartBuilder().width(PANEL_WIDTH).height(PANEL_HEIGHT).title(title)
+                .xAxisTitle(xTitle).yAxisTitle(yTitle).build();
+        style(chart.getStyler());
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideSE);
+        chart.getStyler().setXAxisDecimalPattern("#0");
+        return chart;
+    }
+
+    static CategoryChart category(String title, String xTitle, String yTitle) {
+        CategoryChart chart = new CategoryChartBuilder().width(PANEL_WIDTH).height(PANEL_HEIGHT).title(title)
+                .xAxisTitle(xTitle).yAxisTitle(yTitle).build();
+        style(chart.getStyler());
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
+        chart.getStyler().setAvailableSpaceFill(0.7);
+        chart.getStyler().setLabelsVisible(false);
+        return chart;
+    }
+
+    private static void style(Styler styler) {
+        styler.setChartBackgroundColor(Color.WHITE);
+        styler.setPlotBackgroundColor(Color.WHITE);
+        styler.setPlotBorderVisible(true);
+        styler.setLegendBorderColor(Color.LIGHT_GRAY);
+        styler.setChartTitleFont(new Font(Font.SANS_SERIF, Font.BOLD, 15));
+        styler.setSeriesColors(COLORS);
+        styler.setDecimalPattern("#0.0");
+    }
+
+    /** Adds a line with circle markers; {@code errors} (same length, or null) draws ± error bars. */
+    static XYSeries line(XYChart chart, String name, double[] x, double[] y, double[] errors, int colour) {
+        XYSeries series = errors == null ? chart.addSeries(name, x, y) : chart.addSeries(name, x, y, errors);
+        series.setMarker(SeriesMarkers.CIRCLE);
+        series.setLineColor(COLORS[colour % COLORS.length]);
+        series.setMarkerColor(COLORS[colour % COLORS.length]);
+        return series;
+    }
+
+    /** Writes {@code panels} side by side into {@code png}, replacing it atomically. */
+    static void write(Path png, List<? extends Chart<?, ?>> panels) {
+        System.setProperty("java.awt.headless", "true");
+        BufferedImage image = new BufferedImage(PANEL_WIDTH * panels.size(), PANEL_HEIGHT, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = image.createGraphics();
+        try {
+            for (int i = 0; i < panels.size(); i++) {
+                g.drawImage(BitmapEncoder.getBufferedImage(panels.get(i)), i * PANEL_WIDTH, 0, null);
+            }
+        } finally {
+            g.dispose();
+        }
+        try {
+            Path absolute = png.toAbsolutePath();
+            Files.createDirectories(absolute.getParent());
+            Path tmp = Files.createTempFile(absolute.getParent(), ".chart", ".png");
+            try {
+                ImageIO.write(image, "png", tmp.toFile());
+                Files.move(tmp, absolute, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } finally {
+                Files.deleteIfExists(tmp);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the chart " + png, e);
+        }
+    }
+}

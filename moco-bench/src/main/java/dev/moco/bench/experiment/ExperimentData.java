@@ -1,0 +1,45 @@
+package dev.moco.bench.experiment;
+
+import dev.moco.core.data.DatasetSplit;
+import dev.moco.core.data.ImageDataset;
+import dev.moco.core.data.augment.Normalize;
+import dev.moco.core.run.TrainingImages;
+import dev.moco.core.wiring.TrainingData;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/**
+ * The data of an experiment: the training and test splits of {@code --data}, the fixed subset
+ * of the training split that every run of the budget pretrains on, and the normalisation
+ * estimated from that subset (applied to training views and evaluation images alike).
+ *
+ * @param train the whole training split: the kNN bank and the linear probe's training set
+ * @param test the test split: the queries of kNN and the linear probe's test set
+ * @param pretraining the images each run pretrains on
+ */
+public record ExperimentData(Path directory, ImageDataset train, ImageDataset test, ImageDataset pretraining,
+        Normalize normalize, int imageSize) {
+
+    /** The subset is drawn from this seed, not the run's, so that runs of every seed see the same images. */
+    static final long SUBSET_SEED = 0x5eedL;
+
+    /**
+     * @throws IllegalArgumentException if {@code directory} lacks a training or test split
+     */
+    public static ExperimentData open(Path directory, Budget budget, int imageSize) throws IOException {
+        ImageDataset train = TrainingImages.open(directory, "train", imageSize).dataset();
+        ImageDataset test = TrainingImages.open(directory, "test", imageSize).dataset();
+        ImageDataset pretraining = budget.pretrainImages() == 0 || budget.pretrainImages() >= train.size() ? train
+                : DatasetSplit.holdOut(train, budget.pretrainImages(), SUBSET_SEED).heldOut();
+        Normalize normalize = TrainingData.estimateNormalization(pretraining, TrainingData.NORMALIZATION_SAMPLES);
+        return new ExperimentData(directory, train, test, pretraining, normalize, imageSize);
+    }
+
+    /** A one-line description for the log. */
+    public String describe() {
+        return String.format(Locale.ROOT, "%s: pretraining on %,d of %,d training images; evaluation: %,d training images"
+                + " as the bank, %,d test images as queries", directory, pretraining.size(), train.size(), train.size(),
+                test.size());
+    }
+}

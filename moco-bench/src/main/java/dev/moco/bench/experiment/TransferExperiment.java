@@ -1,0 +1,161 @@
+package dev.moco.bench.experiment;
+
+import dev.moco.core.config.MocoConfig;
+import dev.moco.core.wiring.DictionaryRegistry;
+import dev.moco.dict.queue.QueueDictionaryProvider;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.knowm.xchart.CategoryChart;
+
+/**
+ * {@code moco experiment transfer}: random, supervised and MoCo initialisation of the same
+ * ResNet-20, scored by the downstream commands (He et al. 2020, Sec. 4.2): {@code ./moco eval
+ * linear} and {@code ./moco eval knn} on frozen features, and {@code ./moco transfer segment}
+ * (mIoU) and {@code ./moco transfer detect} (COCO AP, AP50, AP75) fine-tuned on the canvases
+ * generated from Fashion-MNIST, each with its own defaults: the same schedule and budget for
+ * every initialisation. The MoCo encoder is pretrained with the queue (K=4096) at the budget;
+ * the supervised one by {@code ./moco train-supervised} for the budget's epochs over the whole
+ * training split (the command takes no subset, so on the small budget it sees more images
+ * than MoCo).
+ */
+final class TransferExperiment implements Experiment {
+
+    static final String INIT = "init";
+    static final List<String> INITS = List.of("random", "supervised", "moco");
+    static final List<String> COLUMNS = List.of("status", "linear_accuracy", "knn_accuracy", "miou", "ap", "ap50", "ap75",
+            "train_seconds", "eval_seconds");
+    private static final String NUMBER = "([-0-9.eE]+|NaN)";
+
+    static int queueSize(Budget budget) {
+        return budget.pick(16, 4096, 4096);
+    }
+
+    @Override
+    public String name() {
+        return "transfer";
+    }
+
+    @Override
+    public String preset() {
+        return "moco-v2";
+    }
+
+    @Override
+    public List<String> keyColumns() {
+        return List.of(INIT);
+    }
+
+    @Override
+    public List<String> valueColumns() {
+        return COLUMNS;
+    }
+
+    @Override
+    public List<PlannedRun> plan(Budget budget, ExperimentData data, MocoConfig base, DictionaryRegistry registry,
+            PrintStream notes) {
+        Map<String, String> moco = new LinkedHashMap<>();
+        moco.put(MocoConfig.DICTIONARY, "queue");
+        moco.put(QueueDictionaryProvider.SIZE, Integer.toString(queueSize(budget)));
+        List<PlannedRun> runs = new ArrayList<>();
+        for (String init : INITS) {
+            runs.add(new PlannedRun(Map.of(INIT, init), 0, init.equals("moco") ? moco : Map.of(), PlannedRun.Kind.CUSTOM));
+        }
+        return runs;
+    }
+
+    @Override
+    public Map<String, String> runCustom(PlannedRun run, MocoConfig config, ExperimentData data, Budget budget, Path runDir,
+            boolean progress, PrintStream out, PrintStream err) {
+        long start = System.nanoTime();
+        String init = run.key().get(INIT);
+        String encoder = switch (init) {
+            case "random" -> "random";
+            case "moco" -> {
+                PretrainingRuns.train(config, data, runDir, setup -> List.of(), progress, err);
+                yield runDir.resolve("checkpoints").resolve("latest.zip").toString();
+            }
+            default -> supervised(config, data, budget, runDir, out);
+        };
+        double trainSeconds = (System.nanoTime() - start) / 1e9;
+        long evalStart = System.nanoTime();
+        String dataDir = data.directory().toString();
+        List<String> linear = new ArrayList<>(List.of("eval", "linear", "--checkpoint", encoder, "--data", dataDir));
+        if (budget.equals(Budget.TINY)) {
+            linear.addAll(List.of("--set", "epochs=" + budget.linearEpochs(), "--set", "milestones=1"));
+        }
+        String linearTop1 = Commands.run(linear, Pattern.compile("linear top-1: " + NUMBER), out)[0];
+        String knnTop1 = Commands.run(List.of("eval", "knn", "--checkpoint", encoder, "--data", dataDir),
+                Pattern.compile("knn top-1: " + NUMBER), out)[0];
+        List<String> canvases = budget.equals(Budget.TINY) ? List.of("--train", "8", "--test", "4") : List.of();
+        List<String> segment = new ArrayList<>(List.of("transfer", "segment", "--init", encoder, "--data", dataDir, "--out",
+                runDir.resolve("segment").toString()));
+        segment.addAll(canvases);
+        String miou = Commands.run(segment, Pattern.compile("mIoU: " + NUMBER), out)[0];
+        List<String> detect = new ArrayList<>(List.of("transfer", "detect", "--init", encoder, "--data", dataDir, "--out",
+                runDir.resolve("detect").toString()));
+        detect.addAll(canvases);
+        String[] ap = Commands.run(detect, Pattern.compile("AP: " + NUMBER + " AP50: " + NUMBER + " AP75: " + NUMBER), out);
+        Map<String, String> row = new LinkedHashMap<>();
+        row.put("status", "ok");
+        row.put("linear_accuracy", linearTop1);
+        row.put("knn_accuracy", knnTop1);
+        row.put("miou", miou);
+        row.put("ap", ap[0]);
+        row.put("ap50", ap[1]);
+        row.put("ap75", ap[2]);
+        row.put("train_seconds", ResultRow.rounded(trainSeconds));
+        row.put("eval_seconds", ResultRow.rounded((System.nanoTime() - evalStart) / 1e9));
+        return row;
+    }
+
+    /** The supervised checkpoint, trained by {@code ./moco train-supervised} unless an earlier sitting left it. */
+    private static String supervised(MocoConfig config, ExperimentData data, Budget budget, Path runDir, PrintStream out) {
+        Path checkpoint = runDir.resolve("latest.zip");
+        if (!Files.isRegularFile(checkpoint)) {
+            Commands.run(List.of("train-supervised", "--data", data.directory().toString(), "--epochs",
+                    Integer.toString(budget.pick(1, 1, budget.epochs())), "--batch-size", config.getString(MocoConfig.BATCH_SIZE),
+                    "--out", runDir.toString()), Pattern.compile("supervised train accuracy: " + NUMBER), out);
+        }
+        return checkpoint.toString();
+    }
+
+    @Override
+    public void report(List<ResultRow> rows, Budget budget, Path chart, Path table) {
+        SeedGroups groups = SeedGroups.of(rows, keyColumns());
+        List<String> present = INITS.stream().filter(i -> !groups.rows(Map.of(INIT, i)).isEmpty()).toList();
+        if (!present.isEmpty()) {
+            CategoryChart c = ExperimentChart.category("transfer by initialisation, " + budget.id() + " budget",
+                    "initialisation", "score (%)");
+            c.getStyler().setYAxisMin(0.0);
+            c.getStyler().setYAxisMax(100.0);
+            String[][] metrics = {{"linear_accuracy", "linear top-1"}, {"knn_accuracy", "kNN top-1"}, {"miou", "mIoU"},
+                {"ap", "AP"}, {"ap50", "AP50"}};
+            for (String[] metric : metrics) {
+                c.addSeries(metric[1], present, present.stream().map(i -> 100 * groups.mean(Map.of(INIT, i), metric[0]))
+                        .map(x -> x.isNaN() ? 0.0 : x).toList());
+            }
+            ExperimentChart.write(chart, List.of(c));
+        }
+        MarkdownTable t = new MarkdownTable(List.of("initialisation", "linear top-1 %", "kNN top-1 %", "mIoU %", "AP %",
+                "AP50 %", "AP75 %", "pretraining time"));
+        for (String init : present) {
+            ResultRow r = groups.rows(Map.of(INIT, init)).get(0);
+            t.row(List.of(init, MarkdownTable.percent(r.getDouble("linear_accuracy")), MarkdownTable.percent(r.getDouble("knn_accuracy")),
+                    MarkdownTable.percent(r.getDouble("miou")), MarkdownTable.percent(r.getDouble("ap")),
+                    MarkdownTable.percent(r.getDouble("ap50")), MarkdownTable.percent(r.getDouble("ap75")),
+                    MarkdownTable.duration(r.getDouble("train_seconds"))));
+        }
+        t.write(table, "Transfer: random, supervised and MoCo initialisation (" + budget.id() + " budget)", List.of(
+                "Command: `./moco experiment transfer --budget " + budget.id() + "`. " + budget.describe(),
+                "MoCo: the queue, K=" + queueSize(budget) + ". Supervised: `./moco train-supervised` for "
+                        + budget.pick(1, 1, budget.epochs()) + " epoch(s) over the whole training split. Scores from"
+                        + " `./moco eval linear`, `./moco eval knn`, `./moco transfer segment` and `./moco transfer detect`"
+                        + " with their defaults, the same for every initialisation."));
+    }
+}

@@ -1,0 +1,71 @@
+package dev.moco.bench.experiment;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.moco.core.config.MocoConfig;
+import dev.moco.core.wiring.DictionaryRegistry;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The experiments' small parts: spread, formatting, budgets, plans. */
+class ExperimentPartsTest {
+
+    @Test
+    void spreadIsTheMeanAndTheSampleStandardDeviation() {
+        // 0.70, 0.74, 0.72: mean 0.72, squared deviations 0.0004 + 0.0004 + 0 over n-1 = 2: sd 0.02
+        Spread s = Spread.of(List.of(0.70, 0.74, 0.72));
+        assertThat(s.mean()).isCloseTo(0.72, org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(s.sd()).isCloseTo(0.02, org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(Spread.of(List.of(0.5)).sd()).isZero();
+        assertThat(MarkdownTable.percent(List.of(0.70, 0.74, 0.72))).isEqualTo("72.0 ± 2.0 (n=3)");
+        assertThat(MarkdownTable.percent(List.of(0.7123))).isEqualTo("71.2");
+        assertThat(MarkdownTable.percent(List.of())).isEqualTo("–");
+        assertThat(MarkdownTable.duration(83.4)).isEqualTo("1 min 23 s");
+    }
+
+    @Test
+    void aMarkdownTableHasAHeaderRuleAndOneLinePerRow() {
+        String table = new MarkdownTable(List.of("m", "kNN %")).row(List.of("0.99", "71.2")).render();
+        assertThat(table).isEqualTo("| m | kNN % |\n|---|---|\n| 0.99 | 71.2 |\n");
+        assertThatThrownBy(() -> new MarkdownTable(List.of("a", "b")).row(List.of("1"))).hasMessageContaining("1 cells for the 2 columns");
+    }
+
+    @Test
+    void budgetsAreNamedAndSetEpochsBatchAndGroups() {
+        assertThat(Budget.named("small")).isEqualTo(Budget.SMALL);
+        assertThat(Budget.named(" FULL ")).isEqualTo(Budget.FULL);
+        assertThatThrownBy(() -> Budget.named("huge")).hasMessageContaining("unknown budget 'huge'; use small, full");
+        assertThat(Budget.SMALL.settings()).containsEntry(MocoConfig.EPOCHS, "2").containsEntry(MocoConfig.BATCH_SIZE, "256")
+                .containsEntry(MocoConfig.SHUFFLE_GROUPS, "8");
+        assertThat(Budget.FULL.pick(1, 2, 3)).isEqualTo(3);
+    }
+
+    @Test
+    void aThirdPartyDictionaryNamesTheSettingThatHoldsK() {
+        DictionaryRegistry registry = DictionaryRegistry.discover();
+        assertThat(MechanismsExperiment.ExtraDictionary.parse("random-negatives:random-negatives.count", registry))
+                .isEqualTo(new MechanismsExperiment.ExtraDictionary("random-negatives", "random-negatives.count"));
+        assertThatThrownBy(() -> MechanismsExperiment.ExtraDictionary.parse("random-negatives:count", registry))
+                .hasMessageContaining("'count' is not a setting of random-negatives; its settings: random-negatives.count");
+        assertThatThrownBy(() -> MechanismsExperiment.ExtraDictionary.parse("queue", registry))
+                .hasMessageContaining("queue is already on the chart");
+    }
+
+    @Test
+    void theSmallMechanismsPlanRunsEveryMechanismAtEveryKAndTwoKWithASecondSeed() {
+        var plan = new MechanismsExperiment(List.of(), 1024).plan(Budget.SMALL, 10_000, 0.03, DictionaryRegistry.discover(),
+                new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
+        assertThat(plan).filteredOn(r -> r.seed() == 0).extracting(r -> r.key().get("mechanism") + "@" + r.key().get("k"))
+                .containsExactly("untrained@", "end-to-end@256", "memory-bank@256", "memory-bank+encoder-init@256", "queue@256",
+                        "end-to-end@512", "memory-bank@1024", "memory-bank+encoder-init@1024", "queue@1024",
+                        "memory-bank@4096", "memory-bank+encoder-init@4096", "queue@4096");
+        assertThat(plan).filteredOn(r -> r.seed() == 1).extracting(r -> r.key().get("mechanism") + "@" + r.key().get("k"))
+                .containsExactly("untrained@", "end-to-end@256", "memory-bank@256", "memory-bank+encoder-init@256", "queue@256",
+                        "memory-bank@4096", "memory-bank+encoder-init@4096", "queue@4096");
+        PlannedRun endToEnd = plan.stream().filter(r -> r.key().equals(Map.of("mechanism", "end-to-end", "k", "512")))
+                .findFirst().orElseThrow();
+        assertThat(endToEnd.settings()).containsEntry(MocoConfig.BATCH_SIZE, "512").containsEntry(MocoConfig.LEARNING_RATE, "0.06");
+    }
+}
