@@ -127,8 +127,7 @@ public final class TrainSupervisedCommand implements Callable<Integer> {
                 .properties(TrainingSnapshot.ENCODER_PREFIX, new ConfiguredEncoder(spec, impl).description().properties())
                 .property(TrainingSnapshot.DATA_SIZE, Integer.toString(train.size()))
                 .property(TrainingSnapshot.DATA_SOURCE, data.toString())
-                .property(TrainingSnapshot.NORMALIZE_MEAN, join(normalize.mean()))
-                .property(TrainingSnapshot.NORMALIZE_STD, join(normalize.std()))
+                .properties("", TrainingSnapshot.normalizeProperties(normalize))
                 .tensor(Checkpoint.QUERY_ENCODER, "parameters", encoder.parameters())
                 .tensor(Checkpoint.QUERY_ENCODER, "buffers", encoder.buffers())
                 .build();
@@ -179,13 +178,5 @@ public final class TrainSupervisedCommand implements Callable<Integer> {
             console.printf(Locale.ROOT, "epoch %d: loss %.4f, train accuracy %.4f, %.0f img/s%n", epoch, meanLoss,
                     meanAccuracy, imagesPerSecond);
         }
-    }
-
-    private static String join(float[] values) {
-        StringBuilder s = new StringBuilder();
-        for (float v : values) {
-            s.append(s.length() == 0 ? "" : ",").append(v);
-        }
-        return s.toString();
     }
 }

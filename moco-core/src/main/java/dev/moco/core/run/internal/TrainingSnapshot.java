@@ -77,8 +77,7 @@ public final class TrainingSnapshot {
                 .properties(ENCODER_PREFIX, setup.encoder().properties())
                 .property(DATA_SIZE, Long.toString(setup.datasetSize()))
                 .property(DATA_SOURCE, dataSource)
-                .property(NORMALIZE_MEAN, join(normalize.mean()))
-                .property(NORMALIZE_STD, join(normalize.std()))
+                .properties("", normalizeProperties(normalize))
                 .property("seed", setup.config().getString(MocoConfig.SEED))
                 .tensor(Checkpoint.QUERY_ENCODER, "parameters", setup.queryEncoder().parameters())
                 .tensor(Checkpoint.QUERY_ENCODER, "buffers", setup.queryEncoder().buffers())
@@ -231,6 +230,17 @@ public final class TrainingSnapshot {
             }
         });
         return values;
+    }
+
+    /**
+     * @param normalize the evaluation transform of a run
+     * @return the checkpoint properties {@link #normalize(Checkpoint)} reads it back from
+     */
+    public static Map<String, String> normalizeProperties(Normalize normalize) {
+        Map<String, String> properties = new LinkedHashMap<>();
+        properties.put(NORMALIZE_MEAN, join(normalize.mean()));
+        properties.put(NORMALIZE_STD, join(normalize.std()));
+        return properties;
     }
 
     private static String join(float[] values) {
