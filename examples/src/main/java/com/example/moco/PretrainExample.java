@@ -5,6 +5,8 @@ import dev.moco.core.run.PretrainedEncoder;
 import dev.moco.core.run.Pretraining;
 import dev.moco.core.run.PretrainingResult;
 import dev.moco.core.run.TrainingImages;
+import dev.moco.encoders.EncoderImplementation;
+import dev.moco.encoders.EncoderSpec;
 import java.nio.file.Path;
 import java.util.List;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -14,7 +16,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * Pretrains a small DL4J ComputationGraph on 320 images of the example's own with moco's
  * facade: with the MoCo queue, checkpointing; resumed from that checkpoint for one more epoch;
  * then with a dictionary of the example's own, selected by name; and extracts features with
- * the encoder loaded from the checkpoint.
+ * the encoder loaded from the checkpoint; and pretrains the project's ResNet-20 for one epoch
+ * and loads it back from its checkpoint alone.
  */
 public final class PretrainExample {
 
@@ -71,5 +74,16 @@ public final class PretrainExample {
         INDArray features = pretrained.features(myImages);                                   // [8, 16]
         // readme:end features
         System.out.println("features of 8 images from the checkpoint: " + java.util.Arrays.toString(features.shape()));
+
+        // readme:begin resnet
+        EncoderSpec resnet20 = EncoderSpec.of("resnet20").withInputChannels(1);
+        Pretraining.preset("moco-v2").dictionary("queue").set("queue.size", "256").set("batch.size", "32").set("image.size", "16")
+                .encoder(EncoderImplementation.choose(resnet20, "auto").create(resnet20))
+                .data(TrainingImages.of(images.iterator())).epochs(1).checkpoints(runDirectory.resolve("resnet20")).run();
+        PretrainedEncoder loaded = PretrainedEncoder.load(runDirectory.resolve("resnet20"));   // architecture from the checkpoint
+        INDArray resnetFeatures = loaded.features(myImages);                                 // [8, 64]
+        // readme:end resnet
+        System.out.println("resnet20 features of 8 images, " + loaded.description() + ": "
+                + java.util.Arrays.toString(resnetFeatures.shape()));
     }
 }

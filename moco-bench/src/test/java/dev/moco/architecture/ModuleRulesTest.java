@@ -40,12 +40,27 @@ class ModuleRulesTest {
             .should().dependOnClassesThat()
             .resideInAnyPackage("dev.moco.encoders..", "dev.moco.bench..", "dev.moco.downstream..");
 
-    /** moco-core finds mechanisms through the SPI only and never names an encoder implementation. */
+    /** moco-core finds mechanisms through the SPI only and knows no front end. */
     @ArchTest
-    static final ArchRule coreKnowsNoMechanismEncoderOrFrontEnd = noClasses()
+    static final ArchRule coreKnowsNoMechanismOrFrontEnd = noClasses()
             .that().resideInAPackage("dev.moco.core..")
             .should().dependOnClassesThat()
-            .resideInAnyPackage("dev.moco.dict..", "dev.moco.encoders..", "dev.moco.bench..", "dev.moco.downstream..");
+            .resideInAnyPackage("dev.moco.dict..", "dev.moco.bench..", "dev.moco.downstream..");
+
+    /**
+     * The trainer, loss, data and checkpoints work on any {@code Encoder}: only the composition
+     * root ({@code dev.moco.core.run}: the configured encoder, loading a pretrained one) knows
+     * the encoder catalogue, and nothing in moco-core names a fast-path or layer class.
+     */
+    @ArchTest
+    static final ArchRule coreNamesTheEncoderCatalogueOnlyInItsCompositionRoot = noClasses()
+            .that().resideInAPackage("dev.moco.core..").and().resideOutsideOfPackage("dev.moco.core.run")
+            .should().dependOnClassesThat().resideInAPackage("dev.moco.encoders..");
+
+    @ArchTest
+    static final ArchRule coreNamesNoEncoderInternals = noClasses()
+            .that().resideInAPackage("dev.moco.core..")
+            .should().dependOnClassesThat().resideInAnyPackage("dev.moco.encoders.fast..", "dev.moco.encoders.nn..");
 
     @ArchTest
     static final ArchRule encodersDependOnlyOnTheApi = noClasses()

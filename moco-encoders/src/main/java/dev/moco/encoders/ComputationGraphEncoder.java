@@ -136,10 +136,7 @@ public final class ComputationGraphEncoder implements Encoder {
             INDArray output = checkedWidth(graph.output(false, x)[0], outputDimension, "output");
             return new GraphPass(output, null, 1);
         }
-        if (normalizationGroups < 1 || x.size(0) % normalizationGroups != 0) {
-            throw new IllegalArgumentException(normalizationGroups + " normalisation groups do not divide the batch of "
-                    + x.size(0));
-        }
+        Encoder.requireGroupsDivideBatch(normalizationGroups, x.size(0));
         long chunk = x.size(0) / normalizationGroups;
         INDArray[] outputs = new INDArray[normalizationGroups];
         for (int g = 0; g < normalizationGroups; g++) {

@@ -3,6 +3,7 @@ package dev.moco.encoders;
 import dev.moco.api.Encoder;
 import dev.moco.encoders.fast.FastEncoder;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
  * Which implementation runs an {@link EncoderSpec}: the {@link #REFERENCE} encoders on ND4J
@@ -59,6 +60,31 @@ public enum EncoderImplementation {
     /** A new encoder of {@code spec} in this implementation. */
     public Encoder create(EncoderSpec spec) {
         return this == FAST ? FastEncoder.create(spec) : Encoders.create(spec);
+    }
+
+    /**
+     * The implementation and spec of one of this module's ResNet encoders.
+     *
+     * @param encoder any encoder
+     * @return its spec and implementation; empty for an encoder this module did not build
+     */
+    public static Optional<Built> of(Encoder encoder) {
+        if (encoder instanceof FastEncoder fast) {
+            return Optional.of(new Built(fast.spec(), FAST));
+        }
+        if (encoder instanceof ResNetEncoder reference) {
+            return Optional.of(new Built(reference.spec(), REFERENCE));
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * What built an encoder of this module.
+     *
+     * @param spec the architecture
+     * @param implementation the code that runs it
+     */
+    public record Built(EncoderSpec spec, EncoderImplementation implementation) {
     }
 
     private static String fastUnsupportedReason(EncoderSpec spec) {

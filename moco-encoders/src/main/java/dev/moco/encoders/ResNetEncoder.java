@@ -1,5 +1,6 @@
 package dev.moco.encoders;
 
+import dev.moco.api.Encoder;
 import dev.moco.api.FeatureMapEncoder;
 import dev.moco.encoders.nn.Layer;
 import dev.moco.encoders.nn.LayerPass;
@@ -118,9 +119,8 @@ public final class ResNetEncoder implements FeatureMapEncoder, NamedParameters {
 
     private BackbonePass runBackbone(INDArray input, Mode mode, int normalizationGroups) {
         INDArray x = checkedInput(input);
-        if (mode != Mode.INFERENCE && (normalizationGroups < 1 || x.size(0) % normalizationGroups != 0)) {
-            throw new IllegalArgumentException(normalizationGroups + " normalisation groups do not divide the batch of "
-                    + x.size(0));
+        if (mode != Mode.INFERENCE) {
+            Encoder.requireGroupsDivideBatch(normalizationGroups, x.size(0));
         }
         LayerPass stem = layers.stem().forward(x, mode, normalizationGroups);
         List<LayerPass> stages = new ArrayList<>();

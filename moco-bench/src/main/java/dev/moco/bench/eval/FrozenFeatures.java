@@ -1,12 +1,12 @@
 package dev.moco.bench.eval;
 
-import dev.moco.bench.downstream.LoadedEncoder;
 import dev.moco.bench.downstream.StepProgress;
-import dev.moco.core.run.TrainingImages;
-import dev.moco.core.wiring.TrainingData;
 import dev.moco.core.data.ImageDataset;
 import dev.moco.core.data.augment.AugmentationPreset;
 import dev.moco.core.data.augment.Normalize;
+import dev.moco.core.run.PretrainedEncoder;
+import dev.moco.core.run.TrainingImages;
+import dev.moco.core.wiring.TrainingData;
 import dev.moco.downstream.FeatureExtractor;
 import dev.moco.downstream.LabelledFeatures;
 import java.io.IOException;
@@ -24,18 +24,18 @@ import java.nio.file.Path;
  */
 record FrozenFeatures(LabelledFeatures train, LabelledFeatures test) {
 
-    static FrozenFeatures extract(LoadedEncoder loaded, Path data, int batchSize, boolean l2Normalize, PrintStream console)
+    static FrozenFeatures extract(PretrainedEncoder loaded, Path data, int batchSize, boolean l2Normalize, PrintStream console)
             throws IOException {
         ImageDataset probe = TrainingImages.open(data, "train", loaded.imageSize().orElse(28)).dataset();
         int imageSize = loaded.imageSize().orElse(probe.height());
         TrainingImages trainImages = TrainingImages.open(data, "train", imageSize);
         ImageDataset train = trainImages.dataset();
         ImageDataset test = TrainingImages.open(data, "test", imageSize).dataset();
-        if (train.channels() != loaded.spec().inputChannels()) {
-            throw new IllegalArgumentException("the encoder (" + loaded.description() + ") takes " + loaded.spec().inputChannels()
+        if (train.channels() != loaded.spec().orElseThrow().inputChannels()) {
+            throw new IllegalArgumentException("the encoder (" + loaded.description() + ") takes " + loaded.spec().orElseThrow().inputChannels()
                     + "-channel images but " + data + " has " + train.channels() + "-channel images");
         }
-        Normalize normalize = loaded.normalize().orElseGet(() -> TrainingData.estimateNormalization(train, 10_000));
+        Normalize normalize = loaded.normalization().orElseGet(() -> TrainingData.estimateNormalization(train, 10_000));
         console.println("data: train " + trainImages + ", test " + test.size() + " images; input "
                 + imageSize + "x" + imageSize + ", " + normalize);
         FeatureExtractor extractor = new FeatureExtractor(
@@ -44,7 +44,7 @@ record FrozenFeatures(LabelledFeatures train, LabelledFeatures test) {
                 features(extractor, loaded, test, "test features", l2Normalize, console));
     }
 
-    private static LabelledFeatures features(FeatureExtractor extractor, LoadedEncoder loaded, ImageDataset data, String task,
+    private static LabelledFeatures features(FeatureExtractor extractor, PretrainedEncoder loaded, ImageDataset data, String task,
             boolean l2Normalize, PrintStream console) {
         long start = System.nanoTime();
         try (StepProgress bar = new StepProgress(task, data.size(), console)) {

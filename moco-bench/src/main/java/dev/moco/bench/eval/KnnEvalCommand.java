@@ -2,7 +2,7 @@ package dev.moco.bench.eval;
 
 import dev.moco.bench.downstream.EncoderOptions;
 import dev.moco.bench.downstream.EncoderSource;
-import dev.moco.bench.downstream.LoadedEncoder;
+import dev.moco.core.run.PretrainedEncoder;
 import dev.moco.downstream.KnnClassifier;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -46,7 +46,7 @@ public final class KnnEvalCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         java.io.PrintWriter out = spec.commandLine().getOut();
-        LoadedEncoder loaded = EncoderSource.load(checkpoint, encoderOptions.randomSpec(1), encoderOptions.implementation);
+        PretrainedEncoder loaded = EncoderSource.load(checkpoint, encoderOptions.randomSpec(1), encoderOptions.implementation);
         out.println("encoder: " + loaded.description());
         FrozenFeatures features = FrozenFeatures.extract(loaded, data, batchSize, true, System.err);
         double top1 = new KnnClassifier(features.train(), k, temperature).accuracy(features.test());

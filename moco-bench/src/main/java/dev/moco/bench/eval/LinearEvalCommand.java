@@ -2,7 +2,7 @@ package dev.moco.bench.eval;
 
 import dev.moco.bench.downstream.EncoderOptions;
 import dev.moco.bench.downstream.EncoderSource;
-import dev.moco.bench.downstream.LoadedEncoder;
+import dev.moco.core.run.PretrainedEncoder;
 import dev.moco.downstream.LinearProbe;
 import dev.moco.downstream.LinearProbeSettings;
 import java.nio.file.Path;
@@ -56,7 +56,7 @@ public final class LinearEvalCommand implements Callable<Integer> {
             }
             settings = settings.with(o.substring(0, eq).trim(), o.substring(eq + 1).trim());
         }
-        LoadedEncoder loaded = EncoderSource.load(checkpoint, encoderOptions.randomSpec(1), encoderOptions.implementation);
+        PretrainedEncoder loaded = EncoderSource.load(checkpoint, encoderOptions.randomSpec(1), encoderOptions.implementation);
         out.println("encoder: " + loaded.description());
         FrozenFeatures features = FrozenFeatures.extract(loaded, data, batchSize, false, System.err);
         out.println("linear classifier: " + settings.asMap());

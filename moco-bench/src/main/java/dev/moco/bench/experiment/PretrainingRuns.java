@@ -1,7 +1,7 @@
 package dev.moco.bench.experiment;
 
 import dev.moco.api.Encoder;
-import dev.moco.bench.pretrain.ConfiguredEncoder;
+import dev.moco.core.run.ConfiguredEncoder;
 import dev.moco.bench.pretrain.EpochProgress;
 import dev.moco.bench.pretrain.MetricsCsv;
 import dev.moco.bench.pretrain.MetricsRow;

@@ -1,7 +1,7 @@
 package dev.moco.bench.export;
 
 import dev.moco.api.Encoder;
-import dev.moco.bench.pretrain.ConfiguredEncoder;
+import dev.moco.core.run.ConfiguredEncoder;
 import dev.moco.core.checkpoint.Checkpoint;
 import dev.moco.core.checkpoint.CheckpointDirectory;
 import dev.moco.core.checkpoint.FiniteTensors;

@@ -1,11 +1,11 @@
 package dev.moco.bench.jmh;
 
-import dev.moco.bench.pretrain.ConfiguredEncoder;
+import dev.moco.bench.throughput.BlankImages;
 import dev.moco.core.Batch;
 import dev.moco.core.config.MocoConfig;
-import dev.moco.core.data.ImageDataset;
 import dev.moco.core.data.ImageShape;
 import dev.moco.core.data.augment.Normalize;
+import dev.moco.core.run.ConfiguredEncoder;
 import dev.moco.core.run.TrainingPosition;
 import dev.moco.core.run.internal.TrainingRun;
 import dev.moco.core.wiring.DictionaryRegistry;
@@ -40,7 +40,7 @@ import org.openjdk.jmh.annotations.TearDown;
 public class StepBenchmarks {
 
     static final int N = 256;
-    static final long DATASET_SIZE = 60_000;
+    static final int DATASET_SIZE = 60_000;
 
     @Param({"queue", "memory-bank", "end-to-end"})
     public String dictionary;
@@ -56,7 +56,7 @@ public class StepBenchmarks {
         MocoConfig config = MocoConfig.builder(registry.settings()).preset("moco-v2")
                 .set(MocoConfig.DICTIONARY, dictionary).set("queue.size", "4096").set("memory-bank.negatives", "4096")
                 .set(MocoConfig.BATCH_SIZE, Integer.toString(N)).set(MocoConfig.ENCODER_IMPLEMENTATION, "fast").build();
-        setup = ConfiguredEncoder.from(config, 1).assemble(config, new TrainingData(new BlankImages(), Normalize.IDENTITY));
+        setup = ConfiguredEncoder.from(config, 1).assemble(config, new TrainingData(new BlankImages(DATASET_SIZE, new ImageShape(1, 28, 28)), Normalize.IDENTITY));
         queryView = Nd4j.randn(Nd4j.getRandomFactory().getNewRandomInstance(1), new long[] {N, 1, 28, 28}).castTo(DataType.FLOAT);
         keyView = Nd4j.randn(Nd4j.getRandomFactory().getNewRandomInstance(2), new long[] {N, 1, 28, 28}).castTo(DataType.FLOAT);
     }
@@ -72,30 +72,5 @@ public class StepBenchmarks {
         TrainingPosition at = new TrainingPosition((int) (step / setup.stepsPerEpoch()), step % setup.stepsPerEpoch(), step,
                 setup.stepsPerEpoch());
         return setup.trainer().step(new Batch(queryView, keyView, indices, step++), at).loss();
-    }
-
-    /** {@value #DATASET_SIZE} black 1×28×28 images: the data set size the dictionaries are sized for. */
-    private static final class BlankImages implements ImageDataset {
-        private static final ImageShape SHAPE = new ImageShape(1, 28, 28);
-
-        @Override
-        public int size() {
-            return (int) DATASET_SIZE;
-        }
-
-        @Override
-        public ImageShape shape() {
-            return SHAPE;
-        }
-
-        @Override
-        public int label(int index) {
-            return 0;
-        }
-
-        @Override
-        public void readImage(int index, float[] destination, int offset) {
-            java.util.Arrays.fill(destination, offset, offset + SHAPE.length(), 0f);
-        }
     }
 }

@@ -9,6 +9,7 @@ import dev.moco.core.data.DatasetSplit;
 import dev.moco.core.data.ImageDataset;
 import dev.moco.core.data.augment.AugmentationPreset;
 import dev.moco.core.data.augment.Normalize;
+import dev.moco.core.run.ConfiguredEncoder;
 import dev.moco.core.run.ListenerFailedException;
 import dev.moco.core.run.TrainingPosition;
 import dev.moco.core.run.internal.EpochTotals;

@@ -1,21 +1,21 @@
 package dev.moco.bench.supervised;
 
 import dev.moco.api.Encoder;
-import dev.moco.bench.downstream.EncoderSource;
 import dev.moco.bench.downstream.EpochTable;
 import dev.moco.bench.downstream.StepProgress;
-import dev.moco.bench.pretrain.ConfiguredEncoder;
-import dev.moco.core.run.TrainingImages;
-import dev.moco.core.wiring.TrainingData;
-import dev.moco.core.run.internal.TrainingSnapshot;
 import dev.moco.core.checkpoint.Checkpoint;
 import dev.moco.core.checkpoint.CheckpointDirectory;
 import dev.moco.core.checkpoint.CheckpointWriter;
-import dev.moco.core.run.TrainingPosition;
 import dev.moco.core.config.MocoConfig;
 import dev.moco.core.data.ImageDataset;
 import dev.moco.core.data.augment.AugmentationPreset;
 import dev.moco.core.data.augment.Normalize;
+import dev.moco.core.run.ConfiguredEncoder;
+import dev.moco.core.run.PretrainedEncoder;
+import dev.moco.core.run.TrainingImages;
+import dev.moco.core.run.TrainingPosition;
+import dev.moco.core.run.internal.TrainingSnapshot;
+import dev.moco.core.wiring.TrainingData;
 import dev.moco.downstream.supervised.SupervisedSettings;
 import dev.moco.downstream.supervised.SupervisedTraining;
 import dev.moco.encoders.EncoderImplementation;
@@ -122,7 +122,7 @@ public final class TrainSupervisedCommand implements Callable<Integer> {
         config.put(MocoConfig.EPOCHS, Integer.toString(epochs));
         config.put(MocoConfig.SEED, Long.toString(seed));
         Checkpoint checkpoint = Checkpoint.builder(new TrainingPosition(epochs, 0, steps, train.size() / batchSize))
-                .property(EncoderSource.TRAINED_BY, "supervised")
+                .property(PretrainedEncoder.TRAINED_BY, PretrainedEncoder.SUPERVISED)
                 .properties(TrainingSnapshot.CONFIG_PREFIX, config)
                 .properties(TrainingSnapshot.ENCODER_PREFIX, new ConfiguredEncoder(spec, impl).description().properties())
                 .property(TrainingSnapshot.DATA_SIZE, Integer.toString(train.size()))

@@ -1,18 +1,22 @@
 package dev.moco.bench.throughput;
 
-import dev.moco.api.Dictionary;
-import dev.moco.api.Encoder;
+import com.google.inject.util.Modules;
+import dev.moco.api.ContrastiveLoss;
+import dev.moco.api.DictionaryProvider;
 import dev.moco.core.Batch;
 import dev.moco.core.MocoTrainer;
 import dev.moco.core.StepResult;
+import dev.moco.core.config.MocoConfig;
+import dev.moco.core.data.ImageShape;
+import dev.moco.core.data.augment.Normalize;
 import dev.moco.core.loss.InfoNceLoss;
-import dev.moco.core.optim.Optimizer;
-import dev.moco.core.optim.SgdMomentum;
+import dev.moco.core.run.ConfiguredEncoder;
 import dev.moco.core.run.TrainingPosition;
 import dev.moco.core.wiring.DictionaryRegistry;
+import dev.moco.core.wiring.MocoModule;
+import dev.moco.core.wiring.TrainingData;
 import dev.moco.encoders.EncoderImplementation;
 import dev.moco.encoders.EncoderSpec;
-import dev.moco.encoders.HeadType;
 import dev.moco.encoders.fast.FastEncoder;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -23,6 +27,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.ServiceLoader;
 import java.util.SplittableRandom;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -45,7 +50,7 @@ import org.nd4j.linalg.factory.Nd4j;
 public final class ThroughputBenchmark {
 
     /** Images per step and dataset size used for memory-bank indices. */
-    private static final long DATASET_SIZE = 60_000;
+    private static final int DATASET_SIZE = 60_000;
 
     private ThroughputBenchmark() {}
 
@@ -60,10 +65,10 @@ public final class ThroughputBenchmark {
                           int shuffleGroups, int steps, int warmup, int channels, int imageSize, double temperature,
                           double momentum, long seed) {
         public Options {
-            if (batch < 2 || steps < 1 || warmup < 0 || queueSize < 1 || shuffleGroups < 1 || batch % shuffleGroups != 0) {
-                throw new IllegalArgumentException("need batch >= 2, steps >= 1, warmup >= 0, queue size >= 1 and"
-                        + " shuffle groups dividing the batch; got batch " + batch + ", steps " + steps + ", warmup "
-                        + warmup + ", queue size " + queueSize + ", shuffle groups " + shuffleGroups);
+            if (batch < 2 || steps < 1 || warmup < 0 || queueSize < 1) {
+                throw new IllegalArgumentException("need batch >= 2, steps >= 1, warmup >= 0 and queue size >= 1; got batch "
+                        + batch + ", steps " + steps + ", warmup " + warmup + ", queue size " + queueSize
+                        + " (the configuration checks the rest, e.g. that shuffle groups divide the batch)");
             }
         }
 
@@ -89,16 +94,31 @@ public final class ThroughputBenchmark {
                          double gflopsPerSecond, long peakResidentBytes, double lastLoss, List<Double> stepMillis,
                          double loadAverage) {}
 
-    /** Builds everything, runs the warm-up and the measured steps, and returns the numbers. */
+    /**
+     * Builds the run as pretraining does (the library's {@link ConfiguredEncoder} and
+     * {@link MocoModule}, with timing wrappers bound over the encoder, the dictionaries and the
+     * loss), runs the warm-up and the measured steps, and returns the numbers.
+     */
     public static Result run(Options o, PrintWriter log) {
         PhaseTimes times = new PhaseTimes();
-        EncoderChoice choice = encoder(o, log);
-        TimedEncoder queryEncoder = new TimedEncoder(choice.encoder(), times, "query");
-        Dictionary dictionary = new TimedDictionary(dictionary(o, queryEncoder), times);
+        MocoConfig config = config(o);
+        ConfiguredEncoder configured = ConfiguredEncoder.from(config, o.channels());
+        if (configured.implementation() == EncoderImplementation.REFERENCE
+                && !o.implementation().trim().equalsIgnoreCase("reference")) {
+            log.println("fast encoder unavailable for " + o.encoder() + " here; running the reference path");
+        }
+        String description = configured.implementation() == EncoderImplementation.FAST
+                ? o.encoder() + " fast (oneDNN " + FastEncoder.activationLayoutName() + ")"
+                : o.encoder() + " reference (ND4J ops)";
+        TimedEncoder queryEncoder = new TimedEncoder(configured.create(), times, "query");
+        List<DictionaryProvider> providers = new ArrayList<>();
+        ServiceLoader.load(DictionaryProvider.class).forEach(p -> providers.add(new TimedDictionaryProvider(p, times)));
+        TrainingData data = new TrainingData(new BlankImages(DATASET_SIZE, new ImageShape(o.channels(), o.imageSize(),
+                o.imageSize())), Normalize.IDENTITY);
         TimedLoss loss = new TimedLoss(new InfoNceLoss(o.temperature()), times);
-        Optimizer optimizer = new Optimizer(new SgdMomentum(0.03, 0.9, null), 1e-4, queryEncoder.parameters(),
-                queryEncoder.gradients());
-        MocoTrainer trainer = new MocoTrainer(queryEncoder, dictionary, loss, optimizer);
+        MocoTrainer trainer = ConfiguredEncoder.inject(Modules.override(
+                        new MocoModule(config, queryEncoder, configured.description(), data, providers))
+                .with(binder -> binder.bind(ContrastiveLoss.class).toInstance(loss))).trainer();
         long stepsPerEpoch = DATASET_SIZE / o.batch();
 
         SplittableRandom random = new SplittableRandom(o.seed());
@@ -135,46 +155,46 @@ public final class ThroughputBenchmark {
         times.medians().forEach((k, v) -> medians.put(k, v / 1e6));
         double step = medians.get("step");
         double dictionaryOwn = medians.getOrDefault(TimedDictionary.OWN_WORK, 0.0);
-        double gflop = stepFlops(o, choice.spec()) / 1e9;
-        Result result = new Result(o, choice.description(), step, o.batch() / (step / 1e3), medians, dictionaryOwn / step,
+        double gflop = stepFlops(o, configured.spec()) / 1e9;
+        Result result = new Result(o, description, step, o.batch() / (step / 1e3), medians, dictionaryOwn / step,
                 gflop, gflop / (step / 1e3), peakResidentBytes(), lastLoss, stepMillis, loadAverage());
         queryEncoder.close();
         return result;
     }
 
-    /** The encoder, its spec and a description of which implementation runs. */
-    private record EncoderChoice(Encoder encoder, EncoderSpec spec, String description) {}
-
-    /** The spec of the benchmarked encoder: the architecture with the MoCo v2 MLP head to 128. */
-    static EncoderSpec spec(Options o) {
-        return EncoderSpec.of(o.encoder()).withInputChannels(o.channels()).withHead(HeadType.MLP).withSeed(o.seed());
-    }
-
-    private static EncoderChoice encoder(Options o, PrintWriter log) {
-        EncoderSpec spec = spec(o);
-        EncoderImplementation implementation = EncoderImplementation.choose(spec, o.implementation());
-        if (implementation == EncoderImplementation.REFERENCE && !o.implementation().trim().equalsIgnoreCase("reference")) {
-            log.println("fast encoder unavailable for " + o.encoder() + " here; running the reference path");
-        }
-        String description = implementation == EncoderImplementation.FAST
-                ? o.encoder() + " fast (oneDNN " + FastEncoder.activationLayoutName() + ")"
-                : o.encoder() + " reference (ND4J ops)";
-        return new EncoderChoice(implementation.create(spec), spec, description);
-    }
-
-    private static Dictionary dictionary(Options o, Encoder queryEncoder) {
+    /**
+     * The configuration of the measured step: MoCo v2's preset (SGD lr 0.03, momentum 0.9,
+     * weight decay 1e-4; query BN over the whole batch) with the benchmark's encoder, its MLP
+     * head d–d–128, sizes, temperature and key-encoder momentum.
+     */
+    static MocoConfig config(Options o) {
         DictionaryRegistry registry = DictionaryRegistry.discover();
-        Map<String, String> settings = new LinkedHashMap<>(registry.settings());
+        MocoConfig.Builder b = MocoConfig.builder(registry.settings()).preset("moco-v2")
+                .set(MocoConfig.DICTIONARY, o.dictionary())
+                .set(MocoConfig.ENCODER, o.encoder())
+                .set(MocoConfig.ENCODER_IMPLEMENTATION, o.implementation())
+                .set(MocoConfig.HEAD, "mlp")
+                .set(MocoConfig.HEAD_HIDDEN, Integer.toString(EncoderSpec.of(o.encoder()).topology().representationDimension()))
+                .set(MocoConfig.FEATURE_DIM, "128")
+                .set(MocoConfig.BATCH_SIZE, Integer.toString(o.batch()))
+                .set(MocoConfig.SHUFFLE_GROUPS, Integer.toString(o.shuffleGroups()))
+                .set(MocoConfig.TEMPERATURE, Double.toString(o.temperature()))
+                .set(MocoConfig.IMAGE_SIZE, Integer.toString(o.imageSize()))
+                .set(MocoConfig.SEED, Long.toString(o.seed()));
         for (String key : List.of("queue.size", "memory-bank.negatives")) {
-            if (settings.containsKey(key)) {
-                settings.put(key, Integer.toString(o.queueSize()));
+            if (registry.settings().containsKey(key)) {
+                b.set(key, Integer.toString(o.queueSize()));
             }
         }
-        if (settings.containsKey("queue.momentum")) {
-            settings.put("queue.momentum", Double.toString(o.momentum()));
+        if (registry.settings().containsKey("queue.momentum")) {
+            b.set("queue.momentum", Double.toString(o.momentum()));
         }
-        return registry.create(o.dictionary(), new BenchmarkDictionaryContext(queryEncoder, o.batch(), o.shuffleGroups(), DATASET_SIZE,
-                o.seed(), settings));
+        return b.build();
+    }
+
+    /** The spec of the benchmarked encoder: the architecture with the MoCo v2 MLP head d–d–128. */
+    static EncoderSpec spec(Options o) {
+        return ConfiguredEncoder.from(config(o), o.channels()).spec();
     }
 
     /**

@@ -4,9 +4,9 @@ import dev.moco.api.FeatureMapEncoder;
 import dev.moco.bench.data.CanvasSource;
 import dev.moco.bench.downstream.EncoderSource;
 import dev.moco.bench.downstream.EpochTable;
-import dev.moco.bench.downstream.LoadedEncoder;
 import dev.moco.bench.downstream.StepProgress;
 import dev.moco.core.data.augment.Normalize;
+import dev.moco.core.run.PretrainedEncoder;
 import dev.moco.downstream.canvas.CanvasSet;
 import dev.moco.downstream.canvas.CanvasSpec;
 import dev.moco.downstream.transfer.FineTuneSettings;
@@ -36,13 +36,13 @@ final class TransferRun {
 
     static Outcome run(String taskName, TransferTask task, TransferOptions o, PrintWriter out) throws IOException {
         CanvasSet canvases = CanvasSource.open(o.data, CanvasSpec.of(o.canvasSize, o.trainCanvases, o.testCanvases, o.canvasSeed));
-        LoadedEncoder loaded = EncoderSource.load(o.init, o.encoder.randomSpec(1), o.encoder.implementation);
-        if (loaded.spec().inputChannels() != 1) {
-            throw new IllegalArgumentException("the encoder of " + o.init + " takes " + loaded.spec().inputChannels()
+        PretrainedEncoder loaded = EncoderSource.load(o.init, o.encoder.randomSpec(1), o.encoder.implementation);
+        if (loaded.spec().orElseThrow().inputChannels() != 1) {
+            throw new IllegalArgumentException("the encoder of " + o.init + " takes " + loaded.spec().orElseThrow().inputChannels()
                     + "-channel images but the canvases are grey (1 channel)");
         }
-        FeatureMapEncoder encoder = EncoderSource.featureMapEncoder(loaded);
-        Normalize normalize = loaded.normalize().orElse(Normalize.FASHION_MNIST);
+        FeatureMapEncoder encoder = loaded.featureMapEncoder();
+        Normalize normalize = loaded.normalization().orElse(Normalize.FASHION_MNIST);
         FineTuneSettings settings = new FineTuneSettings(o.epochs, o.batchSize, o.learningRate, o.momentum, o.weightDecay,
                 o.headWidth, o.seed);
         CanvasSpec s = canvases.spec();

@@ -10,6 +10,7 @@ import dev.moco.core.config.MocoConfig;
 import dev.moco.core.data.ImageDataset;
 import dev.moco.core.data.augment.Normalize;
 import dev.moco.core.run.AfterStepListener;
+import dev.moco.core.run.ConfiguredEncoder;
 import dev.moco.core.run.EpochReport;
 import dev.moco.core.run.TrainingPosition;
 import dev.moco.core.run.internal.PeriodicCheckpoints;

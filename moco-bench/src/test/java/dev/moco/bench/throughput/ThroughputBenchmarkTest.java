@@ -72,8 +72,13 @@ class ThroughputBenchmarkTest {
 
     @Test
     void rejectsInconsistentOptions() {
-        assertThatThrownBy(() -> new ThroughputBenchmark.Options("resnet20", "auto", "queue", 10, 32, 4, 1, 0, 1, 28, 0.2, 0.999, 1))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("shuffle groups dividing the batch");
+        assertThatThrownBy(() -> new ThroughputBenchmark.Options("resnet20", "auto", "queue", 10, 0, 2, 1, 0, 1, 28, 0.2, 0.999, 1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("queue size >= 1");
+        ThroughputBenchmark.Options groupsThatDoNotDivide = new ThroughputBenchmark.Options("resnet20", "auto", "queue", 10, 32, 4,
+                1, 0, 1, 28, 0.2, 0.999, 1);
+        assertThatThrownBy(() -> ThroughputBenchmark.run(groupsThatDoNotDivide, new PrintWriter(new StringWriter())))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("configuration key 'shuffle.groups' is 4, but must divide batch.size (10)");
         assertThatThrownBy(() -> ThroughputBenchmark.run(tiny("resnet20", "no-such-mechanism"), new PrintWriter(new StringWriter())))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no dictionary named");
     }

@@ -4,6 +4,7 @@ import com.google.inject.CreationException;
 import com.google.inject.Guice;
 import com.google.inject.Injector;
 import com.google.inject.ProvisionException;
+import dev.moco.api.DictionaryProvider;
 import dev.moco.api.Encoder;
 import dev.moco.core.checkpoint.Checkpoint;
 import dev.moco.core.checkpoint.CheckpointDirectory;
@@ -20,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.ServiceLoader;
 
 /**
  * Self-supervised pretraining with MoCo (He et al. 2020) in a few lines of plain Java: a
@@ -235,7 +237,8 @@ public final class Pretraining {
                     : new TrainingData(images.dataset(), TrainingSnapshot.normalize(resume));
             TrainingRun assembled;
             try {
-                Injector injector = Guice.createInjector(new MocoModule(validated, encoder, data));
+                Injector injector = Guice.createInjector(new MocoModule(validated, encoder, ConfiguredEncoder.describe(encoder), data,
+                        ServiceLoader.load(DictionaryProvider.class)));
                 assembled = injector.getInstance(TrainingRun.class);
             } catch (ProvisionException | CreationException e) {
                 throw unwrap(e);

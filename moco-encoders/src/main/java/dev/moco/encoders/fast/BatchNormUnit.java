@@ -2,6 +2,7 @@ package dev.moco.encoders.fast;
 
 import static org.bytedeco.dnnl.global.dnnl.*;
 
+import dev.moco.api.Encoder;
 import java.nio.FloatBuffer;
 import java.util.HashMap;
 import java.util.List;
@@ -203,10 +204,7 @@ final class BatchNormUnit extends AbstractUnit {
     }
 
     private Grouped grouped(int groups) {
-        if (groups < 1 || batch % groups != 0) {
-            throw new IllegalArgumentException("batch norm '" + name + "': " + groups
-                    + " normalisation groups do not divide the batch of " + batch);
-        }
+        Encoder.requireGroupsDivideBatch(groups, batch);
         if ((batch / groups) * height * width < 2) {
             throw new IllegalArgumentException("batch norm '" + name + "' needs more than one value per channel and group"
                     + " in training mode, got " + batch / groups + " sample(s) of " + height + "x" + width);

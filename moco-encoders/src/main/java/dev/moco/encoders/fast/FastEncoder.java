@@ -1,5 +1,6 @@
 package dev.moco.encoders.fast;
 
+import dev.moco.api.Encoder;
 import dev.moco.api.FeatureMapEncoder;
 import dev.moco.encoders.EncoderSpec;
 import dev.moco.encoders.NamedParameters;
@@ -200,10 +201,7 @@ public final class FastEncoder implements FeatureMapEncoder, NamedParameters {
         if (mode == Mode.INFERENCE) {
             return 0;
         }
-        if (normalizationGroups < 1 || input.size(0) % normalizationGroups != 0) {
-            throw new IllegalArgumentException("normalizationGroups " + normalizationGroups
-                    + " must be >= 1 and divide the batch of " + input.size(0));
-        }
+        Encoder.requireGroupsDivideBatch(normalizationGroups, input.size(0));
         return normalizationGroups;
     }
 

@@ -85,10 +85,7 @@ public final class BatchNorm2d implements Layer {
 
     private LayerPass forwardTraining(INDArray input, int groups) {
         long n = input.size(0);
-        if (groups < 1 || n % groups != 0) {
-            throw new IllegalArgumentException("batch norm '" + name + "': " + groups
-                    + " normalisation groups do not divide the batch of " + n);
-        }
+        Encoder.requireGroupsDivideBatch(groups, n);
         long perGroup = n / groups;
         long count = perGroup * input.size(2) * input.size(3);
         if (count < 2) {

@@ -1,6 +1,7 @@
-package dev.moco.bench.pretrain;
+package dev.moco.core.run;
 
 import com.google.inject.Guice;
+import com.google.inject.Module;
 import com.google.inject.ProvisionException;
 import dev.moco.api.DictionaryProvider;
 import dev.moco.api.Encoder;
@@ -77,6 +78,20 @@ public record ConfiguredEncoder(EncoderSpec spec, EncoderImplementation implemen
         }
     }
 
+    /**
+     * What checkpoints record of any encoder: the spec and implementation of one of
+     * moco-encoders' ResNets (so that {@link PretrainedEncoder#load(java.nio.file.Path)} can
+     * rebuild it), the class and sizes of any other.
+     *
+     * @param encoder the query encoder of a run
+     * @return its description
+     */
+    public static EncoderDescription describe(Encoder encoder) {
+        return EncoderImplementation.of(encoder)
+                .map(built -> new ConfiguredEncoder(built.spec(), built.implementation()).description())
+                .orElseGet(() -> EncoderDescription.of(encoder));
+    }
+
     /** {@return a new encoder of this specification and implementation} */
     public Encoder create() {
         return implementation.create(spec);
@@ -100,9 +115,20 @@ public record ConfiguredEncoder(EncoderSpec spec, EncoderImplementation implemen
      *     setting names an unknown dictionary
      */
     public TrainingRun assemble(MocoConfig config, TrainingData data) {
+        return inject(new MocoModule(config, create(), description(), data, ServiceLoader.load(DictionaryProvider.class)));
+    }
+
+    /**
+     * The run a module assembles (a {@link MocoModule}, perhaps with bindings overridden),
+     * with a bad setting found while providing it (an unknown dictionary, a K that does not
+     * fit) thrown as the {@link IllegalArgumentException} it is, not wrapped by Guice.
+     *
+     * @param module the bindings of the run
+     * @return the run
+     */
+    public static TrainingRun inject(Module module) {
         try {
-            return Guice.createInjector(new MocoModule(config, create(), description(), data,
-                    ServiceLoader.load(DictionaryProvider.class))).getInstance(TrainingRun.class);
+            return Guice.createInjector(module).getInstance(TrainingRun.class);
         } catch (ProvisionException e) {
             throw e.getCause() instanceof IllegalArgumentException iae ? iae : e;
         }
