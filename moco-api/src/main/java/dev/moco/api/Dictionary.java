@@ -14,7 +14,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * dictionary.update(batch, queries, c);               // after the optimizer step
  * }</pre>
  */
-public interface Dictionary {
+public interface Dictionary extends AutoCloseable {
 
     /**
      * Looks up the positives and negatives for this batch's queries: a
@@ -60,4 +60,12 @@ public interface Dictionary {
 
     /** {@return the bytes of memory the dictionary holds (keys, bank, key encoder)} */
     long memoryBytes();
+
+    /**
+     * Frees native resources the dictionary holds (a key encoder's primitives and arenas); it
+     * must not be used afterwards. Dictionaries on the JVM heap alone need do nothing.
+     */
+    @Override
+    default void close() {
+    }
 }

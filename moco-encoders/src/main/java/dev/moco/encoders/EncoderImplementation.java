@@ -57,9 +57,25 @@ public enum EncoderImplementation {
         }
     }
 
-    /** A new encoder of {@code spec} in this implementation. */
+    /** A new encoder of {@code spec} in this implementation, computing in fp32. */
     public Encoder create(EncoderSpec spec) {
-        return this == FAST ? FastEncoder.create(spec) : Encoders.create(spec);
+        return create(spec, Precision.FP32);
+    }
+
+    /**
+     * A new encoder of {@code spec} in this implementation and precision.
+     *
+     * @throws IllegalArgumentException for bf16 on the reference path, which computes in the spec's data type only
+     */
+    public Encoder create(EncoderSpec spec, Precision precision) {
+        if (this == FAST) {
+            return FastEncoder.create(spec, precision);
+        }
+        if (precision != Precision.FP32) {
+            throw new IllegalArgumentException("encoder.precision = " + precision.id() + " needs the fast path, but "
+                    + spec.architecture() + " runs on the reference path here (encoder.impl = auto or fast, on a CPU where oneDNN loads)");
+        }
+        return Encoders.create(spec);
     }
 
     /**
@@ -70,10 +86,10 @@ public enum EncoderImplementation {
      */
     public static Optional<Built> of(Encoder encoder) {
         if (encoder instanceof FastEncoder fast) {
-            return Optional.of(new Built(fast.spec(), FAST));
+            return Optional.of(new Built(fast.spec(), FAST, fast.precision()));
         }
         if (encoder instanceof ResNetEncoder reference) {
-            return Optional.of(new Built(reference.spec(), REFERENCE));
+            return Optional.of(new Built(reference.spec(), REFERENCE, Precision.FP32));
         }
         return Optional.empty();
     }
@@ -83,8 +99,9 @@ public enum EncoderImplementation {
      *
      * @param spec the architecture
      * @param implementation the code that runs it
+     * @param precision its convolutions' arithmetic
      */
-    public record Built(EncoderSpec spec, EncoderImplementation implementation) {
+    public record Built(EncoderSpec spec, EncoderImplementation implementation, Precision precision) {
     }
 
     private static String fastUnsupportedReason(EncoderSpec spec) {

@@ -179,8 +179,10 @@ final class ExperimentDriver {
 
     private void untrained(PlannedRun run, MocoConfig config, ExperimentData data, Evaluation evaluation,
             ResultsFile results, String prefix) {
-        var setup = PretrainingRuns.untrained(config, data);
-        Evaluation.Scores scores = evaluation.evaluate(setup.queryEncoder(), true, run.seed());
+        Evaluation.Scores scores;
+        try (var setup = PretrainingRuns.untrained(config, data)) {
+            scores = evaluation.evaluate(setup.queryEncoder(), true, run.seed());
+        }
         Map<String, String> row = rowKey(run);
         row.put("status", "untrained");
         row.put("epochs", "0");
@@ -210,7 +212,10 @@ final class ExperimentDriver {
         row.put("pretrain_images", Integer.toString(data.pretraining().size()));
         row.put("batch", config.getString(MocoConfig.BATCH_SIZE));
         if (trained != null) {
-            Evaluation.Scores scores = evaluation.evaluate(trained.queryEncoder(), true, run.seed());
+            Evaluation.Scores scores;
+            try (var setup = trained.setup()) {
+                scores = evaluation.evaluate(trained.queryEncoder(), true, run.seed());
+            }
             MetricsRow last = trained.last();
             row.put("negatives", Long.toString(trained.setup().dictionary().negativesPerQuery()));
             row.put("knn_accuracy", ResultRow.number(scores.knn()));
@@ -232,10 +237,14 @@ final class ExperimentDriver {
         Map<String, String> untrainedKey = new LinkedHashMap<>(runKey);
         untrainedKey.put(EPOCH, "0");
         if (!results.contains(untrainedKey)) {
-            var setup = PretrainingRuns.untrained(config, data);
-            Evaluation.Scores scores = evaluation.evaluate(setup.queryEncoder(), false, run.seed());
+            Evaluation.Scores scores;
+            long negatives;
+            try (var setup = PretrainingRuns.untrained(config, data)) {
+                scores = evaluation.evaluate(setup.queryEncoder(), false, run.seed());
+                negatives = setup.dictionary().negativesPerQuery();
+            }
             Map<String, String> row = new LinkedHashMap<>(untrainedKey);
-            row.put("negatives", Long.toString(setup.dictionary().negativesPerQuery()));
+            row.put("negatives", Long.toString(negatives));
             row.put("knn_accuracy", ResultRow.number(scores.knn()));
             row.put("collapse_warning", "false");
             row.put("eval_seconds", ResultRow.rounded(scores.seconds()));
@@ -249,7 +258,7 @@ final class ExperimentDriver {
         try {
             PretrainingRuns.train(config, data, runDir,
                     setup -> new EpochRows(run, runKey, setup, evaluation, detector, results, prefix).listeners(),
-                    options.progress(), err);
+                    options.progress(), err).setup().close();
         } catch (NonFiniteLossException e) {
             out.println(prefix + ": stopped: " + e.getMessage());
         }

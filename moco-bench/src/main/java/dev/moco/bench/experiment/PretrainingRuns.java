@@ -41,7 +41,7 @@ final class PretrainingRuns {
     private PretrainingRuns() {}
 
     /**
-     * A finished (or resumed-and-finished) run.
+     * A finished (or resumed-and-finished) run; its caller closes {@link #setup()} when done with the encoder.
      *
      * @param epochs its metrics per epoch, the untrained epoch 0 not included
      * @param trainSeconds wall time of its training over every sitting, checkpoints included
@@ -104,6 +104,9 @@ final class PretrainingRuns {
         run.addAfterEpochListener(saver);
         try {
             run.run(start);
+        } catch (RuntimeException e) {
+            setup.close();   // a run that stopped frees its encoders; a finished one is closed by its caller
+            throw e;
         } finally {
             bar.close();
         }

@@ -77,7 +77,7 @@ final class TransferExperiment implements Experiment {
         String encoder = switch (init) {
             case "random" -> "random";
             case "moco" -> {
-                PretrainingRuns.train(config, data, runDir, setup -> List.of(), progress, err);
+                PretrainingRuns.train(config, data, runDir, setup -> List.of(), progress, err).setup().close();
                 yield runDir.resolve("checkpoints").resolve("latest.zip").toString();
             }
             default -> supervised(config, data, budget, runDir, out);
@@ -92,7 +92,7 @@ final class TransferExperiment implements Experiment {
         String linearTop1 = Commands.run(linear, Pattern.compile("linear top-1: " + NUMBER), out)[0];
         String knnTop1 = Commands.run(List.of("eval", "knn", "--checkpoint", encoder, "--data", dataDir),
                 Pattern.compile("knn top-1: " + NUMBER), out)[0];
-        List<String> canvases = budget.equals(Budget.TINY) ? List.of("--train", "8", "--test", "4") : List.of();
+        List<String> canvases = budget.equals(Budget.TINY) ? List.of("--train", "8", "--test", "4", "--epochs", "1") : List.of();
         List<String> segment = new ArrayList<>(List.of("transfer", "segment", "--init", encoder, "--data", dataDir, "--out",
                 runDir.resolve("segment").toString()));
         segment.addAll(canvases);

@@ -19,6 +19,7 @@ import dev.moco.core.wiring.TrainingData;
 import dev.moco.downstream.supervised.SupervisedSettings;
 import dev.moco.downstream.supervised.SupervisedTraining;
 import dev.moco.encoders.EncoderImplementation;
+import dev.moco.encoders.Precision;
 import dev.moco.encoders.EncoderSpec;
 import dev.moco.encoders.HeadType;
 import java.nio.file.Path;
@@ -124,7 +125,7 @@ public final class TrainSupervisedCommand implements Callable<Integer> {
         Checkpoint checkpoint = Checkpoint.builder(new TrainingPosition(epochs, 0, steps, train.size() / batchSize))
                 .property(PretrainedEncoder.TRAINED_BY, PretrainedEncoder.SUPERVISED)
                 .properties(TrainingSnapshot.CONFIG_PREFIX, config)
-                .properties(TrainingSnapshot.ENCODER_PREFIX, new ConfiguredEncoder(spec, impl).description().properties())
+                .properties(TrainingSnapshot.ENCODER_PREFIX, new ConfiguredEncoder(spec, impl, Precision.FP32).description().properties())
                 .property(TrainingSnapshot.DATA_SIZE, Integer.toString(train.size()))
                 .property(TrainingSnapshot.DATA_SOURCE, data.toString())
                 .properties("", TrainingSnapshot.normalizeProperties(normalize))

@@ -60,10 +60,19 @@ public final class ThroughputBenchmark {
      * @param encoder an architecture name ({@code resnet20}, {@code resnet18}, {@code resnet50}, ...)
      * @param implementation {@code encoder.impl}: {@code auto}, {@code fast} or {@code reference}
      * @param dictionary a dictionary name from moco-core's registry (queue, memory-bank, end-to-end)
+     * @param precision {@code encoder.precision}: {@code fp32} or {@code bf16}
      */
     public record Options(String encoder, String implementation, String dictionary, int batch, int queueSize,
                           int shuffleGroups, int steps, int warmup, int channels, int imageSize, double temperature,
-                          double momentum, long seed) {
+                          double momentum, long seed, String precision) {
+
+        /** The options in fp32. */
+        public Options(String encoder, String implementation, String dictionary, int batch, int queueSize, int shuffleGroups,
+                       int steps, int warmup, int channels, int imageSize, double temperature, double momentum, long seed) {
+            this(encoder, implementation, dictionary, batch, queueSize, shuffleGroups, steps, warmup, channels, imageSize,
+                    temperature, momentum, seed, "fp32");
+        }
+
         public Options {
             if (batch < 2 || steps < 1 || warmup < 0 || queueSize < 1) {
                 throw new IllegalArgumentException("need batch >= 2, steps >= 1, warmup >= 0 and queue size >= 1; got batch "
@@ -108,7 +117,7 @@ public final class ThroughputBenchmark {
             log.println("fast encoder unavailable for " + o.encoder() + " here; running the reference path");
         }
         String description = configured.implementation() == EncoderImplementation.FAST
-                ? o.encoder() + " fast (oneDNN " + FastEncoder.activationLayoutName() + ")"
+                ? o.encoder() + " fast (oneDNN " + FastEncoder.activationLayoutName() + ", " + configured.precision().id() + ")"
                 : o.encoder() + " reference (ND4J ops)";
         TimedEncoder queryEncoder = new TimedEncoder(configured.create(), times, "query");
         List<DictionaryProvider> providers = new ArrayList<>();
@@ -173,6 +182,7 @@ public final class ThroughputBenchmark {
                 .set(MocoConfig.DICTIONARY, o.dictionary())
                 .set(MocoConfig.ENCODER, o.encoder())
                 .set(MocoConfig.ENCODER_IMPLEMENTATION, o.implementation())
+                .set(MocoConfig.ENCODER_PRECISION, o.precision())
                 .set(MocoConfig.HEAD, "mlp")
                 .set(MocoConfig.HEAD_HIDDEN, Integer.toString(EncoderSpec.of(o.encoder()).topology().representationDimension()))
                 .set(MocoConfig.FEATURE_DIM, "128")

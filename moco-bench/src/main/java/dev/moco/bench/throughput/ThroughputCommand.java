@@ -33,6 +33,10 @@ public final class ThroughputCommand implements Callable<Integer> {
             description = "encoder.impl: auto (fast oneDNN path where it runs), fast or reference (ND4J ops). Default: ${DEFAULT-VALUE}")
     String implementation;
 
+    @Option(names = "--precision", defaultValue = "fp32",
+            description = "encoder.precision: fp32, or bf16 (the fast path's convolutions in bf16). Default: ${DEFAULT-VALUE}")
+    String precision;
+
     @Option(names = "--dictionary", defaultValue = "queue",
             description = "Dictionary mechanism from the registry: queue, memory-bank or end-to-end. Default: ${DEFAULT-VALUE}")
     String dictionary;
@@ -69,7 +73,7 @@ public final class ThroughputCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         ThroughputBenchmark.Options options = new ThroughputBenchmark.Options(encoder, implementation, dictionary, batch, queueSize,
-                shuffleGroups, steps, warmup, channels, imageSize, 0.2, 0.999, seed);
+                shuffleGroups, steps, warmup, channels, imageSize, 0.2, 0.999, seed, precision);
         ThroughputBenchmark.Result r = ThroughputBenchmark.run(options, out);
         print(r, out);
         out.flush();

@@ -20,7 +20,7 @@ public final class TransferOptions {
             description = "Run directory for metrics.csv and training.png (default: ${DEFAULT-VALUE}).")
     Path out;
 
-    @Option(names = "--epochs", defaultValue = "1", paramLabel = "N", description = "Fine-tuning epochs (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--epochs", defaultValue = "4", paramLabel = "N", description = "Fine-tuning epochs (default: ${DEFAULT-VALUE}).")
     int epochs;
 
     @Option(names = "--batch-size", defaultValue = "16", paramLabel = "N", description = "Canvases per step (default: ${DEFAULT-VALUE}).")
@@ -42,11 +42,11 @@ public final class TransferOptions {
     @Option(names = "--seed", defaultValue = "0", paramLabel = "S", description = "Head initialisation and batch order (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--train", defaultValue = "96", paramLabel = "N",
+    @Option(names = "--train", defaultValue = "512", paramLabel = "N",
             description = "Training canvases when generating from IDX files (default: ${DEFAULT-VALUE}).")
     int trainCanvases;
 
-    @Option(names = "--test", defaultValue = "48", paramLabel = "N",
+    @Option(names = "--test", defaultValue = "128", paramLabel = "N",
             description = "Test canvases when generating from IDX files (default: ${DEFAULT-VALUE}).")
     int testCanvases;
 

@@ -11,6 +11,7 @@ final class CoreSettings {
             Setting.text(MocoConfig.ENCODER),
             Setting.integer(MocoConfig.ENCODER_WIDTH, 1),
             Setting.choice(MocoConfig.ENCODER_IMPLEMENTATION, "auto", "fast", "reference"),
+            Setting.choice(MocoConfig.ENCODER_PRECISION, "fp32", "bf16"),
             Setting.choice(MocoConfig.HEAD, "linear", "mlp"),
             Setting.integer(MocoConfig.HEAD_HIDDEN, 1),
             Setting.integer(MocoConfig.FEATURE_DIM, 1),
@@ -37,6 +38,7 @@ final class CoreSettings {
      * whole batch, as before these keys existed.
      */
     static final Map<String, String> DEFAULTS = Map.of(
+            MocoConfig.ENCODER_PRECISION, "fp32",
             MocoConfig.SHUFFLE_ENABLED, "true",
             MocoConfig.QUERY_BN_GROUPS, "1");
 

@@ -38,6 +38,8 @@ public final class MocoConfig {
     public static final String ENCODER = "encoder";
     public static final String ENCODER_WIDTH = "encoder.width";
     public static final String ENCODER_IMPLEMENTATION = "encoder.impl";
+    /** The fast path's convolution arithmetic: fp32, or bf16 (AMX / AVX512-BF16 kernels; f32 master weights, BN, loss, optimizer). */
+    public static final String ENCODER_PRECISION = "encoder.precision";
     public static final String HEAD = "head";
     public static final String HEAD_HIDDEN = "head.hidden";
     public static final String FEATURE_DIM = "feature.dim";

@@ -16,6 +16,7 @@ import dev.moco.core.wiring.TrainingData;
 import dev.moco.encoders.EncoderImplementation;
 import dev.moco.encoders.EncoderSpec;
 import dev.moco.encoders.HeadType;
+import dev.moco.encoders.Precision;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -35,8 +36,9 @@ import java.util.ServiceLoader;
  *
  * @param spec the query encoder's specification (recorded in checkpoints)
  * @param implementation which code runs the encoder (see {@link EncoderImplementation})
+ * @param precision the convolutions' arithmetic ({@code encoder.precision}; bf16 on the fast path only)
  */
-public record ConfiguredEncoder(EncoderSpec spec, EncoderImplementation implementation) {
+public record ConfiguredEncoder(EncoderSpec spec, EncoderImplementation implementation, Precision precision) {
 
     /** The key under which checkpoints record the implementation, next to the spec's properties. */
     static final String IMPLEMENTATION = EncoderDescription.IMPLEMENTATION;
@@ -57,7 +59,14 @@ public record ConfiguredEncoder(EncoderSpec spec, EncoderImplementation implemen
                 .withHeadHiddenDimension(config.getInt(MocoConfig.HEAD_HIDDEN))
                 .withFeatureDimension(config.getInt(MocoConfig.FEATURE_DIM))
                 .withSeed(config.getLong(MocoConfig.SEED));
-        return new ConfiguredEncoder(spec, EncoderImplementation.choose(spec, config.getString(MocoConfig.ENCODER_IMPLEMENTATION)));
+        EncoderImplementation implementation = EncoderImplementation.choose(spec, config.getString(MocoConfig.ENCODER_IMPLEMENTATION));
+        Precision precision = Precision.fromId(config.getString(MocoConfig.ENCODER_PRECISION));
+        if (precision != Precision.FP32 && implementation != EncoderImplementation.FAST) {
+            throw new IllegalArgumentException(MocoConfig.ENCODER_PRECISION + " = " + precision.id() + " needs the fast path, but "
+                    + spec.architecture() + " runs on the reference path here (" + MocoConfig.ENCODER_IMPLEMENTATION + " = "
+                    + config.getString(MocoConfig.ENCODER_IMPLEMENTATION) + ")");
+        }
+        return new ConfiguredEncoder(spec, implementation, precision);
     }
 
     /**
@@ -72,7 +81,8 @@ public record ConfiguredEncoder(EncoderSpec spec, EncoderImplementation implemen
         try {
             String implementation = description.containsKey(IMPLEMENTATION) ? description.get(IMPLEMENTATION)
                     : checkpoint.property(LEGACY_IMPLEMENTATION).orElse(EncoderImplementation.REFERENCE.id());
-            return new ConfiguredEncoder(EncoderSpec.fromProperties(p), EncoderImplementation.fromId(implementation));
+            Precision precision = Precision.fromId(description.getOrDefault(EncoderDescription.PRECISION, Precision.FP32.id()));
+            return new ConfiguredEncoder(EncoderSpec.fromProperties(p), EncoderImplementation.fromId(implementation), precision);
         } catch (IllegalArgumentException e) {
             throw new CheckpointException("checkpoint has no valid encoder specification: " + e.getMessage(), e);
         }
@@ -88,13 +98,13 @@ public record ConfiguredEncoder(EncoderSpec spec, EncoderImplementation implemen
      */
     public static EncoderDescription describe(Encoder encoder) {
         return EncoderImplementation.of(encoder)
-                .map(built -> new ConfiguredEncoder(built.spec(), built.implementation()).description())
+                .map(built -> new ConfiguredEncoder(built.spec(), built.implementation(), built.precision()).description())
                 .orElseGet(() -> EncoderDescription.of(encoder));
     }
 
     /** {@return a new encoder of this specification and implementation} */
     public Encoder create() {
-        return implementation.create(spec);
+        return implementation.create(spec, precision);
     }
 
     /** {@return what checkpoints record: the spec's properties and the implementation} */
@@ -102,6 +112,9 @@ public record ConfiguredEncoder(EncoderSpec spec, EncoderImplementation implemen
         Map<String, String> properties = new LinkedHashMap<>();
         spec.toProperties().forEach((k, v) -> properties.put(k.toString(), v.toString()));
         properties.put(IMPLEMENTATION, implementation.id());
+        if (precision != Precision.FP32) {
+            properties.put(EncoderDescription.PRECISION, precision.id());
+        }
         return new EncoderDescription(properties);
     }
 

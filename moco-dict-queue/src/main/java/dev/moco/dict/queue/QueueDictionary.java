@@ -73,6 +73,12 @@ public final class QueueDictionary implements Dictionary {
         return keyEncoder;
     }
 
+    /** Frees the key encoder's native resources. */
+    @Override
+    public void close() {
+        keyEncoder.close();
+    }
+
     @Override
     public SharedNegatives contrast(TrainingBatch batch, INDArray queries) {
         MomentumUpdate.apply(keyEncoder, queryEncoder, momentum);

@@ -206,4 +206,66 @@ class QueueDictionaryTest {
         assertThatThrownBy(() -> new QueueDictionary(encoder(1), 0, 0.9, 1, 0)).hasMessageContaining("queue.size");
         assertThatThrownBy(() -> new QueueDictionary(encoder(1), 4, 1.1, 1, 0)).hasMessageContaining("queue.momentum");
     }
+
+    @Test
+    void closingTheDictionaryFreesItsKeyEncoderAndLeavesTheQueryEncoder() {
+        java.util.List<Encoder> closed = new java.util.ArrayList<>();
+        Encoder query = new ClosingRecorder(encoder(3), closed);
+        QueueDictionary queue = new QueueDictionary(query, 16, 0.99, 1, 0);
+        queue.close();
+        assertThat(closed).containsExactly(queue.keyEncoder());
+    }
+
+    /** An encoder that records which copies of it were closed. */
+    private record ClosingRecorder(Encoder delegate, java.util.List<Encoder> closed) implements Encoder {
+        @Override
+        public Pass forward(INDArray input, Mode mode, int normalizationGroups) {
+            return delegate.forward(input, mode, normalizationGroups);
+        }
+
+        @Override
+        public INDArray represent(INDArray input) {
+            return delegate.represent(input);
+        }
+
+        @Override
+        public int outputDimension() {
+            return delegate.outputDimension();
+        }
+
+        @Override
+        public int representationDimension() {
+            return delegate.representationDimension();
+        }
+
+        @Override
+        public INDArray parameters() {
+            return delegate.parameters();
+        }
+
+        @Override
+        public INDArray gradients() {
+            return delegate.gradients();
+        }
+
+        @Override
+        public void zeroGradients() {
+            delegate.zeroGradients();
+        }
+
+        @Override
+        public INDArray buffers() {
+            return delegate.buffers();
+        }
+
+        @Override
+        public Encoder copy() {
+            return new ClosingRecorder(delegate.copy(), closed);
+        }
+
+        @Override
+        public void close() {
+            closed.add(this);
+        }
+    }
 }

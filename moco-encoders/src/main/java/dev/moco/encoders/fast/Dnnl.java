@@ -103,12 +103,26 @@ final class Dnnl {
 
     /** A memory descriptor for an f32 tensor of the given dimensions and format tag. */
     static dnnl_memory_desc_t md(int formatTag, long... dims) {
+        return mdOfType(dnnl_f32, formatTag, dims);
+    }
+
+    /** A memory descriptor for a tensor of the given data type ({@code dnnl_f32}, {@code dnnl_bf16}), dimensions and format tag. */
+    static dnnl_memory_desc_t mdOfType(int dataType, int formatTag, long... dims) {
         dnnl_memory_desc_t md = new dnnl_memory_desc_t();
         try (LongPointer d = new LongPointer(dims)) {
-            check(dnnl_memory_desc_init_by_tag(md, dims.length, d, dnnl_f32, formatTag),
+            check(dnnl_memory_desc_init_by_tag(md, dims.length, d, dataType, formatTag),
                     "dnnl_memory_desc_init_by_tag" + java.util.Arrays.toString(dims));
         }
         return md;
+    }
+
+    /** The dimensions of a descriptor. */
+    static long[] dims(dnnl_memory_desc_t md) {
+        long[] dims = new long[md.ndims()];
+        for (int i = 0; i < dims.length; i++) {
+            dims[i] = md.dims().get(i);
+        }
+        return dims;
     }
 
     /** The descriptor a primitive wants for one of its arguments (e.g. dnnl_query_src_md). */

@@ -4,6 +4,7 @@ import dev.moco.api.Encoder;
 import dev.moco.api.FeatureMapEncoder;
 import dev.moco.encoders.EncoderSpec;
 import dev.moco.encoders.NamedParameters;
+import dev.moco.encoders.Precision;
 import dev.moco.encoders.ResNetLayers;
 import dev.moco.encoders.ResNetTopology;
 import dev.moco.encoders.nn.ParameterBank;
@@ -64,6 +65,7 @@ public final class FastEncoder implements FeatureMapEncoder, NamedParameters {
     private final Map<String, FastNetwork> networks = new HashMap<>();
     private final int activationTag;
     private final int convolutionAlgorithm;
+    private final Precision precision;
     private boolean closed;
 
     /**
@@ -73,19 +75,26 @@ public final class FastEncoder implements FeatureMapEncoder, NamedParameters {
      * @throws IllegalArgumentException saying what the fast path lacks for this spec
      */
     public static FastEncoder create(EncoderSpec spec) {
-        return new FastEncoder(spec, DEFAULT_LIVE_PASSES, -1, -1, true);
+        return create(spec, Precision.FP32);
+    }
+
+    /** As {@link #create(EncoderSpec)}, with the convolutions in {@code precision}. */
+    public static FastEncoder create(EncoderSpec spec, Precision precision) {
+        return new FastEncoder(spec, DEFAULT_LIVE_PASSES, -1, -1, precision, true);
     }
 
     /** @param maxLivePasses training passes that may await their backward at once, per input shape */
     public static FastEncoder create(EncoderSpec spec, int maxLivePasses) {
-        return new FastEncoder(spec, maxLivePasses, -1, -1, true);
+        return new FastEncoder(spec, maxLivePasses, -1, -1, Precision.FP32, true);
     }
 
     /**
      * @param activationTag oneDNN format tag of the activations, -1 for the CPU's preference
      * @param convolutionAlgorithm algorithm of the 3×3 stride-1 convolutions, -1 for the default
+     * @param precision the convolutions' arithmetic
      */
-    FastEncoder(EncoderSpec spec, int maxLivePasses, int activationTag, int convolutionAlgorithm, boolean initialise) {
+    FastEncoder(EncoderSpec spec, int maxLivePasses, int activationTag, int convolutionAlgorithm, Precision precision,
+                boolean initialise) {
         Dnnl.requireAvailable();
         String reason = unsupportedReason(spec);
         if (reason != null) {
@@ -103,6 +112,11 @@ public final class FastEncoder implements FeatureMapEncoder, NamedParameters {
         this.gradientViews = bank.trainableViewsOf(gradients);
         this.activationTag = activationTag == -1 ? Dnnl.activationTag() : activationTag;
         this.convolutionAlgorithm = convolutionAlgorithm == -1 ? ConvUnit.defaultAlgorithm() : convolutionAlgorithm;
+        if (precision == Precision.BF16 && ConvUnit.bf16UnsupportedReason() != null) {
+            throw new IllegalArgumentException("encoder.precision = bf16: " + ConvUnit.bf16UnsupportedReason()
+                    + "; use encoder.precision = fp32");
+        }
+        this.precision = precision;
     }
 
     /**
@@ -222,7 +236,7 @@ public final class FastEncoder implements FeatureMapEncoder, NamedParameters {
         FastNetwork net = networks.get(key);
         if (net == null) {
             net = ResNetUnits.compose(topology, bank, input.size(0), input.size(2), input.size(3), activationTag,
-                    convolutionAlgorithm, maxLivePasses);
+                    convolutionAlgorithm, precision, maxLivePasses);
             networks.put(key, net);
         }
         return net;
@@ -275,7 +289,7 @@ public final class FastEncoder implements FeatureMapEncoder, NamedParameters {
 
     @Override
     public FastEncoder copy() {
-        FastEncoder copy = new FastEncoder(spec, maxLivePasses, activationTag, convolutionAlgorithm, false);
+        FastEncoder copy = new FastEncoder(spec, maxLivePasses, activationTag, convolutionAlgorithm, precision, false);
         copy.parameters().assign(parameters());
         copy.buffers().assign(buffers());
         return copy;
@@ -297,6 +311,11 @@ public final class FastEncoder implements FeatureMapEncoder, NamedParameters {
     /** Bytes of the activation and gradient arenas allocated so far (all input shapes). */
     public long arenaBytes() {
         return networks.values().stream().mapToLong(FastNetwork::arenaBytes).sum();
+    }
+
+    /** {@return the convolutions' arithmetic} */
+    public Precision precision() {
+        return precision;
     }
 
     /** oneDNN's implementation choice for each unit created so far, for diagnostics. */

@@ -47,6 +47,7 @@ final class FastNetwork implements AutoCloseable {
     private final Map<List<Integer>, MemoryPlan.Gradients> gradientPlans = new HashMap<>();
     private final Map<Integer, DnnlOp> sums = new HashMap<>();
     private final Map<Integer, PlainCopy> plainCopies = new HashMap<>();
+    private Bf16Scratch bf16Scratch;
 
     /** @param input the input activation's shape and layout (its id is assigned here) */
     FastNetwork(long batch, long channels, long height, long width, int tag, int maxLivePasses) {
@@ -311,9 +312,20 @@ final class FastNetwork implements AutoCloseable {
         return arenas.bytes() + gradientArena.bytes();
     }
 
+    /** {@return the bf16 copies the network's convolutions share in {@link Precision#BF16}, created on first use} */
+    Bf16Scratch bf16Scratch() {
+        if (bf16Scratch == null) {
+            bf16Scratch = new Bf16Scratch();
+        }
+        return bf16Scratch;
+    }
+
     @Override
     public void close() {
         arenas.close();
+        if (bf16Scratch != null) {
+            bf16Scratch.close();
+        }
         gradientArena.close();
         for (FastUnit u : units) {
             u.close();

@@ -3,6 +3,7 @@ package dev.moco.encoders.fast;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_nc;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_nchw;
 
+import dev.moco.encoders.Precision;
 import dev.moco.encoders.ResNetTopology;
 import dev.moco.encoders.nn.ParameterBank;
 import java.util.List;
@@ -20,23 +21,26 @@ final class ResNetUnits {
     private final ParameterBank bank;
     private final int tag;
     private final int algorithm;
+    private final Bf16Scratch scratch;
 
-    private ResNetUnits(FastNetwork net, ParameterBank bank, int tag, int algorithm) {
+    private ResNetUnits(FastNetwork net, ParameterBank bank, int tag, int algorithm, Precision precision) {
         this.net = net;
         this.bank = bank;
         this.tag = tag;
         this.algorithm = algorithm;
+        this.scratch = precision == Precision.BF16 ? net.bf16Scratch() : null;
     }
 
     /**
      * @param tag the blocked activation layout ({@code nChw16c} or {@code nChw8c})
      * @param algorithm the oneDNN algorithm of 3×3 stride-1 convolutions
+     * @param precision the convolutions' arithmetic
      */
     static FastNetwork compose(ResNetTopology topology, ParameterBank bank, long batch, long height, long width, int tag,
-                               int algorithm, int maxLivePasses) {
+                               int algorithm, Precision precision, int maxLivePasses) {
         FastNetwork net = new FastNetwork(batch, topology.inputChannels(), height, width, dnnl_nchw, maxLivePasses);
         try {
-            new ResNetUnits(net, bank, tag, algorithm).build(topology);
+            new ResNetUnits(net, bank, tag, algorithm, precision).build(topology);
         } catch (RuntimeException e) {
             net.close();
             throw e;
@@ -89,7 +93,7 @@ final class ResNetUnits {
         ResNetTopology.Conv spec = c.conv();
         Activation conv = net.activation(spec.name(), spec.out(), spec.outputSize(x.height()), spec.outputSize(x.width()), tag);
         net.add(new ConvUnit(spec, x, conv, bank.get(spec.name() + ".weight").value(),
-                bank.get(spec.name() + ".weight").gradient(), algorithm));
+                bank.get(spec.name() + ".weight").gradient(), algorithm, scratch));
         Activation bn = net.activation(c.bn(), conv.channels(), conv.height(), conv.width(), tag);
         return net.add(new BatchNormUnit(c.bn(), conv, bn, c.relu(), bank.get(c.bn() + ".weight").value(),
                 bank.get(c.bn() + ".bias").value(), bank.get(c.bn() + ".running_mean").value(),

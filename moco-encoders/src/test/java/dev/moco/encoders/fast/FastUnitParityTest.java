@@ -74,14 +74,18 @@ class FastUnitParityTest {
 
     /** Runs both on {@code x}; compares output, input gradient, every parameter gradient and buffer. */
     private static void compare(Twins twins, UnitHarness fast, INDArray x, int groups) {
+        compare(twins, fast, x, groups, TOLERANCE);
+    }
+
+    private static void compare(Twins twins, UnitHarness fast, INDArray x, int groups, double tolerance) {
         Encoder.Mode mode = groups > 0 ? Encoder.Mode.TRAINING : Encoder.Mode.INFERENCE;
         INDArray y = fast.forward(x);
         LayerPass r = twins.reference().forward(x.castTo(DataType.DOUBLE), mode, Math.max(1, groups));
         assertThat(y.shape()).containsExactly(r.output().shape());
-        assertThat(relativeError(y, r.output())).as("output").isLessThan(TOLERANCE);
+        assertThat(relativeError(y, r.output())).as("output").isLessThan(tolerance);
         for (Parameter p : twins.truth().all()) {
             if (p.kind() == Parameter.Kind.BUFFER) {
-                assertThat(relativeError(twins.value(p.name()), p.value())).as("buffer %s", p.name()).isLessThan(TOLERANCE);
+                assertThat(relativeError(twins.value(p.name()), p.value())).as("buffer %s", p.name()).isLessThan(tolerance);
             }
         }
         if (groups == 0) {
@@ -89,11 +93,11 @@ class FastUnitParityTest {
         }
         INDArray dy = Nd4j.randn(DataType.FLOAT, y.shape());
         INDArray dx = fast.backward(dy);
-        assertThat(relativeError(dx, r.backward(dy.castTo(DataType.DOUBLE)))).as("input gradient").isLessThan(TOLERANCE);
+        assertThat(relativeError(dx, r.backward(dy.castTo(DataType.DOUBLE)))).as("input gradient").isLessThan(tolerance);
         for (Parameter p : twins.truth().all()) {
             if (p.kind() == Parameter.Kind.TRAINABLE) {
                 assertThat(relativeError(twins.gradient(p.name()), p.gradient())).as("gradient of %s", p.name())
-                        .isLessThan(TOLERANCE);
+                        .isLessThan(tolerance);
             }
         }
     }
@@ -111,8 +115,27 @@ class FastUnitParityTest {
         long out = spec.outputSize(9);
         try (UnitHarness fast = new UnitHarness(new long[] {2, 16, 9, 9}, 1, (net, in) -> new ConvUnit(spec, in,
                 net.activation("c", 32, out, out, UnitHarness.blocked()), twins.value("c.weight"),
-                twins.gradient("c.weight"), ConvUnit.defaultAlgorithm()))) {
+                twins.gradient("c.weight"), ConvUnit.defaultAlgorithm(), null))) {
             compare(twins, fast, input(2, 16, 9, 9), 1);
+        }
+    }
+
+    /**
+     * The convolution in {@code encoder.precision = bf16}: input, weights and output gradient
+     * rounded to bf16 (8 mantissa bits), so within 1e-2 rather than 1e-4 of the DOUBLE reference.
+     */
+    @ParameterizedTest(name = "bf16 k{0} s{1} p{2} d{3}")
+    @CsvSource({"3, 1, 1, 1", "3, 2, 1, 1", "1, 2, 0, 1", "7, 2, 3, 1"})
+    void convolutionInBf16(int kernel, int stride, int padding, int dilation) {
+        Assumptions.assumeTrue(ConvUnit.bf16UnsupportedReason() == null, ConvUnit::bf16UnsupportedReason);
+        Twins twins = Twins.of(bank -> new Conv2d(bank, "c", 16, 32, kernel, stride, padding, dilation));
+        ResNetTopology.Conv spec = new ResNetTopology.Conv("c", 16, 32, kernel, stride, padding, dilation);
+        long out = spec.outputSize(9);
+        try (Bf16Scratch scratch = new Bf16Scratch();
+             UnitHarness fast = new UnitHarness(new long[] {2, 16, 9, 9}, 1, (net, in) -> new ConvUnit(spec, in,
+                     net.activation("c", 32, out, out, UnitHarness.blocked()), twins.value("c.weight"),
+                     twins.gradient("c.weight"), ConvUnit.defaultAlgorithm(), scratch))) {
+            compare(twins, fast, input(2, 16, 9, 9), 1, 1e-2);
         }
     }
 

@@ -20,6 +20,12 @@ public record EncoderDescription(Map<String, String> properties) {
      */
     public static final String IMPLEMENTATION = "implementation";
 
+    /**
+     * The key of the convolutions' precision (recorded only when it is not fp32), for
+     * information too: bf16 and fp32 runs keep the same f32 parameters, so either resumes the other.
+     */
+    public static final String PRECISION = "precision";
+
     /** @param properties the description, copied and sorted by key */
     public EncoderDescription {
         properties = Map.copyOf(new TreeMap<>(properties));
@@ -43,12 +49,13 @@ public record EncoderDescription(Map<String, String> properties) {
      * @return whether both describe the same encoder, whichever implementation wrote them
      */
     public boolean sameEncoderAs(EncoderDescription other) {
-        return withoutImplementation().equals(other.withoutImplementation());
+        return withoutImplementation().equals(other.withoutImplementation());   // and without the precision
     }
 
     private Map<String, String> withoutImplementation() {
         Map<String, String> m = new TreeMap<>(properties);
         m.remove(IMPLEMENTATION);
+        m.remove(PRECISION);
         return m;
     }
 }

@@ -25,7 +25,18 @@ import dev.moco.core.wiring.TrainingData;
  * @param stepsPerEpoch training images / batch size (the last incomplete batch is dropped)
  */
 public record TrainingRun(MocoConfig config, EncoderDescription encoder, MocoTrainer trainer, TrainingData data,
-        BatchSource batches, long stepsPerEpoch) {
+        BatchSource batches, long stepsPerEpoch) implements AutoCloseable {
+
+    /**
+     * Frees the native resources of the run's encoders: the dictionary's (a key encoder) and
+     * the query encoder's. Neither may be used afterwards; a caller that keeps the trained
+     * encoder does not close the run.
+     */
+    @Override
+    public void close() {
+        dictionary().close();
+        queryEncoder().close();
+    }
 
     /** {@return the query encoder f_q} */
     public Encoder queryEncoder() {
