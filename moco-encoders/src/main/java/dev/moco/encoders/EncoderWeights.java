@@ -3,6 +3,7 @@ package dev.moco.encoders;
 import dev.moco.tensorfile.TensorArchive;
 import dev.moco.tensorfile.TensorFileException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -12,6 +13,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipException;
+import java.util.zip.ZipFile;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -101,7 +105,53 @@ public final class EncoderWeights {
      * head as it is.
      */
     public static void loadBackbone(ResNetEncoder target, Path file) {
-        Map<String, INDArray> tensors = new LinkedHashMap<>(read(file).tensors);
+        assignBackbone(file, read(file).tensors, target);
+    }
+
+    /**
+     * Builds the encoder the file's manifest describes and loads what the file holds: every
+     * tensor of a full file, the backbone of a backbone file (the head stays as the spec's seed
+     * initialises it). The file is read once.
+     *
+     * @throws IllegalArgumentException as {@link #loadInto} and {@link #loadBackbone}
+     */
+    public static ResNetEncoder loadEncoder(Path file) {
+        Archive archive = read(file);
+        ResNetEncoder encoder = new ResNetEncoder(EncoderSpec.fromProperties(archive.manifest));
+        if ("backbone".equals(archive.manifest.getProperty("content"))) {
+            assignBackbone(file, archive.tensors, encoder);
+        } else {
+            assign(file, archive.tensors, encoder.namedTensors());
+        }
+        return encoder;
+    }
+
+    /**
+     * Whether {@code file} is an encoder weights file (a zip whose manifest says
+     * {@code format=moco-encoder-weights}), without reading its tensors.
+     *
+     * @throws IllegalArgumentException if it is not a zip file
+     */
+    public static boolean isWeightsFile(Path file) {
+        try (ZipFile zip = new ZipFile(file.toFile())) {
+            ZipEntry manifest = zip.getEntry(MANIFEST);
+            if (manifest == null) {
+                return false;
+            }
+            Properties p = new Properties();
+            try (InputStream in = zip.getInputStream(manifest)) {
+                p.load(in);
+            }
+            return FORMAT.equals(p.getProperty("format"));
+        } catch (ZipException e) {
+            throw new IllegalArgumentException(file + " is not a zip file: neither a checkpoint nor encoder weights", e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
+        }
+    }
+
+    private static void assignBackbone(Path file, Map<String, INDArray> stored, ResNetEncoder target) {
+        Map<String, INDArray> tensors = new LinkedHashMap<>(stored);
         tensors.keySet().removeIf(ResNetEncoder::isHeadTensor);
         Map<String, INDArray> backbone = new LinkedHashMap<>(target.namedTensors());
         backbone.keySet().removeIf(ResNetEncoder::isHeadTensor);

@@ -14,17 +14,10 @@ import dev.moco.encoders.EncoderWeights;
 import dev.moco.encoders.Encoders;
 import dev.moco.encoders.NamedParameters;
 import dev.moco.encoders.ResNetEncoder;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Optional;
-import java.util.Properties;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipException;
-import java.util.zip.ZipFile;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
@@ -50,8 +43,6 @@ public final class PretrainedEncoder {
     public static final String TRAINED_BY = "trained-by";
     /** Value of {@link #TRAINED_BY} in checkpoints of supervised training. */
     public static final String SUPERVISED = "supervised";
-
-    private static final String WEIGHTS_FORMAT = "moco-encoder-weights";
 
     private final Encoder encoder;
     private final Optional<EncoderSpec> spec;
@@ -97,11 +88,12 @@ public final class PretrainedEncoder {
             throw new IllegalArgumentException(source + " does not exist: give a checkpoint (.zip or run directory)"
                     + " or an encoder weights file");
         }
-        if (Files.isRegularFile(source) && isWeightsFile(source)) {
+        if (Files.isRegularFile(source) && EncoderWeights.isWeightsFile(source)) {
             return fromWeights(source, implementation);
         }
         Checkpoint c = CheckpointDirectory.load(source);
-        return fromCheckpoint(c, ConfiguredEncoder.of(c).create(), CheckpointDirectory.resolve(source));
+        ConfiguredEncoder configured = ConfiguredEncoder.of(c);
+        return fromCheckpoint(c, configured.create(), Optional.of(configured.spec()), CheckpointDirectory.resolve(source));
     }
 
     /**
@@ -116,7 +108,8 @@ public final class PretrainedEncoder {
      *     another architecture (naming the tensor and both shapes)
      */
     public static PretrainedEncoder load(Path checkpoint, Encoder encoder) {
-        return fromCheckpoint(CheckpointDirectory.load(checkpoint), encoder, CheckpointDirectory.resolve(checkpoint));
+        Checkpoint c = CheckpointDirectory.load(checkpoint);
+        return fromCheckpoint(c, encoder, recordedSpec(c), CheckpointDirectory.resolve(checkpoint));
     }
 
     /**
@@ -133,11 +126,10 @@ public final class PretrainedEncoder {
                 "random " + spec.architecture() + " (seed " + spec.seed() + ")");
     }
 
-    private static PretrainedEncoder fromCheckpoint(Checkpoint c, Encoder encoder, Path file) {
+    private static PretrainedEncoder fromCheckpoint(Checkpoint c, Encoder encoder, Optional<EncoderSpec> spec, Path file) {
         TrainingSnapshot.restoreQueryEncoder(c, encoder);
         Optional<Integer> size = Optional.ofNullable(TrainingSnapshot.configuration(c).get(MocoConfig.IMAGE_SIZE))
                 .map(s -> Integer.parseInt(s.trim()));
-        Optional<EncoderSpec> spec = recordedSpec(c);
         String kind = c.property(TRAINED_BY).map(by -> by + " training").orElse("MoCo pretraining");
         return new PretrainedEncoder(encoder, spec, Optional.of(TrainingSnapshot.normalize(c)), size,
                 kind + " checkpoint " + file + " (epoch " + c.position().completedEpochs() + ")");
@@ -152,33 +144,9 @@ public final class PretrainedEncoder {
         }
     }
 
-    private static boolean isWeightsFile(Path file) {
-        try (ZipFile zip = new ZipFile(file.toFile())) {
-            ZipEntry manifest = zip.getEntry(EncoderWeights.MANIFEST);
-            if (manifest == null) {
-                return false;
-            }
-            Properties p = new Properties();
-            try (InputStream in = zip.getInputStream(manifest)) {
-                p.load(in);
-            }
-            return WEIGHTS_FORMAT.equals(p.getProperty("format"));
-        } catch (ZipException e) {
-            throw new IllegalArgumentException(file + " is not a zip file: neither a checkpoint nor encoder weights", e);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file, e);
-        }
-    }
-
     private static PretrainedEncoder fromWeights(Path file, String implementation) {
-        Properties manifest = EncoderWeights.readManifest(file);
-        EncoderSpec spec = EncoderSpec.fromProperties(manifest);
-        ResNetEncoder reference = Encoders.create(spec);
-        if ("backbone".equals(manifest.getProperty("content"))) {
-            EncoderWeights.loadBackbone(reference, file);
-        } else {
-            EncoderWeights.loadInto(reference, file);
-        }
+        ResNetEncoder reference = EncoderWeights.loadEncoder(file);
+        EncoderSpec spec = reference.spec();
         Encoder encoder = EncoderImplementation.choose(spec, implementation).create(spec);
         if (encoder instanceof NamedParameters named) {
             NamedParameters.copy(reference, named);
