@@ -11,7 +11,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 /**
  * Turns a detection head's output into boxes as CenterNet does: heatmap scores σ(z), peaks
  * kept where a score is the maximum of its 3×3 neighbourhood in its class (the max-pool
- * "NMS"), the 100 best peaks of each image, and for each the box of the regressed size
+ * "NMS"), the 100 best peaks of each image, and for each the box of the regressed size (e^z cells, {@link CenterNetTargets#side})
  * around the offset centre, in input pixels. Category ids are class + 1 (COCO's).
  */
 public final class CenterNetDecoder {
@@ -44,8 +44,8 @@ public final class CenterNetDecoder {
                             continue;
                         }
                         int cell = y * gw + x;
-                        double w = Math.abs(z[imageBase + classes * plane + cell]) * stride;
-                        double h = Math.abs(z[imageBase + (classes + 1) * plane + cell]) * stride;
+                        double w = CenterNetTargets.side(z[imageBase + classes * plane + cell], stride);
+                        double h = CenterNetTargets.side(z[imageBase + (classes + 1) * plane + cell], stride);
                         double cx = (x + z[imageBase + (classes + 2) * plane + cell]) * stride;
                         double cy = (y + z[imageBase + (classes + 3) * plane + cell]) * stride;
                         found.add(new DetectedBox(imageIds[image], c + 1, new BoundingBox(cx - w / 2, cy - h / 2, w, h),

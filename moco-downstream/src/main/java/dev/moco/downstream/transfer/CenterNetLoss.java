@@ -6,13 +6,15 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * CenterNet's training loss on a detection head's output [N, classes + 4, h, w] (channels:
- * heatmap logits, then width, height, x offset, y offset), normalised by the number of
+ * heatmap logits, then log width, log height, x offset, y offset), normalised by the number of
  * objects M (at least 1):
  *
  * <ul>
  *   <li>penalty-reduced focal loss on p = σ(z) (α = 2, β = 4): −(1 − p)^α log p where the
  *       target is 1, −(1 − y)^β p^α log(1 − p) elsewhere;</li>
- *   <li>L1 on (w, h) at each object's centre cell, weight {@link #SIZE_WEIGHT} = 0.1;</li>
+ *   <li>L1 on (log(w/R), log(h/R)) at each object's centre cell, weight {@link #SIZE_WEIGHT}
+ *       = 1 (CenterNet's 0.1 is for sizes in cells; see {@link CenterNetTargets} for why the
+ *       log);</li>
  *   <li>L1 on the centre offset, weight 1.</li>
  * </ul>
  *
@@ -24,7 +26,7 @@ public final class CenterNetLoss {
 
     public static final double ALPHA = 2;
     public static final double BETA = 4;
-    public static final double SIZE_WEIGHT = 0.1;
+    public static final double SIZE_WEIGHT = 1;
 
     private CenterNetLoss() {
     }
@@ -76,7 +78,7 @@ public final class CenterNetLoss {
         double offsetLoss = 0;
         for (CenterNetTargets.ObjectTarget o : targets.objects()) {
             int base = o.image() * channels * plane + o.cell();
-            double[] target = {o.width(), o.height(), o.offsetX(), o.offsetY()};
+            double[] target = o.regressionTargets();
             for (int r = 0; r < CenterNetTargets.REGRESSION_CHANNELS; r++) {
                 int i = base + (classes + r) * plane;
                 double weight = r < 2 ? SIZE_WEIGHT : 1;

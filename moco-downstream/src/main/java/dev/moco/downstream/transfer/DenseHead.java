@@ -102,7 +102,7 @@ public final class DenseHead {
     /**
      * A CenterNet-style detection head at output stride max(2, finest stride): {@code classes}
      * heatmap logits with the bias −log((1 − π)/π) of prior π = 0.1 (CenterNet's −2.19), then
-     * width, height, x offset and y offset channels.
+     * log width, log height (in cells; bias 0, a box of one cell), x offset and y offset channels.
      */
     public static DenseHead detection(int[] stageChannels, int[] stageStrides, int classes, int width, long seed,
             DataType dataType) {

@@ -91,7 +91,7 @@ class DenseHeadGradientTest {
         INDArray output = Nd4j.randn(DataType.DOUBLE, 2, 3 + 4, 8, 8);
         CenterNetLoss.Parts parts = CenterNetLoss.compute(output, targets);
         assertThat(parts.heatmap()).isPositive();
-        assertThat(parts.total().value()).isCloseTo(parts.heatmap() + 0.1 * parts.size() + parts.offset(),
+        assertThat(parts.total().value()).isCloseTo(parts.heatmap() + CenterNetLoss.SIZE_WEIGHT * parts.size() + parts.offset(),
                 org.assertj.core.api.Assertions.within(1e-12));
         INDArray numeric = FiniteDifferences.gradient(output, () -> CenterNetLoss.compute(output, targets).total().value(), H);
         assertThat(FiniteDifferences.relativeError(parts.total().gradient(), numeric)).isLessThan(TOLERANCE);
@@ -114,7 +114,7 @@ class DenseHeadGradientTest {
             }
         }
         for (CenterNetTargets.ObjectTarget o : targets.objects()) {
-            double[] t = {o.width(), o.height(), o.offsetX(), o.offsetY()};
+            double[] t = o.regressionTargets();
             for (int r = 0; r < 4; r++) {
                 perfect[(o.image() * 7 + 3 + r) * plane + o.cell()] = (float) t[r];
             }

@@ -8,12 +8,15 @@ import dev.moco.downstream.canvas.CanvasGenerator;
 import dev.moco.downstream.canvas.CanvasSet;
 import dev.moco.downstream.canvas.CanvasSpec;
 import dev.moco.downstream.testing.GarmentShapes;
+import dev.moco.api.FeatureMapEncoder;
+import dev.moco.encoders.EncoderImplementation;
 import dev.moco.encoders.EncoderSpec;
 import dev.moco.encoders.Encoders;
 import dev.moco.encoders.HeadType;
 import dev.moco.encoders.ResNetEncoder;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -48,6 +51,26 @@ class FineTuningTest {
     @Test
     void detectionLossFallsOnRepeatedSteps() {
         assertThat(lossAfterRepeatedSteps(new DetectionTask())).isLessThan(0.9);
+    }
+
+    /**
+     * The whole detection chain (targets, loss, head, backbone, decoder, COCO scoring) can
+     * learn: fitted to eight canvases, it finds their garments with tight boxes. Fails if the
+     * decoder reads another channel or encoding than the loss trains, or if the sizes are
+     * too slow to learn (with w/R regressed directly, CenterNet's encoding, this measured
+     * AP 0.12 and AP50 0.38). 60 steps of one batch, on the fast path where this CPU has it.
+     */
+    @Test
+    void theDetectorFitsAFewCanvasesItIsScoredOn() {
+        CanvasSet few = new CanvasSet(CANVASES.spec(), CANVASES.train(), CANVASES.train());
+        FineTuneSettings settings = new FineTuneSettings(60, 8, 0.01, 0.9, 0, 32, 1);
+        EncoderSpec spec = EncoderSpec.of("resnet20").withInputChannels(1).withHead(HeadType.NONE).withSeed(2);
+        FeatureMapEncoder encoder = (FeatureMapEncoder) EncoderImplementation.choose(spec, "auto").create(spec);
+        FineTuning tuning = new FineTuning(encoder, new DetectionTask(), settings, Normalize.FASHION_MNIST);
+        List<FineTuning.EpochResult> epochs = tuning.run(few, new FineTuning.Listener() { });
+        Map<String, Double> last = epochs.get(epochs.size() - 1).metrics();
+        assertThat(last.get(DetectionTask.AP50)).as("AP50 after 60 steps (0.59 measured)").isGreaterThan(0.3);
+        assertThat(last.get(DetectionTask.AP)).as("AP over IoU .50:.95 after 60 steps (0.53 measured)").isGreaterThan(0.3);
     }
 
     @Test
