@@ -79,8 +79,17 @@ class DownstreamCliTest {
                 "--out", dir.resolve("detect").toString(), "--coco-out", coco.toString());
         assertThat(detect.exitCode()).as(detect.err()).isZero();
         assertThat(lastLine(detect.out())).matches("AP: [01]\\.\\d{4} AP50: [01]\\.\\d{4} AP75: [01]\\.\\d{4}");
+        assertThat(detect.out()).contains("budget (the same for every --init): 1 epochs x 4 canvases", "SGD lr 0.01 ");
         assertThat(coco.resolve("instances_test.json")).content().contains("\"annotations\"");
         assertThat(coco.resolve("detections_test.json")).content().startsWith("[").contains("\"score\"");
+    }
+
+    @Test
+    void eachTransferCommandDefaultsToItsOwnBudget() {
+        assertThat(MocoCommandTest.run("transfer", "detect", "--help").out())
+                .contains("Fine-tuning epochs (default: 8)").containsPattern("epochs \\(default: 0\\.01\\)");
+        assertThat(MocoCommandTest.run("transfer", "segment", "--help").out())
+                .contains("Fine-tuning epochs (default: 4)").containsPattern("epochs \\(default: 0\\.02\\)");
     }
 
     @Test

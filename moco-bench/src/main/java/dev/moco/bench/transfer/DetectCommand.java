@@ -16,6 +16,7 @@ import picocli.CommandLine.Option;
  * COCO box AP. Last line {@code AP: <value> AP50: <value> AP75: <value>}.
  */
 @Command(name = "detect", mixinStandardHelpOptions = true, sortOptions = false,
+        defaultValueProvider = TransferBudget.Detection.class,
         description = "Fine-tunes the encoder with a CenterNet-style head for detection on the canvases (10 classes).",
         footer = {"", "--coco-out writes instances_test.json (ground truth) and detections_test.json (COCO results)",
             "for pycocotools: COCOeval(COCO(gt), COCO(gt).loadRes(dt), 'bbox').",

@@ -10,6 +10,7 @@ import picocli.CommandLine.Mixin;
 
 /** {@code moco transfer segment}: semantic segmentation of the canvases by fine-tuning. Last line {@code mIoU: <value>}. */
 @Command(name = "segment", mixinStandardHelpOptions = true, sortOptions = false,
+        defaultValueProvider = TransferBudget.Segmentation.class,
         description = "Fine-tunes the encoder with an FCN-style head for semantic segmentation of the canvases (11 classes).",
         footer = {"", "Last line: mIoU: <mean IoU over the classes present in truth or prediction>"})
 public final class SegmentCommand implements Callable<Integer> {

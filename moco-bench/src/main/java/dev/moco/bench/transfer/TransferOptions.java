@@ -5,7 +5,7 @@ import java.nio.file.Path;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** The options both transfer commands share; defaults are the README's budget. */
+/** The options both transfer commands share; defaults are the README's budget, epochs and lr per command ({@link TransferBudget}). */
 public final class TransferOptions {
 
     @Option(names = "--init", required = true, paramLabel = "PATH|random",
@@ -20,13 +20,18 @@ public final class TransferOptions {
             description = "Run directory for metrics.csv and training.png (default: ${DEFAULT-VALUE}).")
     Path out;
 
-    @Option(names = "--epochs", defaultValue = "4", paramLabel = "N", description = "Fine-tuning epochs (default: ${DEFAULT-VALUE}).")
+    static final String EPOCHS = "--epochs";
+    static final String LEARNING_RATE = "--lr";
+
+    /** Default from the command's {@link TransferBudget}. */
+    @Option(names = EPOCHS, paramLabel = "N", description = "Fine-tuning epochs (default: ${DEFAULT-VALUE}).")
     int epochs;
 
     @Option(names = "--batch-size", defaultValue = "16", paramLabel = "N", description = "Canvases per step (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
-    @Option(names = "--lr", defaultValue = "0.02", paramLabel = "LR",
+    /** Default from the command's {@link TransferBudget}. */
+    @Option(names = LEARNING_RATE, paramLabel = "LR",
             description = "Initial learning rate; x0.1 at 2/3 and 8/9 of the epochs (default: ${DEFAULT-VALUE}).")
     double learningRate;
 
