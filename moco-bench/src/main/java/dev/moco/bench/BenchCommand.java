@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmarks: see the subcommands.",
         subcommands = {dev.moco.bench.throughput.ThroughputCommand.class, dev.moco.bench.loader.LoaderCommand.class,
-                dev.moco.bench.jmh.DictionaryBenchCommand.class})
+                dev.moco.bench.jmh.DictionaryBenchCommand.class, dev.moco.bench.jmh.TransferBenchCommand.class})
 public final class BenchCommand implements Runnable {
 
     @CommandLine.Spec

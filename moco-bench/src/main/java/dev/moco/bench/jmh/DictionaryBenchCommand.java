@@ -7,11 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.openjdk.jmh.results.RunResult;
-import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.RunnerException;
-import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
-import org.openjdk.jmh.runner.options.OptionsBuilder;
-import org.openjdk.jmh.runner.options.TimeValue;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -37,17 +33,8 @@ public final class DictionaryBenchCommand implements Callable<Integer> {
     @Option(names = "--k", split = ",", paramLabel = "K", description = "Values of K for the dictionary operations (default: 4096,16384,65536).")
     List<String> k = new ArrayList<>();
 
-    @Option(names = "--warmup", defaultValue = "2", paramLabel = "N", description = "Warm-up iterations. Default: ${DEFAULT-VALUE}")
-    int warmup;
-
-    @Option(names = "--iterations", defaultValue = "5", paramLabel = "N", description = "Measured iterations. Default: ${DEFAULT-VALUE}")
-    int iterations;
-
-    @Option(names = "--seconds", defaultValue = "2", paramLabel = "S", description = "Seconds per iteration. Default: ${DEFAULT-VALUE}")
-    int seconds;
-
-    @Option(names = "--forks", defaultValue = "1", paramLabel = "N", description = "Forked JVMs per benchmark. Default: ${DEFAULT-VALUE}")
-    int forks;
+    @picocli.CommandLine.Mixin
+    JmhOptions jmh;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -56,16 +43,9 @@ public final class DictionaryBenchCommand implements Callable<Integer> {
     public Integer call() throws RunnerException {
         PrintWriter out = spec.commandLine().getOut();
         String pattern = only == null ? "" : ".*" + only + ".*";
-        ChainedOptionsBuilder options = new OptionsBuilder()
-                .include(DictionaryBenchmarks.class.getName() + "." + (pattern.isEmpty() ? ".*" : pattern))
-                .include(StepBenchmarks.class.getName() + "." + (pattern.isEmpty() ? ".*" : pattern))
-                .warmupIterations(warmup).measurementIterations(iterations)
-                .warmupTime(TimeValue.seconds(seconds)).measurementTime(TimeValue.seconds(seconds))
-                .forks(forks).jvmArgsAppend("-Xmx4g", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
-        if (!k.isEmpty()) {
-            options.param("k", k.toArray(String[]::new));
-        }
-        Collection<RunResult> results = new Runner(options.build()).run();
+        String suffix = "." + (pattern.isEmpty() ? ".*" : pattern);
+        Collection<RunResult> results = jmh.run(List.of(DictionaryBenchmarks.class.getName() + suffix,
+                StepBenchmarks.class.getName() + suffix), options -> k.isEmpty() ? options : options.param("k", k.toArray(String[]::new)));
         out.println();
         out.printf(Locale.ROOT, "%-26s %-14s %12s %12s%n", "benchmark", "parameter", "ms/op", "± (99.9%)");
         for (RunResult r : results) {

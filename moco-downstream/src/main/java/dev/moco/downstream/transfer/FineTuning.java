@@ -126,8 +126,16 @@ public final class FineTuning {
         return results;
     }
 
-    /** One training step on {@code batch}; returns its loss. */
-    double step(List<Canvas> batch, int iteration, int epoch) {
+    /**
+     * One training step on {@code batch} (what {@link #run} repeats; public for benchmarks).
+     *
+     * @param batch the canvases of the step
+     * @param iteration steps taken before this one
+     * @param epoch the epoch (from 0), for the learning-rate schedule
+     * @return the step's loss
+     * @throws IllegalStateException if the loss is not finite
+     */
+    public double step(List<Canvas> batch, int iteration, int epoch) {
         encoder.zeroGradients();
         head.zeroGradients();
         FeatureMapEncoder.FeatureMapPass backbone = encoder.forwardFeatureMaps(images(batch), Encoder.Mode.TRAINING, 1);
