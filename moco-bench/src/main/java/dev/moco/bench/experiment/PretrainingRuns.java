@@ -119,7 +119,7 @@ final class PretrainingRuns {
         return ConfiguredEncoder.from(config, images.channels()).assemble(config, new TrainingData(images, data.normalize()));
     }
 
-    private static double readSeconds(Path runDir) {
+    static double readSeconds(Path runDir) {
         Path file = runDir.resolve(SECONDS_FILE);
         try {
             return Files.isRegularFile(file) ? Double.parseDouble(Files.readString(file, StandardCharsets.UTF_8).strip()) : 0;
@@ -128,7 +128,7 @@ final class PretrainingRuns {
         }
     }
 
-    private static void writeSeconds(Path runDir, double seconds) {
+    static void writeSeconds(Path runDir, double seconds) {
         try {
             Files.writeString(runDir.resolve(SECONDS_FILE), Double.toString(seconds), StandardCharsets.UTF_8);
         } catch (IOException e) {

@@ -72,7 +72,6 @@ final class TransferExperiment implements Experiment {
     @Override
     public Map<String, String> runCustom(PlannedRun run, MocoConfig config, ExperimentData data, Budget budget, Path runDir,
             boolean progress, PrintStream out, PrintStream err) {
-        long start = System.nanoTime();
         String init = run.key().get(INIT);
         String encoder = switch (init) {
             case "random" -> "random";
@@ -82,7 +81,8 @@ final class TransferExperiment implements Experiment {
             }
             default -> supervised(config, data, budget, runDir, out);
         };
-        double trainSeconds = (System.nanoTime() - start) / 1e9;
+        // over every sitting: a pretraining finished in an earlier one is reused, not timed again
+        double trainSeconds = init.equals("random") ? 0 : PretrainingRuns.readSeconds(runDir);
         long evalStart = System.nanoTime();
         String dataDir = data.directory().toString();
         List<String> linear = new ArrayList<>(List.of("eval", "linear", "--checkpoint", encoder, "--data", dataDir));
@@ -118,9 +118,11 @@ final class TransferExperiment implements Experiment {
     private static String supervised(MocoConfig config, ExperimentData data, Budget budget, Path runDir, PrintStream out) {
         Path checkpoint = runDir.resolve("latest.zip");
         if (!Files.isRegularFile(checkpoint)) {
+            long start = System.nanoTime();
             Commands.run(List.of("train-supervised", "--data", data.directory().toString(), "--epochs",
                     Integer.toString(budget.pick(1, 1, budget.epochs())), "--batch-size", config.getString(MocoConfig.BATCH_SIZE),
                     "--out", runDir.toString()), Pattern.compile("supervised train accuracy: " + NUMBER), out);
+            PretrainingRuns.writeSeconds(runDir, (System.nanoTime() - start) / 1e9);
         }
         return checkpoint.toString();
     }

@@ -173,6 +173,20 @@ class ExperimentCommandTest {
         assertThat(transferRows).hasSize(1 + 3).anyMatch(r -> r.startsWith("random,tiny,0,ok,"))
                 .anyMatch(r -> r.startsWith("supervised,tiny,0,ok,")).anyMatch(r -> r.startsWith("moco,tiny,0,ok,"));
         assertPng(results.resolve("transfer-tiny.png"), 1);
+
+        // rows dropped, encoders kept: the rerun reuses them and reports the pretraining time first measured
+        Files.writeString(results.resolve("transfer.csv"), transferRows.get(0) + "\n");
+        assertThat(run("experiment", "transfer").exitCode()).isZero();
+        List<String> again = lines(results.resolve("transfer.csv"));
+        for (String init : List.of("supervised", "moco")) {
+            assertThat(trainSeconds(again, init)).as(init).isPositive().isEqualTo(trainSeconds(transferRows, init));
+        }
+    }
+
+    private static double trainSeconds(List<String> rows, String init) {
+        int column = List.of(rows.get(0).split(",")).indexOf("train_seconds");
+        return rows.stream().filter(r -> r.startsWith(init + ",")).mapToDouble(r -> Double.parseDouble(r.split(",")[column]))
+                .findFirst().orElseThrow();
     }
 
     @Test
