@@ -11,8 +11,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 /**
  * Turns a detection head's output into boxes as CenterNet does: heatmap scores σ(z), peaks
  * kept where a score is the maximum of its 3×3 neighbourhood in its class (the max-pool
- * "NMS"), the 100 best peaks of each image, and for each the box of the regressed size (e^z cells, {@link CenterNetTargets#side})
- * around the offset centre, in input pixels. Category ids are class + 1 (COCO's).
+ * "NMS"), the 100 best peaks of each image, and for each the box of the regressed size
+ * (e^z cells, {@link CenterNetTargets#side}) around the offset centre, in input pixels.
+ * Category ids are class + 1 (COCO's).
  */
 public final class CenterNetDecoder {
 
