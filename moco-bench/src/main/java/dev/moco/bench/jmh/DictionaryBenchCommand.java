@@ -42,8 +42,7 @@ public final class DictionaryBenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws RunnerException {
         PrintWriter out = spec.commandLine().getOut();
-        String pattern = only == null ? "" : ".*" + only + ".*";
-        String suffix = "." + (pattern.isEmpty() ? ".*" : pattern);
+        String suffix = "." + (only == null ? ".*" : ".*" + only + ".*");
         Collection<RunResult> results = jmh.run(List.of(DictionaryBenchmarks.class.getName() + suffix,
                 StepBenchmarks.class.getName() + suffix), options -> k.isEmpty() ? options : options.param("k", k.toArray(String[]::new)));
         out.println();

@@ -1,6 +1,5 @@
 package dev.moco.bench.transfer;
 
-import java.util.Locale;
 import picocli.CommandLine.IDefaultValueProvider;
 import picocli.CommandLine.Model.ArgSpec;
 import picocli.CommandLine.Model.OptionSpec;
@@ -29,7 +28,7 @@ public class TransferBudget implements IDefaultValueProvider {
         }
         return switch (option.longestName()) {
             case TransferOptions.EPOCHS -> Integer.toString(epochs);
-            case TransferOptions.LEARNING_RATE -> String.format(Locale.ROOT, "%s", learningRate);
+            case TransferOptions.LEARNING_RATE -> Double.toString(learningRate);
             default -> null;
         };
     }
