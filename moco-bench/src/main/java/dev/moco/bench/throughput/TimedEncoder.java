@@ -1,6 +1,7 @@
 package dev.moco.bench.throughput;
 
 import dev.moco.api.Encoder;
+import dev.moco.core.ForwardingEncoder;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -8,26 +9,21 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * prefix ({@code query} for f_q). Its {@link #copy()} — how dictionaries make the key encoder
  * f_k — is timed under {@code key}, so the two encoders' costs are told apart.
  */
-final class TimedEncoder implements Encoder {
+final class TimedEncoder extends ForwardingEncoder {
 
-    private final Encoder delegate;
     private final PhaseTimes times;
     private final String prefix;
 
     TimedEncoder(Encoder delegate, PhaseTimes times, String prefix) {
-        this.delegate = delegate;
+        super(delegate);
         this.times = times;
         this.prefix = prefix;
-    }
-
-    Encoder delegate() {
-        return delegate;
     }
 
     @Override
     public Pass forward(INDArray input, Mode mode, int normalizationGroups) {
         long t0 = System.nanoTime();
-        Pass pass = delegate.forward(input, mode, normalizationGroups);
+        Pass pass = delegate().forward(input, mode, normalizationGroups);
         times.add(prefix + " forward", System.nanoTime() - t0);
         return new Pass() {
             @Override
@@ -45,47 +41,7 @@ final class TimedEncoder implements Encoder {
     }
 
     @Override
-    public INDArray represent(INDArray input) {
-        return delegate.represent(input);
-    }
-
-    @Override
-    public int outputDimension() {
-        return delegate.outputDimension();
-    }
-
-    @Override
-    public int representationDimension() {
-        return delegate.representationDimension();
-    }
-
-    @Override
-    public INDArray parameters() {
-        return delegate.parameters();
-    }
-
-    @Override
-    public INDArray gradients() {
-        return delegate.gradients();
-    }
-
-    @Override
-    public void zeroGradients() {
-        delegate.zeroGradients();
-    }
-
-    @Override
-    public INDArray buffers() {
-        return delegate.buffers();
-    }
-
-    @Override
     public Encoder copy() {
-        return new TimedEncoder(delegate.copy(), times, "key");
-    }
-
-    @Override
-    public void close() {
-        delegate.close();
+        return new TimedEncoder(delegate().copy(), times, "key");
     }
 }

@@ -41,7 +41,10 @@ public final class TransferOptions {
     @Option(names = "--weight-decay", defaultValue = "1e-4", paramLabel = "WD", description = "L2 weight decay (default: ${DEFAULT-VALUE}).")
     double weightDecay;
 
-    @Option(names = "--head-width", defaultValue = "32", paramLabel = "C", description = "Channels of the head (default: ${DEFAULT-VALUE}).")
+    /** The head's width when {@code --head-width} is not given; the transfer benchmark's too. */
+    public static final int DEFAULT_HEAD_WIDTH = 32;
+
+    @Option(names = "--head-width", defaultValue = "" + DEFAULT_HEAD_WIDTH, paramLabel = "C", description = "Channels of the head (default: ${DEFAULT-VALUE}).")
     int headWidth;
 
     @Option(names = "--seed", defaultValue = "0", paramLabel = "S", description = "Head initialisation and batch order (default: ${DEFAULT-VALUE}).")

@@ -8,6 +8,7 @@ import dev.moco.api.Encoder;
 import dev.moco.api.SharedNegatives;
 import dev.moco.core.Batch;
 import dev.moco.core.FeatureNormalization;
+import dev.moco.core.ForwardingEncoder;
 import dev.moco.core.ShuffleBatchNorm;
 import dev.moco.core.StepRandom;
 import dev.moco.core.testing.TinyEncoder;
@@ -172,16 +173,20 @@ class QueueDictionaryTest {
     }
 
     /** An encoder without buffers, as a DL4J graph adapter is (its BN statistics live in its parameters). */
-    private record WithoutBuffers(TinyEncoder inner) implements Encoder {
-        public Pass forward(INDArray input, Mode mode, int groups) { return inner.forward(input, mode, groups); }
-        public INDArray represent(INDArray input) { return inner.represent(input); }
-        public int outputDimension() { return inner.outputDimension(); }
-        public int representationDimension() { return inner.representationDimension(); }
-        public INDArray parameters() { return inner.parameters(); }
-        public INDArray gradients() { return inner.gradients(); }
-        public void zeroGradients() { inner.zeroGradients(); }
-        public INDArray buffers() { return Nd4j.empty(DataType.DOUBLE); }
-        public Encoder copy() { return new WithoutBuffers(inner.copy()); }
+    private static final class WithoutBuffers extends ForwardingEncoder {
+        WithoutBuffers(Encoder inner) {
+            super(inner);
+        }
+
+        @Override
+        public INDArray buffers() {
+            return Nd4j.empty(DataType.DOUBLE);
+        }
+
+        @Override
+        public Encoder copy() {
+            return new WithoutBuffers(delegate().copy());
+        }
     }
 
     @Test
@@ -217,50 +222,17 @@ class QueueDictionaryTest {
     }
 
     /** An encoder that records which copies of it were closed. */
-    private record ClosingRecorder(Encoder delegate, java.util.List<Encoder> closed) implements Encoder {
-        @Override
-        public Pass forward(INDArray input, Mode mode, int normalizationGroups) {
-            return delegate.forward(input, mode, normalizationGroups);
-        }
+    private static final class ClosingRecorder extends ForwardingEncoder {
+        private final java.util.List<Encoder> closed;
 
-        @Override
-        public INDArray represent(INDArray input) {
-            return delegate.represent(input);
-        }
-
-        @Override
-        public int outputDimension() {
-            return delegate.outputDimension();
-        }
-
-        @Override
-        public int representationDimension() {
-            return delegate.representationDimension();
-        }
-
-        @Override
-        public INDArray parameters() {
-            return delegate.parameters();
-        }
-
-        @Override
-        public INDArray gradients() {
-            return delegate.gradients();
-        }
-
-        @Override
-        public void zeroGradients() {
-            delegate.zeroGradients();
-        }
-
-        @Override
-        public INDArray buffers() {
-            return delegate.buffers();
+        ClosingRecorder(Encoder delegate, java.util.List<Encoder> closed) {
+            super(delegate);
+            this.closed = closed;
         }
 
         @Override
         public Encoder copy() {
-            return new ClosingRecorder(delegate.copy(), closed);
+            return new ClosingRecorder(delegate().copy(), closed);
         }
 
         @Override
