@@ -11,7 +11,8 @@ import java.util.OptionalDouble;
  * accuracy is above 99% and the kNN accuracy fell since the previous evaluation. He et al.
  * (2020, Sec. 3.3) describe this for batch normalisation without shuffling: the model
  * "cheats" the pretext task through intra-batch statistics and finds a low-loss solution
- * that does not generalise. Shuffle BN ({@code shuffle.groups} > 1) prevents it.
+ * that does not generalise. Shuffle BN ({@code shuffle.enabled=true} with {@code shuffle.groups} > 1)
+ * prevents it.
  */
 public final class CheatingDetector implements AfterEpochListener {
 
@@ -42,7 +43,7 @@ public final class CheatingDetector implements AfterEpochListener {
             warningsIssued++;
             warnings.printf(Locale.ROOT, "warning: epoch %d: pretext accuracy %.2f%% while kNN accuracy fell from %.4f to %.4f;"
                     + " the encoder may be cheating the pretext task through batch-norm statistics"
-                    + " (He et al. 2020, Sec. 3.3): keep shuffle BN on (shuffle.groups > 1)%n",
+                    + " (He et al. 2020, Sec. 3.3): keep shuffle BN on (shuffle.enabled=true, shuffle.groups > 1)%n",
                     epoch.epoch(), 100 * epoch.meanPretextAccuracy(), previousKnn, now);
             warnings.flush();
         }
