@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategorySeries;
+import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
  * {@code moco experiment momentum}: the paper's momentum ablation (He et al. 2020, Sec. 4.1,
@@ -63,6 +64,7 @@ final class MomentumExperiment implements Experiment {
             CategoryChart c = ExperimentChart.category("accuracy vs momentum m, K=" + queueSize(budget) + ", "
                     + budget.id() + " budget", "momentum m", "top-1 (%)");
             c.getStyler().setDefaultSeriesRenderStyle(CategorySeries.CategorySeriesRenderStyle.Line);
+            c.getStyler().setOverlapped(true); // both lines' points at the category's centre, not side by side like bars
             c.getStyler().setYAxisMin(0.0);
             c.getStyler().setYAxisMax(100.0);
             int colour = 0;
@@ -70,7 +72,7 @@ final class MomentumExperiment implements Experiment {
                 List<Double> y = present.stream().map(m -> 100 * groups.mean(Map.of(M, m), metric[0]))
                         .map(v -> v.isNaN() ? 0.0 : v).toList();
                 CategorySeries s = c.addSeries(metric[1], present, y);
-                s.setMarker(org.knowm.xchart.style.markers.SeriesMarkers.CIRCLE);
+                s.setMarker(SeriesMarkers.CIRCLE);
                 s.setLineColor(ExperimentChart.COLORS[colour]);
                 s.setMarkerColor(ExperimentChart.COLORS[colour++]);
             }

@@ -7,6 +7,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -127,22 +128,32 @@ final class TransferExperiment implements Experiment {
         return checkpoint.toString();
     }
 
+    /** One bar per initialisation for each {@code {column, label}} metric, in percent (0 where it is missing). */
+    private static CategoryChart metricsPanel(String title, SeedGroups groups, List<String> inits, String[][] metrics) {
+        CategoryChart c = ExperimentChart.category(title, "initialisation", "score (%)");
+        for (String[] metric : metrics) {
+            c.addSeries(metric[1], inits, inits.stream().map(i -> 100 * groups.mean(Map.of(INIT, i), metric[0]))
+                    .map(x -> x.isNaN() ? 0.0 : x).toList());
+        }
+        return c;
+    }
+
     @Override
     public void report(List<ResultRow> rows, Budget budget, Path chart, Path table) {
         SeedGroups groups = SeedGroups.of(rows, keyColumns());
         List<String> present = INITS.stream().filter(i -> !groups.rows(Map.of(INIT, i)).isEmpty()).toList();
         if (!present.isEmpty()) {
-            CategoryChart c = ExperimentChart.category("transfer by initialisation, " + budget.id() + " budget",
-                    "initialisation", "score (%)");
-            c.getStyler().setYAxisMin(0.0);
-            c.getStyler().setYAxisMax(100.0);
-            String[][] metrics = {{"linear_accuracy", "linear top-1"}, {"knn_accuracy", "kNN top-1"}, {"miou", "mIoU"},
-                {"ap", "AP"}, {"ap50", "AP50"}};
-            for (String[] metric : metrics) {
-                c.addSeries(metric[1], present, present.stream().map(i -> 100 * groups.mean(Map.of(INIT, i), metric[0]))
-                        .map(x -> x.isNaN() ? 0.0 : x).toList());
-            }
-            ExperimentChart.write(chart, List.of(c));
+            // two panels: the classification metrics near 70-90% would flatten AP's few percent on one axis
+            CategoryChart features = metricsPanel("linear probe and kNN, " + budget.id() + " budget", groups, present,
+                    new String[][] {{"linear_accuracy", "linear top-1"}, {"knn_accuracy", "kNN top-1"}});
+            features.getStyler().setYAxisMin(0.0);
+            features.getStyler().setYAxisMax(100.0);
+            CategoryChart transfer = metricsPanel("fine-tuned transfer, " + budget.id() + " budget", groups, present,
+                    new String[][] {{"miou", "mIoU"}, {"ap", "AP"}, {"ap50", "AP50"}, {"ap75", "AP75"}});
+            transfer.getStyler().setYAxisMin(0.0);
+            // colours continue from the first panel's, so that no colour names two metrics
+            transfer.getStyler().setSeriesColors(Arrays.copyOfRange(ExperimentChart.COLORS, 2, ExperimentChart.COLORS.length));
+            ExperimentChart.write(chart, List.of(features, transfer));
         }
         MarkdownTable t = new MarkdownTable(List.of("initialisation", "linear top-1 %", "kNN top-1 %", "mIoU %", "AP %",
                 "AP50 %", "AP75 %", "pretraining time"));

@@ -32,7 +32,8 @@ import org.openjdk.jmh.annotations.TearDown;
  * forward to the stage maps, the task's head, its loss, backward through head and backbone,
  * SGD on both): ResNet-20 on the fast path from a random init, one batch of
  * {@value #BATCH} canvases of {@value #SIZE}×{@value #SIZE} generated from the Fashion-MNIST
- * files in {@code data}, the transfer commands' head width ({@link TransferOptions#DEFAULT_HEAD_WIDTH}).
+ * files in {@code data}, with the transfer commands' default head width, SGD momentum and weight
+ * decay ({@link TransferOptions#DEFAULT_HEAD_WIDTH} and the two beside it).
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
@@ -57,7 +58,8 @@ public class TransferStepBenchmarks {
     public void setUp() throws IOException {
         CanvasSet set = CanvasSource.open(Path.of(data), CanvasSpec.of(SIZE, BATCH, 1, 0));
         encoder = PretrainedEncoder.random(EncoderSpec.of("resnet20").withInputChannels(1), "fast");
-        FineTuneSettings settings = new FineTuneSettings(1, BATCH, 0.001, 0.9, 1e-4, TransferOptions.DEFAULT_HEAD_WIDTH, 0);
+        FineTuneSettings settings = new FineTuneSettings(1, BATCH, 0.001, TransferOptions.DEFAULT_MOMENTUM,
+                TransferOptions.DEFAULT_WEIGHT_DECAY, TransferOptions.DEFAULT_HEAD_WIDTH, 0);
         tuning = new FineTuning(encoder.featureMapEncoder(), task.equals("detect") ? new DetectionTask() : new SegmentationTask(),
                 settings, Normalize.FASHION_MNIST);
         batch = set.train();

@@ -35,10 +35,16 @@ public final class TransferOptions {
             description = "Initial learning rate; x0.1 at 2/3 and 8/9 of the epochs (default: ${DEFAULT-VALUE}).")
     double learningRate;
 
-    @Option(names = "--momentum", defaultValue = "0.9", paramLabel = "M", description = "SGD momentum (default: ${DEFAULT-VALUE}).")
+    /** SGD momentum when {@code --momentum} is not given; the transfer benchmark's too. */
+    public static final double DEFAULT_MOMENTUM = 0.9;
+
+    @Option(names = "--momentum", defaultValue = "" + DEFAULT_MOMENTUM, paramLabel = "M", description = "SGD momentum (default: ${DEFAULT-VALUE}).")
     double momentum;
 
-    @Option(names = "--weight-decay", defaultValue = "1e-4", paramLabel = "WD", description = "L2 weight decay (default: ${DEFAULT-VALUE}).")
+    /** L2 weight decay when {@code --weight-decay} is not given; the transfer benchmark's too. */
+    public static final double DEFAULT_WEIGHT_DECAY = 1e-4;
+
+    @Option(names = "--weight-decay", defaultValue = "" + DEFAULT_WEIGHT_DECAY, paramLabel = "WD", description = "L2 weight decay (default: ${DEFAULT-VALUE}).")
     double weightDecay;
 
     /** The head's width when {@code --head-width} is not given; the transfer benchmark's too. */

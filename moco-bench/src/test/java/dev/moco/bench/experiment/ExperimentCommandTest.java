@@ -172,7 +172,7 @@ class ExperimentCommandTest {
                 + "train_seconds,eval_seconds");
         assertThat(transferRows).hasSize(1 + 3).anyMatch(r -> r.startsWith("random,tiny,0,ok,"))
                 .anyMatch(r -> r.startsWith("supervised,tiny,0,ok,")).anyMatch(r -> r.startsWith("moco,tiny,0,ok,"));
-        assertPng(results.resolve("transfer-tiny.png"), 1);
+        assertPng(results.resolve("transfer-tiny.png"), 2);
 
         // rows dropped, encoders kept: the rerun reuses them and reports the pretraining time first measured
         Files.writeString(results.resolve("transfer.csv"), transferRows.get(0) + "\n");
