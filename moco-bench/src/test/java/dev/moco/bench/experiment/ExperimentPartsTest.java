@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.moco.core.config.MocoConfig;
 import dev.moco.core.wiring.DictionaryRegistry;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -67,5 +70,25 @@ class ExperimentPartsTest {
         PlannedRun endToEnd = plan.stream().filter(r -> r.key().equals(Map.of("mechanism", "end-to-end", "k", "512")))
                 .findFirst().orElseThrow();
         assertThat(endToEnd.settings()).containsEntry(MocoConfig.BATCH_SIZE, "512").containsEntry(MocoConfig.LEARNING_RATE, "0.06");
+    }
+
+    @Test
+    void theFullMechanismsPlanRunsSeedZeroEverywhereFirstThenTwoMoreSeedsAtTwoK() {
+        var notes = new ByteArrayOutputStream();
+        var plan = new MechanismsExperiment(List.of(), 1024).plan(Budget.FULL, 60_000, 0.03, DictionaryRegistry.discover(),
+                new PrintStream(notes, true, StandardCharsets.UTF_8));
+        assertThat(plan).filteredOn(r -> r.seed() == 0).extracting(r -> r.key().get("mechanism") + "@" + r.key().get("k"))
+                .containsExactly("untrained@", "end-to-end@256", "memory-bank@256", "memory-bank+encoder-init@256", "queue@256",
+                        "end-to-end@512", "end-to-end@1024", "memory-bank@1024", "memory-bank+encoder-init@1024", "queue@1024",
+                        "memory-bank@4096", "memory-bank+encoder-init@4096", "queue@4096",
+                        "memory-bank@16384", "memory-bank+encoder-init@16384", "queue@16384", "queue@65536");
+        for (long seed : new long[] {1, 2}) {
+            assertThat(plan).filteredOn(r -> r.seed() == seed).extracting(r -> r.key().get("mechanism") + "@" + r.key().get("k"))
+                    .containsExactly("untrained@", "end-to-end@256", "memory-bank@256", "memory-bank+encoder-init@256",
+                            "queue@256", "memory-bank@4096", "memory-bank+encoder-init@4096", "queue@4096");
+        }
+        assertThat(plan.indexOf(plan.stream().filter(r -> r.seed() == 1).findFirst().orElseThrow()))
+                .isGreaterThan(plan.indexOf(plan.stream().filter(r -> r.key().get("k").equals("65536")).findFirst().orElseThrow()));
+        assertThat(notes.toString(StandardCharsets.UTF_8)).contains("memory bank K=65536 left out");
     }
 }
