@@ -69,9 +69,7 @@ final class MomentumExperiment implements Experiment {
             c.getStyler().setYAxisMax(100.0);
             int colour = 0;
             for (String[] metric : new String[][] {{"linear_accuracy", "linear"}, {"knn_accuracy", "kNN"}}) {
-                List<Double> y = present.stream().map(m -> 100 * groups.mean(Map.of(M, m), metric[0]))
-                        .map(v -> v.isNaN() ? 0.0 : v).toList();
-                CategorySeries s = c.addSeries(metric[1], present, y);
+                CategorySeries s = c.addSeries(metric[1], present, groups.percentMeans(M, present, metric[0]));
                 s.setMarker(SeriesMarkers.CIRCLE);
                 s.setLineColor(ExperimentChart.COLORS[colour]);
                 s.setMarkerColor(ExperimentChart.COLORS[colour++]);

@@ -49,4 +49,12 @@ final class SeedGroups {
     double mean(Map<String, String> key, String column) {
         return spread(key, column).mean();
     }
+
+    /**
+     * One chart series: for each of {@code categories} (values of the single key column
+     * {@code keyColumn}), the mean of {@code column} in percent, 0 where no seed has it.
+     */
+    List<Double> percentMeans(String keyColumn, List<String> categories, String column) {
+        return categories.stream().map(c -> 100 * mean(Map.of(keyColumn, c), column)).map(x -> x.isNaN() ? 0.0 : x).toList();
+    }
 }

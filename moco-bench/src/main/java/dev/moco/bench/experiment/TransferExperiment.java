@@ -132,8 +132,7 @@ final class TransferExperiment implements Experiment {
     private static CategoryChart metricsPanel(String title, SeedGroups groups, List<String> inits, String[][] metrics) {
         CategoryChart c = ExperimentChart.category(title, "initialisation", "score (%)");
         for (String[] metric : metrics) {
-            c.addSeries(metric[1], inits, inits.stream().map(i -> 100 * groups.mean(Map.of(INIT, i), metric[0]))
-                    .map(x -> x.isNaN() ? 0.0 : x).toList());
+            c.addSeries(metric[1], inits, groups.percentMeans(INIT, inits, metric[0]));
         }
         return c;
     }

@@ -88,8 +88,7 @@ final class V2AblationExperiment implements Experiment {
             c.getStyler().setYAxisMin(0.0);
             c.getStyler().setYAxisMax(100.0);
             for (String[] metric : new String[][] {{"linear_accuracy", "linear"}, {"knn_accuracy", "kNN"}}) {
-                c.addSeries(metric[1], present, present.stream()
-                        .map(v -> 100 * groups.mean(Map.of(VARIANT, v), metric[0])).map(x -> x.isNaN() ? 0.0 : x).toList());
+                c.addSeries(metric[1], present, groups.percentMeans(VARIANT, present, metric[0]));
             }
             ExperimentChart.write(chart, List.of(c));
         }

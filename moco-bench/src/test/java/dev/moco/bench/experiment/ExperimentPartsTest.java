@@ -60,11 +60,11 @@ class ExperimentPartsTest {
     void theSmallMechanismsPlanRunsEveryMechanismAtEveryKAndTwoKWithASecondSeed() {
         var plan = new MechanismsExperiment(List.of(), 1024).plan(Budget.SMALL, 10_000, 0.03, DictionaryRegistry.discover(),
                 new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
-        assertThat(plan).filteredOn(r -> r.seed() == 0).extracting(r -> r.key().get("mechanism") + "@" + r.key().get("k"))
+        assertThat(runsOfSeed(plan, 0))
                 .containsExactly("untrained@", "end-to-end@256", "memory-bank@256", "memory-bank+encoder-init@256", "queue@256",
                         "end-to-end@512", "memory-bank@1024", "memory-bank+encoder-init@1024", "queue@1024",
                         "memory-bank@4096", "memory-bank+encoder-init@4096", "queue@4096");
-        assertThat(plan).filteredOn(r -> r.seed() == 1).extracting(r -> r.key().get("mechanism") + "@" + r.key().get("k"))
+        assertThat(runsOfSeed(plan, 1))
                 .containsExactly("untrained@", "end-to-end@256", "memory-bank@256", "memory-bank+encoder-init@256", "queue@256",
                         "memory-bank@4096", "memory-bank+encoder-init@4096", "queue@4096");
         PlannedRun endToEnd = plan.stream().filter(r -> r.key().equals(Map.of("mechanism", "end-to-end", "k", "512")))
@@ -77,18 +77,23 @@ class ExperimentPartsTest {
         var notes = new ByteArrayOutputStream();
         var plan = new MechanismsExperiment(List.of(), 1024).plan(Budget.FULL, 60_000, 0.03, DictionaryRegistry.discover(),
                 new PrintStream(notes, true, StandardCharsets.UTF_8));
-        assertThat(plan).filteredOn(r -> r.seed() == 0).extracting(r -> r.key().get("mechanism") + "@" + r.key().get("k"))
+        assertThat(runsOfSeed(plan, 0))
                 .containsExactly("untrained@", "end-to-end@256", "memory-bank@256", "memory-bank+encoder-init@256", "queue@256",
                         "end-to-end@512", "end-to-end@1024", "memory-bank@1024", "memory-bank+encoder-init@1024", "queue@1024",
                         "memory-bank@4096", "memory-bank+encoder-init@4096", "queue@4096",
                         "memory-bank@16384", "memory-bank+encoder-init@16384", "queue@16384", "queue@65536");
         for (long seed : new long[] {1, 2}) {
-            assertThat(plan).filteredOn(r -> r.seed() == seed).extracting(r -> r.key().get("mechanism") + "@" + r.key().get("k"))
+            assertThat(runsOfSeed(plan, seed))
                     .containsExactly("untrained@", "end-to-end@256", "memory-bank@256", "memory-bank+encoder-init@256",
                             "queue@256", "memory-bank@4096", "memory-bank+encoder-init@4096", "queue@4096");
         }
         assertThat(plan.indexOf(plan.stream().filter(r -> r.seed() == 1).findFirst().orElseThrow()))
                 .isGreaterThan(plan.indexOf(plan.stream().filter(r -> r.key().get("k").equals("65536")).findFirst().orElseThrow()));
         assertThat(notes.toString(StandardCharsets.UTF_8)).contains("memory bank K=65536 left out");
+    }
+
+    /** {@code mechanism@k} of the plan's runs of {@code seed}, in plan order. */
+    private static List<String> runsOfSeed(List<PlannedRun> plan, long seed) {
+        return plan.stream().filter(r -> r.seed() == seed).map(r -> r.key().get("mechanism") + "@" + r.key().get("k")).toList();
     }
 }
