@@ -7,6 +7,7 @@ import dev.moco.api.Encoder;
 import dev.moco.api.InBatchKeys;
 import dev.moco.api.SharedNegatives;
 import dev.moco.api.TrainingBatch;
+import dev.moco.api.kit.NormalizedPass;
 import dev.moco.core.run.TrainingPosition;
 import dev.moco.core.optim.Optimizer;
 import org.nd4j.linalg.api.ndarray.INDArray;

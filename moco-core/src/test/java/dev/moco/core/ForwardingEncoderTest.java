@@ -3,7 +3,7 @@ package dev.moco.core;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.moco.api.Encoder;
-import dev.moco.core.testing.TinyEncoder;
+import dev.moco.api.testing.TinyEncoder;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;

@@ -1,5 +1,7 @@
 package dev.moco.core;
 
+import dev.moco.api.kit.FeatureNormalization;
+import dev.moco.api.kit.FixedKeys;
 import dev.moco.core.run.TrainingPosition;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -12,7 +14,7 @@ import dev.moco.api.TrainingBatch;
 import dev.moco.core.loss.InfoNceLoss;
 import dev.moco.core.optim.Optimizer;
 import dev.moco.core.optim.SgdMomentum;
-import dev.moco.core.testing.TinyEncoder;
+import dev.moco.api.testing.TinyEncoder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -1,6 +1,6 @@
 package dev.moco.downstream;
 
-import dev.moco.core.data.SplitMix64;
+import dev.moco.api.kit.SplitMix64;
 import dev.moco.core.optim.StepDecaySchedule;
 import java.util.Arrays;
 import org.nd4j.linalg.api.buffer.DataType;

@@ -8,7 +8,7 @@ import dev.moco.core.data.augment.AugmentationPreset;
 import dev.moco.core.data.augment.Normalize;
 import dev.moco.core.run.EpochReport;
 import dev.moco.core.run.TrainingPosition;
-import dev.moco.core.testing.TinyEncoder;
+import dev.moco.api.testing.TinyEncoder;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;

@@ -1,6 +1,6 @@
 package dev.moco.bench.experiment;
 
-import dev.moco.bench.MocoCommand;
+import dev.moco.bench.cli.MocoCommand;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;

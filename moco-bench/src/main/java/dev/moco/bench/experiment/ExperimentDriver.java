@@ -1,7 +1,7 @@
 package dev.moco.bench.experiment;
 
-import dev.moco.bench.pretrain.CheatingDetector;
-import dev.moco.bench.pretrain.MetricsRow;
+import dev.moco.bench.cli.pretrain.CheatingDetector;
+import dev.moco.bench.cli.pretrain.MetricsRow;
 import dev.moco.core.run.internal.TrainingRun;
 import dev.moco.core.NonFiniteLossException;
 import dev.moco.core.config.MocoConfig;

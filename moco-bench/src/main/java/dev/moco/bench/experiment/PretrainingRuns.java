@@ -2,9 +2,9 @@ package dev.moco.bench.experiment;
 
 import dev.moco.api.Encoder;
 import dev.moco.core.run.ConfiguredEncoder;
-import dev.moco.bench.pretrain.EpochProgress;
-import dev.moco.bench.pretrain.MetricsCsv;
-import dev.moco.bench.pretrain.MetricsRow;
+import dev.moco.bench.cli.pretrain.EpochProgress;
+import dev.moco.bench.cli.pretrain.MetricsCsv;
+import dev.moco.bench.cli.pretrain.MetricsRow;
 import dev.moco.core.checkpoint.Checkpoint;
 import dev.moco.core.checkpoint.CheckpointDirectory;
 import dev.moco.core.checkpoint.CheckpointException;

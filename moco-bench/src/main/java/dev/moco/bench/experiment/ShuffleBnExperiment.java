@@ -19,7 +19,7 @@ import org.knowm.xchart.XYChart;
  * ({@code query.bn-groups} = G), one "GPU" each; the keys' BN in G groups too, either of the
  * same samples ({@code shuffle.enabled=false}: a query and its key share BN statistics, which
  * lets the model cheat) or after a random permutation ({@code shuffle.enabled=true}). The
- * collapse detector ({@link dev.moco.bench.pretrain.CheatingDetector}) watches both runs.
+ * collapse detector ({@link dev.moco.bench.cli.pretrain.CheatingDetector}) watches both runs.
  */
 final class ShuffleBnExperiment implements Experiment {
 

@@ -2,7 +2,7 @@ package dev.moco.bench.experiment;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.moco.bench.MocoCommand;
+import dev.moco.bench.cli.MocoCommand;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -1,5 +1,6 @@
 package dev.moco.core.data;
 
+import dev.moco.api.kit.SplitMix64;
 import java.util.Arrays;
 
 /**

@@ -1,5 +1,6 @@
 package dev.moco.core.data;
 
+import dev.moco.api.kit.SplitMix64;
 import dev.moco.core.data.augment.AugmentationPipeline;
 import dev.moco.core.data.augment.AugmentationPreset;
 import dev.moco.core.data.augment.ImageBuffer;

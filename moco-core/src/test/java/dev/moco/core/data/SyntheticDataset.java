@@ -1,5 +1,7 @@
 package dev.moco.core.data;
 
+import dev.moco.api.kit.SplitMix64;
+
 /**
  * A data set computed on the fly: image i has pixel values drawn from a generator seeded
  * with i, label {@code i % classes}; reading image {@code failingIndex} throws.

@@ -6,9 +6,9 @@ import static org.assertj.core.api.Assertions.within;
 
 import dev.moco.api.ContrastiveLoss;
 import dev.moco.api.InBatchKeys;
-import dev.moco.core.FeatureNormalization;
-import dev.moco.core.FixedKeys;
-import dev.moco.core.testing.FiniteDifferences;
+import dev.moco.api.kit.FeatureNormalization;
+import dev.moco.api.kit.FixedKeys;
+import dev.moco.api.testing.FiniteDifferences;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;

@@ -8,10 +8,10 @@ import dev.moco.api.InBatchKeys;
 import dev.moco.api.ContrastiveLoss;
 import dev.moco.api.Encoder;
 import dev.moco.core.Batch;
-import dev.moco.core.NormalizedPass;
-import dev.moco.core.ShuffleBatchNorm;
+import dev.moco.api.kit.NormalizedPass;
+import dev.moco.api.kit.ShuffleBatchNorm;
 import dev.moco.core.loss.InfoNceLoss;
-import dev.moco.core.testing.TinyEncoder;
+import dev.moco.api.testing.TinyEncoder;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Random;
@@ -114,7 +114,7 @@ class EndToEndDictionaryTest {
         INDArray keys = dictionary.contrast(batch(4), none).positives();
 
         INDArray expected = normalized(ShuffleBatchNorm.forward(encoder.copy(), batch(4).keyView(),
-                Encoder.Mode.TRAINING, 2, dev.moco.core.StepRandom.of(5, 4)).output());
+                Encoder.Mode.TRAINING, 2, dev.moco.api.kit.StepRandom.of(5, 4)).output());
         assertThat(keys.sub(expected).amaxNumber().doubleValue()).isLessThan(1e-12);
         INDArray unshuffled = new EndToEndDictionary(encoder, BATCH, 1, 5).contrast(batch(4), none).positives();
         assertThat(keys.sub(unshuffled).amaxNumber().doubleValue()).as("groups of 4 use other BN statistics")

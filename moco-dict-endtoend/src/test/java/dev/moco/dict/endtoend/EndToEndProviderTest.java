@@ -11,7 +11,7 @@ import dev.moco.core.config.MocoConfig;
 import dev.moco.core.loss.InfoNceLoss;
 import dev.moco.core.optim.Optimizer;
 import dev.moco.core.optim.SgdMomentum;
-import dev.moco.core.testing.TinyEncoder;
+import dev.moco.api.testing.TinyEncoder;
 import dev.moco.core.wiring.ConfiguredDictionaryContext;
 import dev.moco.core.wiring.DictionaryRegistry;
 import java.util.stream.LongStream;

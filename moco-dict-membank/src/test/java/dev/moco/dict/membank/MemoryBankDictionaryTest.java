@@ -8,7 +8,7 @@ import dev.moco.api.Contrast;
 import dev.moco.api.SharedNegatives;
 import dev.moco.api.Encoder;
 import dev.moco.core.Batch;
-import dev.moco.core.testing.TinyEncoder;
+import dev.moco.api.testing.TinyEncoder;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;

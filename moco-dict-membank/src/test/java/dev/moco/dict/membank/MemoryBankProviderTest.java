@@ -12,7 +12,7 @@ import dev.moco.core.config.MocoConfig;
 import dev.moco.core.loss.InfoNceLoss;
 import dev.moco.core.optim.Optimizer;
 import dev.moco.core.optim.SgdMomentum;
-import dev.moco.core.testing.TinyEncoder;
+import dev.moco.api.testing.TinyEncoder;
 import dev.moco.core.wiring.ConfiguredDictionaryContext;
 import dev.moco.core.wiring.DictionaryRegistry;
 import java.util.Map;
@@ -112,7 +112,7 @@ class MemoryBankProviderTest {
         });
         MemoryBankDictionary bank = (MemoryBankDictionary) REGISTRY.create("memory-bank", withImages);
         assertThat(opened[0]).isZero();                  // nothing read before it is needed
-        INDArray expected = dev.moco.core.FeatureNormalization.normalize(
+        INDArray expected = dev.moco.api.kit.FeatureNormalization.normalize(
                 encoder.forward(images, dev.moco.api.Encoder.Mode.INFERENCE).output());
         bank.contrast(new Batch(images.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 4)),
                 images.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 4)), new long[] {0, 1, 2, 3}, 0), Nd4j.zeros(DataType.FLOAT, 4, 5));
@@ -128,7 +128,7 @@ class MemoryBankProviderTest {
                 new ConfiguredDictionaryContext(base.config(), encoder, 20, () -> {
                     throw new AssertionError("a resumed run must not read the training set for the bank");
                 }));
-        INDArray saved = dev.moco.core.FeatureNormalization.normalize(Nd4j.rand(DataType.FLOAT, 20, 5));
+        INDArray saved = dev.moco.api.kit.FeatureNormalization.normalize(Nd4j.rand(DataType.FLOAT, 20, 5));
         bank.restore(Map.of(MemoryBankDictionary.BANK_STATE, saved));
         INDArray images = Nd4j.rand(DataType.FLOAT, 4, 1, 2, 2);
         bank.contrast(new Batch(images, images, new long[] {0, 1, 2, 3}, 0), Nd4j.zeros(DataType.FLOAT, 4, 5));

@@ -7,11 +7,11 @@ import dev.moco.api.Contrast;
 import dev.moco.api.Encoder;
 import dev.moco.api.SharedNegatives;
 import dev.moco.core.Batch;
-import dev.moco.core.FeatureNormalization;
+import dev.moco.api.kit.FeatureNormalization;
 import dev.moco.core.ForwardingEncoder;
-import dev.moco.core.ShuffleBatchNorm;
-import dev.moco.core.StepRandom;
-import dev.moco.core.testing.TinyEncoder;
+import dev.moco.api.kit.ShuffleBatchNorm;
+import dev.moco.api.kit.StepRandom;
+import dev.moco.api.testing.TinyEncoder;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -88,7 +88,7 @@ class QueueDictionaryTest {
         QueueDictionary shuffled = new QueueDictionary(encoder(6), 16, 0.9, groups, true, 0);
         // the key encoders are momentum-updated from an identical query encoder: still equal to it
         TinyEncoder sameGroups = encoder(6);
-        INDArray expected = dev.moco.core.FeatureNormalization.normalize(
+        INDArray expected = dev.moco.api.kit.FeatureNormalization.normalize(
                 sameGroups.forward(x, dev.moco.api.Encoder.Mode.TRAINING_WITHOUT_GRADIENT, groups).output());
         INDArray plain = unshuffled.contrast(batch, Nd4j.zeros(DataType.DOUBLE, n, C)).positives();
         INDArray permuted = shuffled.contrast(batch, Nd4j.zeros(DataType.DOUBLE, n, C)).positives();

@@ -9,7 +9,7 @@ import dev.moco.core.StepResult;
 import dev.moco.core.loss.InfoNceLoss;
 import dev.moco.core.optim.Optimizer;
 import dev.moco.core.optim.SgdMomentum;
-import dev.moco.core.testing.TinyEncoder;
+import dev.moco.api.testing.TinyEncoder;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;

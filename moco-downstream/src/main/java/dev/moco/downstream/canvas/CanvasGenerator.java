@@ -2,7 +2,7 @@ package dev.moco.downstream.canvas;
 
 import dev.moco.core.data.ImageDataset;
 import dev.moco.core.data.Resampler;
-import dev.moco.core.data.SplitMix64;
+import dev.moco.api.kit.SplitMix64;
 import dev.moco.downstream.metrics.BoundingBox;
 import java.util.ArrayList;
 import java.util.List;

@@ -2,7 +2,7 @@ package dev.moco.downstream.transfer;
 
 import dev.moco.api.Encoder;
 import dev.moco.api.FeatureMapEncoder;
-import dev.moco.core.data.SplitMix64;
+import dev.moco.api.kit.SplitMix64;
 import dev.moco.core.data.augment.Normalize;
 import dev.moco.core.optim.StepDecaySchedule;
 import dev.moco.downstream.FlatSgd;

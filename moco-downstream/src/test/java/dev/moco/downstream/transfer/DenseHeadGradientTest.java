@@ -3,7 +3,7 @@ package dev.moco.downstream.transfer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.moco.api.Encoder;
-import dev.moco.core.testing.FiniteDifferences;
+import dev.moco.api.testing.FiniteDifferences;
 import dev.moco.downstream.canvas.CanvasGenerator;
 import dev.moco.downstream.canvas.CanvasSet;
 import dev.moco.downstream.canvas.CanvasSpec;

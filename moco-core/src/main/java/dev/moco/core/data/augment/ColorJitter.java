@@ -1,6 +1,6 @@
 package dev.moco.core.data.augment;
 
-import dev.moco.core.data.SplitMix64;
+import dev.moco.api.kit.SplitMix64;
 
 /**
  * Randomly changes brightness, contrast, saturation and hue, in a random order, like

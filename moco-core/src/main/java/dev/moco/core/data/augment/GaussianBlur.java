@@ -1,7 +1,7 @@
 package dev.moco.core.data.augment;
 
 import dev.moco.core.data.FloatRows;
-import dev.moco.core.data.SplitMix64;
+import dev.moco.api.kit.SplitMix64;
 import java.util.Arrays;
 
 /**

@@ -1,7 +1,7 @@
 package dev.moco.core.data.augment;
 
 import dev.moco.core.data.ImageShape;
-import dev.moco.core.data.SplitMix64;
+import dev.moco.api.kit.SplitMix64;
 
 /**
  * Applies another augmentation with probability {@code p}, like torchvision's

@@ -1,6 +1,6 @@
 package dev.moco.core.data.augment;
 
-import dev.moco.core.data.SplitMix64;
+import dev.moco.api.kit.SplitMix64;
 
 /**
  * With probability {@code p} (0.2 in MoCo v1 and v2), replaces an RGB image by its luma

@@ -1,6 +1,6 @@
 package dev.moco.core.data.augment;
 
-import dev.moco.core.data.SplitMix64;
+import dev.moco.api.kit.SplitMix64;
 
 /**
  * Mirrors the image left-right with probability {@code p} (0.5 in MoCo v1 and v2,

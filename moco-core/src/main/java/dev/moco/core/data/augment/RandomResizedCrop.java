@@ -1,7 +1,7 @@
 package dev.moco.core.data.augment;
 
 import dev.moco.core.data.ImageShape;
-import dev.moco.core.data.SplitMix64;
+import dev.moco.api.kit.SplitMix64;
 
 /**
  * Crops a random region of random area and aspect ratio and resizes it (bilinear) to a

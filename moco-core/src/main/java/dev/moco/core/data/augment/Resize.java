@@ -1,7 +1,7 @@
 package dev.moco.core.data.augment;
 
 import dev.moco.core.data.ImageShape;
-import dev.moco.core.data.SplitMix64;
+import dev.moco.api.kit.SplitMix64;
 
 /** Resizes the whole image to a fixed size (bilinear, antialiased); deterministic. */
 public final class Resize implements Augmentation {

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.moco.core.data.ImageShape;
-import dev.moco.core.data.SplitMix64;
+import dev.moco.api.kit.SplitMix64;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 

@@ -2,7 +2,7 @@ package dev.moco.core.data.augment;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.moco.core.data.SplitMix64;
+import dev.moco.api.kit.SplitMix64;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;

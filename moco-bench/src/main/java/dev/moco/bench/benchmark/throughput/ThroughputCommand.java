@@ -1,0 +1,112 @@
+package dev.moco.bench.benchmark.throughput;
+
+import java.io.PrintWriter;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code moco bench throughput}: images per second of the full MoCo training step on random
+ * data (see {@link ThroughputBenchmark}). Prints the per-step log, a table of where the median
+ * step's time goes, and as its last line {@code throughput: <median images/s> img/s}.
+ *
+ * <pre>
+ * moco bench throughput                                   # ResNet-20 fast path, queue K=4096, N=256, G=8
+ * moco bench throughput --impl reference --steps 3 --warmup 1
+ * moco bench throughput --encoder resnet18 --channels 3 --image-size 64 --batch 128 --queue-size 16384
+ * moco bench throughput --encoder resnet50 --channels 3 --image-size 224 --batch 32 --queue-size 16384 --shuffle-groups 4
+ * moco bench throughput --queue-size 65536                # the dictionary's share at a large K
+ * </pre>
+ */
+@Command(name = "throughput", mixinStandardHelpOptions = true,
+        description = "Measure images/s of the full MoCo training step on random images (default 1x28x28).")
+public final class ThroughputCommand implements Callable<Integer> {
+
+    @Option(names = "--encoder", defaultValue = "resnet20",
+            description = "Architecture: resnet20/32/44/56/110 (small-input) or resnet18/34/50/101 (ImageNet layout). Default: ${DEFAULT-VALUE}")
+    String encoder;
+
+    @Option(names = "--impl", defaultValue = "auto",
+            description = "encoder.impl: auto (fast oneDNN path where it runs), fast or reference (ND4J ops). Default: ${DEFAULT-VALUE}")
+    String implementation;
+
+    @Option(names = "--precision", defaultValue = "fp32",
+            description = "encoder.precision: fp32, or bf16 (the fast path's convolutions in bf16). Default: ${DEFAULT-VALUE}")
+    String precision;
+
+    @Option(names = "--dictionary", defaultValue = "queue",
+            description = "Dictionary mechanism from the registry: queue, memory-bank or end-to-end. Default: ${DEFAULT-VALUE}")
+    String dictionary;
+
+    @Option(names = "--batch", defaultValue = "256", description = "Images per step N. Default: ${DEFAULT-VALUE}")
+    int batch;
+
+    @Option(names = "--queue-size", defaultValue = "4096",
+            description = "Negatives K (queue size, memory-bank negatives). Default: ${DEFAULT-VALUE}")
+    int queueSize;
+
+    @Option(names = "--shuffle-groups", defaultValue = "8", description = "Shuffle-BN groups G. Default: ${DEFAULT-VALUE}")
+    int shuffleGroups;
+
+    @Option(names = "--steps", defaultValue = "20", description = "Measured steps. Default: ${DEFAULT-VALUE}")
+    int steps;
+
+    @Option(names = "--warmup", defaultValue = "3", description = "Unmeasured warm-up steps. Default: ${DEFAULT-VALUE}")
+    int warmup;
+
+    @Option(names = "--channels", defaultValue = "1", description = "Image channels. Default: ${DEFAULT-VALUE}")
+    int channels;
+
+    @Option(names = "--image-size", defaultValue = "28", description = "Image height and width. Default: ${DEFAULT-VALUE}")
+    int imageSize;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Seed of data and initialisation. Default: ${DEFAULT-VALUE}")
+    long seed;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        ThroughputBenchmark.Options options = new ThroughputBenchmark.Options(encoder, implementation, dictionary, batch, queueSize,
+                shuffleGroups, steps, warmup, channels, imageSize, 0.2, 0.999, seed, precision);
+        ThroughputBenchmark.Result r = ThroughputBenchmark.run(options, out);
+        print(r, out);
+        out.flush();
+        return 0;
+    }
+
+    /** The summary table, ending with the {@code throughput:} line. */
+    static void print(ThroughputBenchmark.Result r, PrintWriter out) {
+        ThroughputBenchmark.Options o = r.options();
+        out.println();
+        out.printf(Locale.ROOT, "encoder %s | dictionary %s | N=%d K=%d G=%d | %dx%dx%d | %d steps after %d warm-up%n",
+                r.encoderDescription(), o.dictionary(), o.batch(), o.queueSize(), o.shuffleGroups(), o.channels(),
+                o.imageSize(), o.imageSize(), o.steps(), o.warmup());
+        out.printf(Locale.ROOT, "%-22s %12s %8s%n", "phase (median)", "ms/step", "share");
+        double step = r.medianStepMillis();
+        for (Map.Entry<String, Double> e : r.phaseMillis().entrySet()) {
+            if (!e.getKey().equals("process CPU time") && !e.getKey().equals(TimedDictionary.OWN_WORK)) {
+                out.printf(Locale.ROOT, "%-22s %12.1f %7.1f%%%n", e.getKey(), e.getValue(), 100 * e.getValue() / step);
+            }
+        }
+        out.printf(Locale.ROOT, "%-22s %12s %7.1f%%%n", "dictionary own work", "", 100 * r.dictionaryShare());
+        out.printf(Locale.ROOT, "step FLOPs %.1f GFLOP, achieved %.1f GFLOP/s; peak resident memory %.0f MiB; last loss %.4f%n",
+                r.gflopPerStep(), r.gflopsPerSecond(), r.peakResidentBytes() / 1048576.0, r.lastLoss());
+        double cpu = r.phaseMillis().getOrDefault("process CPU time", 0.0);
+        int cores = Runtime.getRuntime().availableProcessors();
+        out.printf(Locale.ROOT, "process CPU time %.1f ms/step (%.2f of %d cores busy); load average %.2f%s%n", cpu,
+                cpu / step, cores, r.loadAverage(), cpu > 0 && cpu / step < 0.75 * cores
+                        ? " -- other processes took part of the cores, the numbers are pessimistic" : "");
+        out.printf(Locale.ROOT, "throughput: %.1f img/s%n", r.imagesPerSecond());
+    }
+
+    /** Runs the command on its own (the {@code moco bench throughput} entry point is the CLI's). */
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new ThroughputCommand()).execute(args));
+    }
+}

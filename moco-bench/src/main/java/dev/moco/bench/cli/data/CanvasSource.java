@@ -1,0 +1,41 @@
+package dev.moco.bench.cli.data;
+
+import dev.moco.core.data.IdxDataset;
+import dev.moco.core.data.Split;
+import dev.moco.downstream.canvas.CanvasDirectory;
+import dev.moco.downstream.canvas.CanvasGenerator;
+import dev.moco.downstream.canvas.CanvasSet;
+import dev.moco.downstream.canvas.CanvasSpec;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Where the transfer commands' canvases come from: a directory written by
+ * {@code moco data canvases}, or Fashion-MNIST IDX files from which the same set is
+ * generated in memory (train canvases from the training split, test canvases from the test
+ * split).
+ */
+public final class CanvasSource {
+
+    private CanvasSource() {
+    }
+
+    /**
+     * @param data a canvas directory, or a directory with Fashion-MNIST's four IDX files
+     * @param spec the set to generate when {@code data} holds IDX files (ignored for a canvas directory)
+     */
+    public static CanvasSet open(Path data, CanvasSpec spec) throws IOException {
+        if (!Files.isDirectory(data)) {
+            throw new IllegalArgumentException("--data " + data + " is not a directory");
+        }
+        if (CanvasDirectory.isCanvasDirectory(data)) {
+            return CanvasDirectory.read(data);
+        }
+        if (!Files.exists(data.resolve(Split.TRAIN.imagesFileName())) && !Files.exists(data.resolve(Split.TRAIN.imagesFileName() + ".gz"))) {
+            throw new IllegalArgumentException(data + " is neither a canvas set (no " + CanvasDirectory.PROPERTIES
+                    + ") nor a directory of Fashion-MNIST IDX files to generate one from");
+        }
+        return CanvasGenerator.generate(spec, IdxDataset.open(data, Split.TRAIN), IdxDataset.open(data, Split.TEST));
+    }
+}

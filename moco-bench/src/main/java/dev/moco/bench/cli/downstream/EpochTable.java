@@ -1,0 +1,118 @@
+package dev.moco.bench.cli.downstream;
+
+import java.awt.Color;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.style.Styler;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+
+/**
+ * The per-epoch record of a downstream run: {@code metrics.csv} (an {@code epoch} column and
+ * the named columns, rewritten after each epoch) and a PNG chart (the {@code loss} column on
+ * the left axis, the 0–1 metrics on the right).
+ *
+ * <pre>{@code
+ * EpochTable table = new EpochTable(out, List.of("loss", "mIoU", "images_per_second", "learning_rate"), List.of("mIoU"));
+ * table.add(1, Map.of("loss", 0.8, "mIoU", 0.41, ...));
+ * table.write("segmentation transfer, MoCo init");
+ * }</pre>
+ */
+public final class EpochTable {
+
+    public static final String LOSS = "loss";
+    private final Path directory;
+    private final List<String> columns;
+    private final List<String> chartedMetrics;
+    private final List<Map<String, Double>> rows = new ArrayList<>();
+
+    /**
+     * @param columns the CSV columns after {@code epoch}
+     * @param chartedMetrics the columns in [0, 1] drawn on the right axis
+     */
+    public EpochTable(Path directory, List<String> columns, List<String> chartedMetrics) {
+        this.directory = directory;
+        this.columns = List.copyOf(columns);
+        this.chartedMetrics = List.copyOf(chartedMetrics);
+    }
+
+    public void add(int epoch, Map<String, Double> values) {
+        Map<String, Double> row = new LinkedHashMap<>();
+        row.put("epoch", (double) epoch);
+        row.putAll(values);
+        rows.add(row);
+    }
+
+    /** Writes {@code metrics.csv} and {@code training.png} into the directory. */
+    public void write(String title) {
+        StringBuilder csv = new StringBuilder("epoch," + String.join(",", columns)).append('\n');
+        for (Map<String, Double> row : rows) {
+            csv.append(row.get("epoch").intValue());
+            for (String c : columns) {
+                Double v = row.get(c);
+                csv.append(',').append(v == null || v.isNaN() ? "" : String.format(Locale.ROOT, "%.6g", v));
+            }
+            csv.append('\n');
+        }
+        try {
+            Files.createDirectories(directory);
+            Files.writeString(directory.resolve("metrics.csv"), csv, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + directory.resolve("metrics.csv"), e);
+        }
+        chart(title);
+    }
+
+    private void chart(String title) {
+        System.setProperty("java.awt.headless", "true");
+        XYChart chart = new XYChartBuilder().width(900).height(540).title(title).xAxisTitle("epoch").yAxisTitle("loss").build();
+        chart.setYAxisGroupTitle(1, "metric");
+        chart.getStyler().setChartBackgroundColor(Color.WHITE);
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
+        chart.getStyler().setYAxisGroupPosition(1, Styler.YAxisPosition.Right);
+        chart.getStyler().setYAxisMin(1, 0.0);
+        chart.getStyler().setYAxisMax(1, 1.0);
+        double[] epochs = rows.stream().mapToDouble(r -> r.get("epoch")).toArray();
+        if (epochs.length == 0) {
+            return;
+        }
+        add(chart, LOSS, epochs, 0);
+        for (String metric : chartedMetrics) {
+            add(chart, metric, epochs, 1);
+        }
+        Path png = directory.resolve("training.png").toAbsolutePath();
+        try {
+            Path tmp = Files.createTempFile(png.getParent(), ".chart", ".png");
+            try {
+                BitmapEncoder.saveBitmap(chart, tmp.toString(), BitmapEncoder.BitmapFormat.PNG);
+                Files.move(tmp, png, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } finally {
+                Files.deleteIfExists(tmp);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the chart " + png, e);
+        }
+    }
+
+    private void add(XYChart chart, String column, double[] epochs, int axis) {
+        double[] y = rows.stream().mapToDouble(r -> r.getOrDefault(column, Double.NaN)).toArray();
+        if (java.util.Arrays.stream(y).allMatch(Double::isNaN)) {
+            return;
+        }
+        XYSeries series = chart.addSeries(column, epochs, y);
+        series.setYAxisGroup(axis);
+        series.setMarker(SeriesMarkers.CIRCLE);
+    }
+}

@@ -1,0 +1,185 @@
+package dev.moco.bench.cli.pretrain;
+
+import dev.moco.core.checkpoint.CheckpointDirectory;
+import dev.moco.core.checkpoint.StoredCheckpoint;
+import dev.moco.core.config.MocoConfig;
+import dev.moco.core.data.ImageDataset;
+import dev.moco.core.run.TrainingImages;
+import dev.moco.core.run.internal.TrainingSnapshot;
+import dev.moco.core.wiring.DictionaryRegistry;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code moco pretrain}: self-supervised pretraining on a data set directory, with a kNN
+ * monitor on held-out images, checkpoints, a metrics CSV and a chart. The last line of
+ * standard output is {@code final knn-accuracy: 0.xxxx} ({@code NaN} with
+ * {@code --held-out 0}).
+ *
+ * <pre>
+ * ./moco pretrain --preset moco-v2 --dictionary queue --data /usr/share/datasets/fashion-mnist \
+ *     --epochs 20 --out runs/v2 --set queue.size=4096 --checkpoint-every 100
+ * ./moco pretrain --resume runs/v2 --data /usr/share/datasets/fashion-mnist
+ * </pre>
+ */
+@Command(name = "pretrain", mixinStandardHelpOptions = true,
+        description = "Pretrains an encoder with MoCo (or the memory-bank / end-to-end baselines) on a data set.",
+        footer = {"", "Writes <out>/config.properties, metrics.csv, training.png and checkpoints/",
+            "(latest.zip, checkpoint-epoch-NNN.zip). The last line printed is",
+            "'final knn-accuracy: <value>' (NaN with --held-out 0)."},
+        sortOptions = false)
+public final class PretrainCommand implements Callable<Integer> {
+
+    @Option(names = "--preset", paramLabel = "NAME", description = "Configuration preset: moco-v1 or moco-v2 (default: moco-v2).")
+    String preset;
+
+    @Option(names = "--dictionary", paramLabel = "NAME", description = "Dictionary mechanism: queue, memory-bank or end-to-end.")
+    String dictionary;
+
+    @Option(names = "--data", required = true, paramLabel = "DIR",
+            description = "Directory of IDX files (train-images-idx3-ubyte[.gz], ...) or an image folder (<class>/*.png).")
+    Path data;
+
+    @Option(names = "--split", defaultValue = "train", paramLabel = "SPLIT", description = "Which split to train on: train or test (default: ${DEFAULT-VALUE}).")
+    String split;
+
+    @Option(names = "--epochs", paramLabel = "N", description = "Number of epochs (sets 'epochs').")
+    Integer epochs;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "Run directory (default with --resume: the resumed run's).")
+    Path out;
+
+    @Option(names = "--overwrite",
+            description = "Start a new run in an --out that holds another run, deleting that run's files first (without it, such a run is refused).")
+    boolean overwrite;
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Overrides a configuration key, e.g. --set queue.size=4096 (repeatable).")
+    List<String> settings = new ArrayList<>();
+
+    @Option(names = "--config", paramLabel = "FILE", description = "A properties file of settings, applied over the preset.")
+    Path configFile;
+
+    @Option(names = "--resume", paramLabel = "PATH",
+            description = "Continue a run: its directory, its checkpoints/ directory, or a checkpoint .zip. Its configuration is used.")
+    Path resume;
+
+    @Option(names = "--checkpoint-every", defaultValue = "0", paramLabel = "STEPS",
+            description = "Also checkpoint every STEPS steps (default: epoch ends only).")
+    long checkpointEvery;
+
+    @Option(names = "--keep-checkpoints", defaultValue = "2", paramLabel = "N",
+            description = "Epoch checkpoints kept (default: ${DEFAULT-VALUE}).")
+    int keepCheckpoints;
+
+    @Option(names = "--held-out", paramLabel = "N",
+            description = "Training images held out for the kNN monitor (default: 10%% of the data, at most 2000; 0: no monitor).")
+    Integer heldOut;
+
+    @Option(names = "--knn-bank", defaultValue = "10000", paramLabel = "N",
+            description = "At most N training images form the kNN memory bank (default: ${DEFAULT-VALUE}).")
+    int knnBank;
+
+    @Option(names = "--knn-k", defaultValue = "200", paramLabel = "K", description = "Neighbours of the kNN monitor (default: ${DEFAULT-VALUE}).")
+    int knnK;
+
+    @Option(names = "--knn-temperature", defaultValue = "0.1", paramLabel = "T",
+            description = "Vote temperature of the kNN monitor (default: ${DEFAULT-VALUE}).")
+    double knnTemperature;
+
+    @Option(names = "--no-progress", description = "No progress bar.")
+    boolean noProgress;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        validateOptions();
+        DictionaryRegistry registry = DictionaryRegistry.discover();
+        MocoConfig.Builder builder = MocoConfig.builder(registry.settings());
+        StoredCheckpoint checkpoint = null;
+        if (resume != null) {
+            checkpoint = CheckpointDirectory.open(resume);
+            if (preset != null) {
+                spec.commandLine().getErr().println("note: --preset is ignored with --resume; the checkpoint's configuration is used");
+            }
+            TrainingSnapshot.configuration(checkpoint.checkpoint()).forEach(builder::set);
+        } else {
+            builder.preset(preset == null ? "moco-v2" : preset);
+        }
+        if (configFile != null) {
+            builder.file(configFile);
+        }
+        if (dictionary != null) {
+            builder.set(MocoConfig.DICTIONARY, dictionary);
+        }
+        if (epochs != null) {
+            builder.set(MocoConfig.EPOCHS, Integer.toString(epochs));
+        }
+        builder.set(settings);
+        MocoConfig config = builder.build();
+
+        if (!Files.isDirectory(data)) {
+            throw new IllegalArgumentException("--data " + data + " is not a directory");
+        }
+        TrainingImages images = TrainingImages.open(data, split, config.getInt(MocoConfig.IMAGE_SIZE));
+        ImageDataset dataset = images.dataset();
+        int held = heldOut != null ? heldOut : Math.min(2_000, dataset.size() / 10);
+        if (held >= dataset.size()) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--held-out " + held + " leaves no training images: "
+                    + data + " has " + dataset.size());
+        }
+        Path runDir = out != null ? out : RunDirectory.of(resume);
+        String title = String.format(Locale.ROOT, "MoCo pretraining: %s dictionary, %s", config.getString(MocoConfig.DICTIONARY),
+                data.getFileName());
+        PretrainSession.Result result = new PretrainSession(new PretrainSession.Options(config, dataset,
+                images.toString(), held, knnBank, knnK, knnTemperature, runDir, overwrite, checkpoint,
+                checkpointEvery, keepCheckpoints, !noProgress, title)).run(System.out, System.err);
+        System.out.printf(Locale.ROOT, "final knn-accuracy: %.4f%n", result.finalKnn());
+        return 0;
+    }
+
+    /** Checks the options on their own, by the names the user typed, before anything is read or written. */
+    private void validateOptions() {
+        List<String> problems = new ArrayList<>();
+        if (resume == null && out == null) {
+            problems.add("Missing required option: '--out=DIR' (or --resume)");
+        }
+        if (epochs != null && epochs < 1) {
+            problems.add("--epochs must be at least 1, got " + epochs);
+        }
+        if (checkpointEvery < 0) {
+            problems.add("--checkpoint-every must be 0 (epoch ends only) or a number of steps, got " + checkpointEvery);
+        }
+        if (keepCheckpoints < 1) {
+            problems.add("--keep-checkpoints must be at least 1, got " + keepCheckpoints);
+        }
+        if (heldOut != null && heldOut < 0) {
+            problems.add("--held-out must be 0 (no kNN monitor) or more, got " + heldOut);
+        }
+        if (knnBank < 1) {
+            problems.add("--knn-bank must be at least 1 image, got " + knnBank + " (--held-out 0 turns the kNN monitor off)");
+        }
+        if (knnK < 1) {
+            problems.add("--knn-k must be at least 1, got " + knnK);
+        }
+        if (!(knnTemperature > 0) || Double.isInfinite(knnTemperature)) {
+            problems.add("--knn-temperature must be a positive number, got " + knnTemperature);
+        }
+        if (configFile != null && Files.isDirectory(configFile)) {
+            problems.add("--config " + configFile + " is a directory, not a properties file");
+        } else if (configFile != null && !Files.isRegularFile(configFile)) {
+            problems.add("--config " + configFile + " does not exist");
+        }
+        if (!problems.isEmpty()) {
+            throw new CommandLine.ParameterException(spec.commandLine(), String.join("\n", problems));
+        }
+    }
+}

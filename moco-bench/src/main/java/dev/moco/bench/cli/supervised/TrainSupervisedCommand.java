@@ -1,0 +1,183 @@
+package dev.moco.bench.cli.supervised;
+
+import dev.moco.api.Encoder;
+import dev.moco.bench.cli.downstream.EpochTable;
+import dev.moco.bench.cli.downstream.StepProgress;
+import dev.moco.core.checkpoint.Checkpoint;
+import dev.moco.core.checkpoint.CheckpointDirectory;
+import dev.moco.core.checkpoint.CheckpointWriter;
+import dev.moco.core.config.MocoConfig;
+import dev.moco.core.data.ImageDataset;
+import dev.moco.core.data.augment.AugmentationPreset;
+import dev.moco.core.data.augment.Normalize;
+import dev.moco.core.run.ConfiguredEncoder;
+import dev.moco.core.run.PretrainedEncoder;
+import dev.moco.core.run.TrainingImages;
+import dev.moco.core.run.TrainingPosition;
+import dev.moco.core.run.internal.TrainingSnapshot;
+import dev.moco.core.wiring.TrainingData;
+import dev.moco.downstream.supervised.SupervisedSettings;
+import dev.moco.downstream.supervised.SupervisedTraining;
+import dev.moco.encoders.EncoderImplementation;
+import dev.moco.encoders.Precision;
+import dev.moco.encoders.EncoderSpec;
+import dev.moco.encoders.HeadType;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code moco train-supervised}: the supervised pre-training baseline. The encoder of
+ * {@code --encoder} gets a linear classifier head ({@code fc}, one output per class) and is
+ * trained on the labels with the pretraining augmentation (one view per image) and SGD with
+ * momentum, weight decay and a cosine schedule. Writes {@code <out>/latest.zip}, a checkpoint
+ * in the pretraining layout (query-encoder tensors, encoder spec, implementation,
+ * normalisation, image size) that {@code eval} and {@code transfer} read, plus
+ * {@code metrics.csv} and {@code training.png}.
+ */
+@Command(name = "train-supervised", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Supervised pre-training baseline: the same encoder with a linear classifier, trained on labels.",
+        footer = {"", "Writes <out>/latest.zip (accepted by eval and transfer), metrics.csv and training.png.",
+            "Last line: supervised train accuracy: <mean accuracy of the last epoch>"})
+public final class TrainSupervisedCommand implements Callable<Integer> {
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--data", required = true, paramLabel = "DIR", description = "IDX files or an image folder (its train split is used).")
+    Path data;
+
+    @Option(names = "--epochs", required = true, paramLabel = "N", description = "Passes over the training images.")
+    int epochs;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Run directory.")
+    Path out;
+
+    @Option(names = "--encoder", defaultValue = "resnet20", paramLabel = "ARCH", description = "Architecture (default: ${DEFAULT-VALUE}).")
+    String architecture;
+
+    @Option(names = "--encoder-impl", defaultValue = "auto", paramLabel = "IMPL", description = "auto, fast or reference (default: ${DEFAULT-VALUE}).")
+    String implementation;
+
+    @Option(names = "--batch-size", defaultValue = "256", paramLabel = "N", description = "Images per step (default: ${DEFAULT-VALUE}).")
+    int batchSize;
+
+    @Option(names = "--lr", defaultValue = "0.1", paramLabel = "LR", description = "Initial learning rate, cosine schedule (default: ${DEFAULT-VALUE}).")
+    double learningRate;
+
+    @Option(names = "--momentum", defaultValue = "0.9", paramLabel = "M", description = "SGD momentum (default: ${DEFAULT-VALUE}).")
+    double momentum;
+
+    @Option(names = "--weight-decay", defaultValue = "1e-4", paramLabel = "WD", description = "L2 weight decay (default: ${DEFAULT-VALUE}).")
+    double weightDecay;
+
+    @Option(names = "--augmentation", defaultValue = "v2", paramLabel = "PRESET",
+            description = "v1, v2 (aug+) or none, as in pretraining (default: ${DEFAULT-VALUE}).")
+    String augmentation;
+
+    @Option(names = "--image-size", defaultValue = "28", paramLabel = "PX", description = "Training view side (default: ${DEFAULT-VALUE}).")
+    int imageSize;
+
+    @Option(names = "--seed", defaultValue = "0", paramLabel = "S", description = "Initialisation, order and augmentation (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--workers", defaultValue = "1", paramLabel = "N", description = "Augmentation threads (default: ${DEFAULT-VALUE}).")
+    int workers;
+
+    @Override
+    public Integer call() throws Exception {
+        java.io.PrintWriter console = spec.commandLine().getOut();
+        TrainingImages trainImages = TrainingImages.open(data, "train", imageSize);
+        ImageDataset train = trainImages.dataset();
+        int classes = 0;
+        for (int i = 0; i < train.size(); i++) {
+            if (train.label(i) < 0) {
+                throw new IllegalArgumentException(data + ": image " + i + " of the training split has no label");
+            }
+            classes = Math.max(classes, train.label(i) + 1);
+        }
+        EncoderSpec spec = EncoderSpec.of(architecture).withInputChannels(train.channels()).withHead(HeadType.LINEAR)
+                .withFeatureDimension(classes).withSeed(seed);
+        EncoderImplementation impl = EncoderImplementation.choose(spec, implementation);
+        Encoder encoder = impl.create(spec);
+        Normalize normalize = TrainingData.estimateNormalization(train, 10_000);
+        SupervisedSettings settings = new SupervisedSettings(epochs, batchSize, learningRate, momentum, weightDecay, seed, workers);
+        console.println("supervised: " + spec.architecture() + " (" + impl.id() + ") + linear classifier of " + classes
+                + " classes on " + trainImages + "; " + settings + ", augmentation " + augmentation);
+        EpochTable table = new EpochTable(out, List.of("loss", "train_accuracy", "images_per_second", "learning_rate"),
+                List.of("train_accuracy"));
+        EpochLogger log = new EpochLogger(console, table, "supervised " + spec.architecture() + ", " + data.getFileName());
+        new SupervisedTraining(encoder, settings, AugmentationPreset.parse(augmentation)
+                .pipeline(train.shape(), imageSize, imageSize, normalize)).run(train, log);
+        long steps = (long) epochs * (train.size() / batchSize);
+        Map<String, String> config = new TreeMap<>();
+        config.put(MocoConfig.IMAGE_SIZE, Integer.toString(imageSize));
+        config.put(MocoConfig.AUGMENTATION, augmentation);
+        config.put(MocoConfig.BATCH_SIZE, Integer.toString(batchSize));
+        config.put(MocoConfig.EPOCHS, Integer.toString(epochs));
+        config.put(MocoConfig.SEED, Long.toString(seed));
+        Checkpoint checkpoint = Checkpoint.builder(new TrainingPosition(epochs, 0, steps, train.size() / batchSize))
+                .property(PretrainedEncoder.TRAINED_BY, PretrainedEncoder.SUPERVISED)
+                .properties(TrainingSnapshot.CONFIG_PREFIX, config)
+                .properties(TrainingSnapshot.ENCODER_PREFIX, new ConfiguredEncoder(spec, impl, Precision.FP32).description().properties())
+                .property(TrainingSnapshot.DATA_SIZE, Integer.toString(train.size()))
+                .property(TrainingSnapshot.DATA_SOURCE, data.toString())
+                .properties("", TrainingSnapshot.normalizeProperties(normalize))
+                .tensor(Checkpoint.QUERY_ENCODER, "parameters", encoder.parameters())
+                .tensor(Checkpoint.QUERY_ENCODER, "buffers", encoder.buffers())
+                .build();
+        Path file = out.resolve(CheckpointDirectory.LATEST);
+        new CheckpointWriter().write(checkpoint, file);
+        console.println("wrote " + file + " (use it with --checkpoint / --init)");
+        console.printf(Locale.ROOT, "supervised train accuracy: %.4f%n", log.lastAccuracy);
+        console.flush();
+        return 0;
+    }
+
+    /** Progress bar per epoch, a metrics row and a console line after each. */
+    private final class EpochLogger implements SupervisedTraining.Listener {
+        private final java.io.PrintWriter console;
+        private final EpochTable table;
+        private final String title;
+        private StepProgress bar;
+        private double lastAccuracy = Double.NaN;
+
+        EpochLogger(java.io.PrintWriter console, EpochTable table, String title) {
+            this.console = console;
+            this.table = table;
+            this.title = title;
+        }
+
+        @Override
+        public void afterStep(int epoch, long step, long stepsPerEpoch, double loss, double accuracy, double imagesPerSecond) {
+            if (bar == null) {
+                bar = new StepProgress(String.format(Locale.ROOT, "epoch %d/%d", epoch, epochs), stepsPerEpoch, System.err);
+            }
+            bar.stepTo(step, String.format(Locale.ROOT, "loss %.4f acc %.4f %.0f img/s", loss, accuracy, imagesPerSecond));
+        }
+
+        @Override
+        public void afterEpoch(int epoch, double meanLoss, double meanAccuracy, double imagesPerSecond, double learningRate) {
+            if (bar != null) {
+                bar.close();
+                bar = null;
+            }
+            Map<String, Double> row = new LinkedHashMap<>();
+            row.put("loss", meanLoss);
+            row.put("train_accuracy", meanAccuracy);
+            row.put("images_per_second", imagesPerSecond);
+            row.put("learning_rate", learningRate);
+            table.add(epoch, row);
+            table.write(title);
+            lastAccuracy = meanAccuracy;
+            console.printf(Locale.ROOT, "epoch %d: loss %.4f, train accuracy %.4f, %.0f img/s%n", epoch, meanLoss,
+                    meanAccuracy, imagesPerSecond);
+        }
+    }
+}

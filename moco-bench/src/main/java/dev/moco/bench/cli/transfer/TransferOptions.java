@@ -1,0 +1,77 @@
+package dev.moco.bench.cli.transfer;
+
+import dev.moco.bench.cli.downstream.EncoderOptions;
+import java.nio.file.Path;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** The options both transfer commands share; defaults are the README's budget, epochs and lr per command ({@link TransferBudget}). */
+public final class TransferOptions {
+
+    @Option(names = "--init", required = true, paramLabel = "PATH|random",
+            description = "A pretraining or supervised checkpoint, an encoder weights file, or 'random'.")
+    String init;
+
+    @Option(names = "--data", required = true, paramLabel = "DIR",
+            description = "A canvas set (moco data canvases), or Fashion-MNIST IDX files to generate one from in memory.")
+    Path data;
+
+    @Option(names = "--out", defaultValue = "runs/transfer", paramLabel = "DIR",
+            description = "Run directory for metrics.csv and training.png (default: ${DEFAULT-VALUE}).")
+    Path out;
+
+    static final String EPOCHS = "--epochs";
+    static final String LEARNING_RATE = "--lr";
+
+    /** Default from the command's {@link TransferBudget}. */
+    @Option(names = EPOCHS, paramLabel = "N", description = "Fine-tuning epochs (default: ${DEFAULT-VALUE}).")
+    int epochs;
+
+    @Option(names = "--batch-size", defaultValue = "16", paramLabel = "N", description = "Canvases per step (default: ${DEFAULT-VALUE}).")
+    int batchSize;
+
+    /** Default from the command's {@link TransferBudget}. */
+    @Option(names = LEARNING_RATE, paramLabel = "LR",
+            description = "Initial learning rate; x0.1 at 2/3 and 8/9 of the epochs (default: ${DEFAULT-VALUE}).")
+    double learningRate;
+
+    /** SGD momentum when {@code --momentum} is not given; the transfer benchmark's too. */
+    public static final double DEFAULT_MOMENTUM = 0.9;
+
+    @Option(names = "--momentum", defaultValue = "" + DEFAULT_MOMENTUM, paramLabel = "M", description = "SGD momentum (default: ${DEFAULT-VALUE}).")
+    double momentum;
+
+    /** L2 weight decay when {@code --weight-decay} is not given; the transfer benchmark's too. */
+    public static final double DEFAULT_WEIGHT_DECAY = 1e-4;
+
+    @Option(names = "--weight-decay", defaultValue = "" + DEFAULT_WEIGHT_DECAY, paramLabel = "WD", description = "L2 weight decay (default: ${DEFAULT-VALUE}).")
+    double weightDecay;
+
+    /** The head's width when {@code --head-width} is not given; the transfer benchmark's too. */
+    public static final int DEFAULT_HEAD_WIDTH = 32;
+
+    @Option(names = "--head-width", defaultValue = "" + DEFAULT_HEAD_WIDTH, paramLabel = "C", description = "Channels of the head (default: ${DEFAULT-VALUE}).")
+    int headWidth;
+
+    @Option(names = "--seed", defaultValue = "0", paramLabel = "S", description = "Head initialisation and batch order (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--train", defaultValue = "512", paramLabel = "N",
+            description = "Training canvases when generating from IDX files (default: ${DEFAULT-VALUE}).")
+    int trainCanvases;
+
+    @Option(names = "--test", defaultValue = "128", paramLabel = "N",
+            description = "Test canvases when generating from IDX files (default: ${DEFAULT-VALUE}).")
+    int testCanvases;
+
+    @Option(names = "--canvas-seed", defaultValue = "0", paramLabel = "S",
+            description = "Generator seed when generating from IDX files (default: ${DEFAULT-VALUE}).")
+    long canvasSeed;
+
+    @Option(names = "--canvas-size", defaultValue = "32", paramLabel = "PX",
+            description = "Canvas side when generating from IDX files (default: ${DEFAULT-VALUE}).")
+    int canvasSize;
+
+    @Mixin
+    EncoderOptions encoder;
+}
