@@ -1,6 +1,7 @@
 package dev.moco.api;
 
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The service-provider interface of a dictionary mechanism. A module registers one
@@ -48,5 +49,27 @@ public interface DictionaryProvider {
      */
     default Map<String, Long> memoryDemand(DictionaryContext context) {
         return Map.of();
+    }
+
+    /**
+     * The setting that sizes this mechanism's dictionary: K, the negatives each query is
+     * contrasted with (the paper's Figure 3 varies it). It lets a run set K by its meaning
+     * rather than by a mechanism's key, e.g. {@code queue.size} for the queue. Default: none,
+     * for a mechanism whose K follows from other settings (end-to-end: the batch's other keys).
+     *
+     * @return the key of K among {@link #settings()}, or empty
+     */
+    default Optional<String> negativesSetting() {
+        return Optional.empty();
+    }
+
+    /**
+     * The setting of the momentum m with which this mechanism's keys evolve: the key encoder's
+     * (the paper's Eq. 2) or the memory bank's. Default: none, for a mechanism without one.
+     *
+     * @return the key of m among {@link #settings()}, or empty
+     */
+    default Optional<String> momentumSetting() {
+        return Optional.empty();
     }
 }

@@ -27,10 +27,25 @@ public final class AtomicFile {
     /** Writes the new content of a file into the channel of its temporary file. */
     @FunctionalInterface
     public interface Content {
+        /**
+         * Writes the whole new content. The channel is open for writing at position 0 of an
+         * empty file; it must not be closed, as {@link #replace} forces and closes it.
+         *
+         * @param channel the channel of the temporary file
+         * @throws IOException if writing fails; {@link #replace} then leaves the target as it was
+         */
         void writeTo(FileChannel channel) throws IOException;
     }
 
-    /** @throws IOException if writing, forcing or renaming fails; the target is then as it was */
+    /**
+     * Replaces {@code target} with what {@code content} writes, creating missing parent
+     * directories.
+     *
+     * @param target the file to create or replace
+     * @param content writes the new content into the temporary file
+     * @throws IOException if writing, forcing or renaming fails (also when the file system
+     *     cannot rename atomically); the target is then as it was
+     */
     public static void replace(Path target, Content content) throws IOException {
         Path absolute = target.toAbsolutePath();
         Path dir = absolute.getParent();
@@ -60,7 +75,14 @@ public final class AtomicFile {
         }
     }
 
-    /** Copies {@code source} over {@code target} atomically: an independent copy, never a link. */
+    /**
+     * Copies {@code source} over {@code target} atomically: an independent copy, never a link.
+     *
+     * @param source the file to copy; not changed
+     * @param target the file to create or replace
+     * @throws IOException if {@code source} cannot be read, or as {@link #replace}; the target
+     *     is then as it was
+     */
     public static void copy(Path source, Path target) throws IOException {
         replace(target, channel -> {
             try (FileChannel in = FileChannel.open(source, StandardOpenOption.READ)) {
@@ -72,7 +94,14 @@ public final class AtomicFile {
         });
     }
 
-    /** Whether {@code file}'s name is that of a temporary file {@link #replace} makes for {@code targetName}. */
+    /**
+     * Whether {@code file}'s name is that of a temporary file {@link #replace} makes for
+     * {@code targetName}, i.e. {@code .<targetName>.<anything>.tmp}. Looks at the name only.
+     *
+     * @param file the file to test, in any directory
+     * @param targetName the target's file name, without its directory
+     * @return true if {@code file} is named like a temporary file for that target
+     */
     public static boolean isTemporaryOf(Path file, String targetName) {
         String name = file.getFileName().toString();
         return name.startsWith("." + targetName + ".") && name.endsWith(".tmp");

@@ -47,7 +47,13 @@ public final class Npy {
 
     private Npy() {}
 
-    /** The {@code descr} string for an element type. */
+    /**
+     * The {@code descr} string for an element type.
+     *
+     * @param type FLOAT, DOUBLE, INT or LONG
+     * @return {@code <f4}, {@code <f8}, {@code <i4} or {@code <i8}
+     * @throws IllegalArgumentException for any other type
+     */
     public static String descr(DataType type) {
         return switch (type) {
             case FLOAT -> "<f4";
@@ -70,17 +76,35 @@ public final class Npy {
         };
     }
 
-    /** Number of bytes {@link #write} produces for {@code array}. */
+    /**
+     * The size of the {@code .npy} form of an array, header included.
+     *
+     * @param array the array that would be written
+     * @return the number of bytes {@link #write(INDArray, OutputStream)} produces for it
+     * @throws IllegalArgumentException if its element type cannot be written
+     */
     public static long byteSize(INDArray array) {
         return header(array.dataType(), shapeOf(array)).length + array.length() * array.dataType().width();
     }
 
-    /** The shape written for {@code array}: its own, except (0,) for an empty array without dimensions. */
+    /**
+     * The shape written for an array.
+     *
+     * @param array the array that would be written
+     * @return its own shape, except {@code [0]} for an empty array without dimensions
+     */
     public static long[] shapeOf(INDArray array) {
         return array.isEmpty() && array.rank() == 0 ? new long[] {0} : array.shape();
     }
 
-    /** Writes {@code array} (any order, views included) to {@code out}; does not close it. */
+    /**
+     * Writes an array, header and elements, in C order; does not close the stream.
+     *
+     * @param array the array, of type FLOAT, DOUBLE, INT or LONG, any order, views included
+     * @param out where the bytes go
+     * @throws IOException if {@code out} fails
+     * @throws IllegalArgumentException if the element type cannot be written
+     */
     public static void write(INDArray array, OutputStream out) throws IOException {
         DataType type = array.dataType();
         out.write(header(type, shapeOf(array)));
@@ -123,7 +147,14 @@ public final class Npy {
         }
     }
 
-    /** Writes a vector of int64 values, e.g. labels. */
+    /**
+     * Writes a vector of int64 values, e.g. labels, as a {@code <i8} array of shape
+     * {@code (length,)}; does not close the stream.
+     *
+     * @param values the values
+     * @param out where the bytes go
+     * @throws IOException if {@code out} fails
+     */
     public static void write(long[] values, OutputStream out) throws IOException {
         out.write(header(DataType.INT64, new long[] {values.length}));
         ByteBuffer buffer = ByteBuffer.allocate(values.length * Long.BYTES).order(ByteOrder.LITTLE_ENDIAN);
@@ -133,7 +164,15 @@ public final class Npy {
         out.write(buffer.array());
     }
 
-    /** The .npy header (magic, version, length, dict, padding) for an array. */
+    /**
+     * The version 1.0 header (magic, version, length, dict, padding) for an array; its length
+     * is a multiple of 64 bytes.
+     *
+     * @param type the element type: FLOAT, DOUBLE, INT or LONG
+     * @param shape the dimensions ({@code []} for a scalar)
+     * @return the header bytes, to be followed by the elements
+     * @throws IllegalArgumentException if the element type cannot be written
+     */
     public static byte[] header(DataType type, long[] shape) {
         StringBuilder dims = new StringBuilder();
         for (int i = 0; i < shape.length; i++) {
@@ -158,6 +197,9 @@ public final class Npy {
      * Reads one array from a stream of unknown length. Versions 1.0, 2.0 and 3.0 of the
      * format are accepted; Fortran order is not.
      *
+     * @param in the stream, positioned at the magic string; read up to the end of the array,
+     *     not closed
+     * @return a new C-order array of the element type and shape the header declares
      * @throws IOException if the stream is not a well-formed .npy or ends early (the message
      *     says which)
      */
@@ -173,6 +215,9 @@ public final class Npy {
      * elements are copied into the array's native buffer in chunks, with no heap copy of
      * the whole.
      *
+     * @param in the stream, positioned at the magic string; not closed
+     * @param size the stream's length in bytes, or -1 if unknown
+     * @return a new C-order array of the element type and shape the header declares
      * @throws IOException saying what is wrong: malformed, truncated, a size that does not
      *     match, or an array larger than the memory ND4J may allocate
      */
@@ -184,6 +229,14 @@ public final class Npy {
      * Reads the elements that follow {@code header} (read by {@link #readHeader}) from a
      * stream of {@code size} bytes in all, header included (-1: unknown), checking the size
      * first as {@link #read(InputStream, long)} does.
+     *
+     * @param in the stream, positioned just after the header; not closed
+     * @param header the header already read from {@code in}
+     * @param size the stream's length in bytes, header included, or -1 if unknown
+     * @return a new C-order array of the element type and shape {@code header} declares
+     * @throws IOException if the size does not match the header, the stream ends early, or
+     *     the array is too large to read ({@link TooLargeException} when it exceeds the
+     *     memory ND4J may allocate)
      */
     public static INDArray readBody(InputStream in, Header header, long size) throws IOException {
         long bytes;
@@ -212,6 +265,9 @@ public final class Npy {
     /**
      * Reads the magic string, version and header dict.
      *
+     * @param in the stream, positioned at the magic string; left just after the header, not
+     *     closed
+     * @return the parsed header
      * @throws IOException if they are malformed, or the shape's element count overflows
      */
     public static Header readHeader(InputStream in) throws IOException {

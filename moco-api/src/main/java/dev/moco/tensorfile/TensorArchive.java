@@ -56,13 +56,15 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * shapes into a message. Writing is atomic ({@link AtomicFile}).
  *
  * <pre>{@code
- * TensorArchive.write(path, Map.of("format", "my-weights"), List.of(new TensorArchive.Tensor("w", "w.npy", w)));
+ * TensorArchive.write(path, "my weights", Map.of("format", "my-weights"), List.of(new TensorArchive.Tensor("w", "w.npy", w)));
  * TensorArchive.Contents c = TensorArchive.read(path);   // c.properties().get("format"), c.tensors().get("w")
  * }</pre>
  */
 public final class TensorArchive {
 
+    /** The name of the manifest entry, which lists the properties and the tensors. */
     public static final String MANIFEST = "manifest.properties";
+    /** The name of the entry that holds the manifest's SHA-256, in hex, with a newline. */
     public static final String DIGEST = "manifest.sha256";
     static final String TENSORS = "tensors";
     private static final String TENSOR_PREFIX = "tensor.";
@@ -93,6 +95,11 @@ public final class TensorArchive {
      * Writes {@code tensors} and {@code properties} to {@code target}, replacing it
      * atomically.
      *
+     * @param target the file to create or replace
+     * @param comment the text of the manifest's first line, after {@code # }
+     * @param properties the caller's properties, kept in the manifest; keys {@code tensors}
+     *     and {@code tensor.*} are reserved
+     * @param tensors the tensors, in the order they are written and read back
      * @throws IOException if writing fails; the target is then as it was
      * @throws IllegalArgumentException if a property key is one of the archive's own
      */
@@ -143,6 +150,8 @@ public final class TensorArchive {
      * Reads and verifies {@code file}: the manifest's digest, then each tensor's presence,
      * size, element type, shape and SHA-256.
      *
+     * @param file the archive to read
+     * @return its properties and tensors
      * @throws TensorFileException naming the file and what is wrong with it
      */
     public static Contents read(Path file) {
@@ -268,7 +277,12 @@ public final class TensorArchive {
         return TENSOR_PREFIX + index + "." + field;
     }
 
-    /** Shape as written in manifests: comma-separated, empty for a scalar. */
+    /**
+     * A shape as written in manifests.
+     *
+     * @param shape the dimensions
+     * @return them comma-separated without spaces, e.g. {@code 3,4}; empty for a scalar
+     */
     public static String formatShape(long[] shape) {
         return Arrays.stream(shape).mapToObj(Long::toString).collect(Collectors.joining(","));
     }

@@ -6,10 +6,21 @@ package dev.moco.tensorfile;
  */
 public class TensorFileException extends RuntimeException {
 
+    /**
+     * An exception without an underlying cause.
+     *
+     * @param message names the file and says what is wrong with it
+     */
     public TensorFileException(String message) {
         super(message);
     }
 
+    /**
+     * An exception caused by another, typically an {@link java.io.IOException}.
+     *
+     * @param message names the file and says what is wrong with it
+     * @param cause the exception that revealed the problem
+     */
     public TensorFileException(String message, Throwable cause) {
         super(message, cause);
     }

@@ -20,7 +20,13 @@ public final class FeatureNormalization {
 
     private FeatureNormalization() {}
 
-    /** A new [N, C] array whose rows are the rows of {@code features} at unit L2 norm. */
+    /**
+     * Scales each row to unit L2 norm (norms below 1e-12 are clamped to it).
+     *
+     * @param features the encoder outputs, one row per sample, [N, C]; not modified
+     * @return a new [N, C] array whose rows are those of {@code features} at unit L2 norm
+     * @throws IllegalArgumentException if {@code features} is not of rank 2
+     */
     public static INDArray normalize(INDArray features) {
         INDArray norms = rowNorms(features);
         return features.divColumnVector(norms);
@@ -32,6 +38,8 @@ public final class FeatureNormalization {
      * @param features the input x of {@link #normalize}, [N, C]
      * @param normalized its output y, [N, C]
      * @param gradNormalized d loss / d y, [N, C]
+     * @return a new array, d loss / d x, [N, C]
+     * @throws IllegalArgumentException if {@code features} is not of rank 2
      */
     public static INDArray backward(INDArray features, INDArray normalized, INDArray gradNormalized) {
         INDArray norms = rowNorms(features);

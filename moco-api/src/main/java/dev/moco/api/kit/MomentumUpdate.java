@@ -21,6 +21,17 @@ public final class MomentumUpdate {
 
     private MomentumUpdate() {}
 
+    /**
+     * Moves every key encoder parameter towards the query encoder's: θk ← m·θk + (1−m)·θq.
+     * The query encoder is not changed.
+     *
+     * @param keyEncoder the key encoder f_k, whose parameters are overwritten in place
+     * @param queryEncoder the query encoder f_q, with the same parameter layout
+     * @param momentum m in [0, 1]; 1 leaves the key encoder as it is, 0 copies the query
+     *     encoder (the paper's default is 0.999)
+     * @throws IllegalArgumentException if {@code momentum} is outside [0, 1] (or NaN), or the
+     *     two encoders have different numbers of parameters
+     */
     public static void apply(Encoder keyEncoder, Encoder queryEncoder, double momentum) {
         if (!(momentum >= 0 && momentum <= 1)) {
             throw new IllegalArgumentException("momentum m must be in [0, 1], got " + momentum);

@@ -23,7 +23,16 @@ public final class RandomUnitRows {
 
     private RandomUnitRows() {}
 
-    /** A new [rows, columns] array of {@code dataType} whose rows are random unit vectors drawn from {@code seed}. */
+    /**
+     * Draws {@code rows} random unit vectors of dimension {@code columns}.
+     *
+     * @param rows the number of vectors, e.g. the queue length K or the memory bank's size
+     * @param columns the dimension of each vector, the feature dimension C
+     * @param seed the seed the rows are a function of
+     * @param dataType the element type of the result (the values are drawn in double
+     *     precision, then converted)
+     * @return a new [rows, columns] array of {@code dataType} whose rows have unit L2 norm
+     */
     public static INDArray of(long rows, int columns, long seed, DataType dataType) {
         INDArray result = Nd4j.create(dataType, rows, columns);
         SplittableRandom random = new SplittableRandom(seed);

@@ -22,6 +22,20 @@ public final class ShuffleBatchNorm {
 
     private ShuffleBatchNorm() {}
 
+    /**
+     * Runs {@code encoder} over a shuffled copy of {@code images} split into
+     * {@code groups} BN groups, and un-shuffles its output.
+     *
+     * @param encoder the encoder to run, usually the key encoder
+     * @param images the batch, [N, channels, height, width], with N divisible by {@code groups}
+     * @param mode how batch normalisation behaves, and whether a backward pass may follow
+     * @param groups G, the number of BN groups of equal size; 1 is a plain forward, which
+     *     draws nothing from {@code random}
+     * @param random the source of the permutation, e.g. {@link StepRandom#of}
+     * @return the pass, whose output row i belongs to image i of {@code images}, and whose
+     *     backward takes the gradient in that same order
+     * @throws IllegalArgumentException if {@code groups} is less than 1 or does not divide N
+     */
     public static Encoder.Pass forward(Encoder encoder, INDArray images, Encoder.Mode mode,
                                        int groups, SplittableRandom random) {
         long n = images.size(0);

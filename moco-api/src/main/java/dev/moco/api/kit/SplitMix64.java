@@ -22,48 +22,99 @@ public final class SplitMix64 {
 
     private long state;
 
+    /**
+     * A generator whose sequence starts from {@code seed}.
+     *
+     * @param seed the initial state; any value, e.g. one from {@link #derive}
+     */
     public SplitMix64(long seed) {
         this.state = seed;
     }
 
-    /** Restarts the sequence from {@code seed}. */
+    /**
+     * Restarts the sequence from {@code seed}, as if newly constructed with it.
+     *
+     * @param seed the new state; any value, e.g. one from {@link #derive}
+     */
     public void reseed(long seed) {
         this.state = seed;
     }
 
-    /** The SplitMix64 finaliser: a bijective 64-bit mix with good avalanche. */
+    /**
+     * The SplitMix64 finaliser: a bijective 64-bit mix with good avalanche.
+     *
+     * @param z the value to mix
+     * @return the mixed value; distinct inputs give distinct outputs
+     */
     public static long mix(long z) {
         z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
         z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
         return z ^ (z >>> 31);
     }
 
-    /** A seed derived from two numbers (e.g. run seed and epoch). */
+    /**
+     * A seed derived from two numbers (e.g. run seed and epoch). Order matters:
+     * {@code derive(a, b)} and {@code derive(b, a)} differ in general.
+     *
+     * @param a the first number, e.g. the run's seed
+     * @param b the second number, e.g. the epoch or step
+     * @return the derived seed, a pure function of {@code a} and {@code b}
+     */
     public static long derive(long a, long b) {
         return mix(mix(a + GOLDEN_GAMMA) + b * GOLDEN_GAMMA + 0x632be59bd9b4e019L);
     }
 
-    /** A seed derived from four numbers (e.g. run seed, epoch, sample index and view). */
+    /**
+     * A seed derived from four numbers (e.g. run seed, epoch, sample index and view), as
+     * {@code derive(derive(derive(a, b), c), d)}.
+     *
+     * @param a the first number, e.g. the run's seed
+     * @param b the second number, e.g. the epoch
+     * @param c the third number, e.g. the sample index
+     * @param d the fourth number, e.g. which of the two views
+     * @return the derived seed, a pure function of the four numbers
+     */
     public static long derive(long a, long b, long c, long d) {
         return derive(derive(derive(a, b), c), d);
     }
 
+    /**
+     * Advances the state and returns the next value.
+     *
+     * @return the next 64-bit value, every bit pattern equally likely
+     */
     public long nextLong() {
         state += GOLDEN_GAMMA;
         return mix(state);
     }
 
-    /** Uniform in [0, 1). */
+    /**
+     * Draws a double, from the top 53 bits of {@link #nextLong()}.
+     *
+     * @return a value uniform in [0, 1)
+     */
     public double nextDouble() {
         return (nextLong() >>> 11) * 0x1.0p-53;
     }
 
-    /** Uniform in [low, high). */
+    /**
+     * Draws a double from an interval.
+     *
+     * @param low the lower bound, inclusive
+     * @param high the upper bound, exclusive
+     * @return a value uniform in [low, high)
+     */
     public double uniform(double low, double high) {
         return low + (high - low) * nextDouble();
     }
 
-    /** Uniform in [0, bound), without modulo bias (Lemire's multiply-shift with rejection). */
+    /**
+     * Draws an int without modulo bias (Lemire's multiply-shift with rejection).
+     *
+     * @param bound the upper bound, exclusive; must be positive
+     * @return a value uniform in [0, bound)
+     * @throws IllegalArgumentException if {@code bound} is not positive
+     */
     public int nextInt(int bound) {
         if (bound <= 0) {
             throw new IllegalArgumentException("bound must be positive, got " + bound);
@@ -80,12 +131,21 @@ public final class SplitMix64 {
         return (int) (m >>> 32);
     }
 
-    /** True with probability {@code p}. */
+    /**
+     * Draws a Bernoulli trial, e.g. whether to apply a random augmentation.
+     *
+     * @param p the probability of true; 0 never, 1 always
+     * @return true with probability {@code p}
+     */
     public boolean chance(double p) {
         return nextDouble() < p;
     }
 
-    /** Shuffles {@code values} in place (Fisher-Yates). */
+    /**
+     * Shuffles {@code values} in place (Fisher-Yates), each permutation equally likely.
+     *
+     * @param values the array to permute
+     */
     public void shuffle(int[] values) {
         for (int i = values.length - 1; i > 0; i--) {
             int j = nextInt(i + 1);

@@ -16,6 +16,13 @@ public final class StepRandom {
 
     private StepRandom() {}
 
+    /**
+     * The generator of one step: the same arguments give the same sequence in every call.
+     *
+     * @param seed the run's seed
+     * @param step the global step number, as in {@code TrainingBatch.step()}
+     * @return a new generator seeded with {@code SplitMix64.derive(seed, step)}
+     */
     public static SplittableRandom of(long seed, long step) {
         return new SplittableRandom(SplitMix64.derive(seed, step));
     }

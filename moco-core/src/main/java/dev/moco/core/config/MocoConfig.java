@@ -195,6 +195,25 @@ public final class MocoConfig {
             return this;
         }
 
+        /**
+         * Takes every value of a configuration already validated (its keys were checked when it was built).
+         *
+         * @param validated a configuration, e.g. one a checkpoint recorded
+         * @return this builder
+         */
+        public Builder setAll(MocoConfig validated) {
+            values.putAll(validated.asMap());
+            return this;
+        }
+
+        /**
+         * @param key a configuration key
+         * @return its value as set so far (a preset's, a file's or an override), or null if none is
+         */
+        public String current(String key) {
+            return values.get(key);
+        }
+
         /** Sets {@code key=value} pairs as the command line's {@code --set} gives them. */
         public Builder set(List<String> assignments) {
             for (String assignment : assignments) {

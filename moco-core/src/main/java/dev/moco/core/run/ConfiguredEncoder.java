@@ -8,9 +8,8 @@ import dev.moco.api.Encoder;
 import dev.moco.core.checkpoint.Checkpoint;
 import dev.moco.core.checkpoint.CheckpointException;
 import dev.moco.core.config.MocoConfig;
-import dev.moco.core.run.internal.EncoderDescription;
+import dev.moco.core.run.EncoderDescription;
 import dev.moco.core.run.internal.TrainingRun;
-import dev.moco.core.run.internal.TrainingSnapshot;
 import dev.moco.core.wiring.MocoModule;
 import dev.moco.core.wiring.TrainingData;
 import dev.moco.encoders.EncoderImplementation;
@@ -75,7 +74,7 @@ public record ConfiguredEncoder(EncoderSpec spec, EncoderImplementation implemen
      * @throws CheckpointException if it holds no valid encoder specification
      */
     public static ConfiguredEncoder of(Checkpoint checkpoint) {
-        Map<String, String> description = TrainingSnapshot.encoderDescription(checkpoint).properties();
+        Map<String, String> description = CheckpointContents.encoderDescription(checkpoint).properties();
         Properties p = new Properties();
         p.putAll(description);
         try {

@@ -7,7 +7,6 @@ import dev.moco.core.checkpoint.CheckpointDirectory;
 import dev.moco.core.checkpoint.CheckpointException;
 import dev.moco.core.config.MocoConfig;
 import dev.moco.core.data.augment.Normalize;
-import dev.moco.core.run.internal.TrainingSnapshot;
 import dev.moco.encoders.EncoderImplementation;
 import dev.moco.encoders.EncoderSpec;
 import dev.moco.encoders.EncoderWeights;
@@ -127,11 +126,11 @@ public final class PretrainedEncoder {
     }
 
     private static PretrainedEncoder fromCheckpoint(Checkpoint c, Encoder encoder, Optional<EncoderSpec> spec, Path file) {
-        TrainingSnapshot.restoreQueryEncoder(c, encoder);
-        Optional<Integer> size = Optional.ofNullable(TrainingSnapshot.configuration(c).get(MocoConfig.IMAGE_SIZE))
+        CheckpointContents.restoreQueryEncoder(c, encoder);
+        Optional<Integer> size = Optional.ofNullable(CheckpointContents.configuration(c).get(MocoConfig.IMAGE_SIZE))
                 .map(s -> Integer.parseInt(s.trim()));
         String kind = c.property(TRAINED_BY).map(by -> by + " training").orElse("MoCo pretraining");
-        return new PretrainedEncoder(encoder, spec, Optional.of(TrainingSnapshot.normalize(c)), size,
+        return new PretrainedEncoder(encoder, spec, Optional.of(CheckpointContents.normalize(c)), size,
                 kind + " checkpoint " + file + " (epoch " + c.position().completedEpochs() + ")");
     }
 

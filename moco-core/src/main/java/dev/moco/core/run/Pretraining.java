@@ -1,38 +1,40 @@
 package dev.moco.core.run;
 
-import com.google.inject.CreationException;
-import com.google.inject.Guice;
-import com.google.inject.Injector;
-import com.google.inject.ProvisionException;
+import dev.moco.api.Dictionary;
 import dev.moco.api.DictionaryProvider;
 import dev.moco.api.Encoder;
+import dev.moco.core.MocoTrainer;
 import dev.moco.core.checkpoint.Checkpoint;
 import dev.moco.core.checkpoint.CheckpointDirectory;
+import dev.moco.core.checkpoint.StoredCheckpoint;
 import dev.moco.core.config.MocoConfig;
+import dev.moco.core.data.ImageDataset;
+import dev.moco.core.data.augment.Normalize;
+import dev.moco.core.run.internal.EpochTotals;
 import dev.moco.core.run.internal.PeriodicCheckpoints;
+import dev.moco.core.run.internal.RunAssembly;
 import dev.moco.core.run.internal.TrainingLoop;
 import dev.moco.core.run.internal.TrainingRun;
 import dev.moco.core.run.internal.TrainingSnapshot;
 import dev.moco.core.wiring.DictionaryRegistry;
-import dev.moco.core.wiring.MocoModule;
 import dev.moco.core.wiring.TrainingData;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.ServiceLoader;
 
 /**
  * Self-supervised pretraining with MoCo (He et al. 2020) in a few lines of plain Java: a
  * preset, a dictionary by name, an encoder, the images, optional listeners, then
- * {@link Builder#run()}.
+ * {@link Builder#run()}. It is the one place that builds, resumes and runs a pretraining run:
+ * {@code ./moco pretrain}, {@code quickstart} and the experiments use it as a library user does.
  *
  * <pre>{@code
  * PretrainingResult result = Pretraining.preset("moco-v2")
  *         .dictionary("queue")                      // or memory-bank, end-to-end, or your own
- *         .set("queue.size", "4096")
- *         .encoder(myEncoder)                       // any dev.moco.api.Encoder
+ *         .negatives(4096)                          // K
+ *         .encoder(myEncoder)                       // any dev.moco.api.Encoder, or .encoder("resnet18")
  *         .data(TrainingImages.idx(Path.of("/usr/share/datasets/fashion-mnist")))
  *         .epochs(10)
  *         .checkpoints(Path.of("runs/v2/checkpoints"))  // and .resumeFrom(...) to continue one
@@ -41,27 +43,37 @@ import java.util.ServiceLoader;
  * Encoder trained = result.queryEncoder();
  * }</pre>
  *
- * <p>The run is assembled by Guice ({@link MocoModule}); a user who has an injector of their
- * own installs that module instead, and this class is only a way not to need one. Bad use
- * fails where it happens, naming what is wrong: an unknown preset, key or dictionary name
- * (listing the installed ones), an encoder whose output width is not {@code feature.dim},
- * images of mixed sizes, a listener that throws ({@link ListenerFailedException}).
+ * <p>{@link Builder#build()} assembles the run with plain constructors
+ * ({@code RunAssembly.assemble}: dictionary, InfoNCE, SGD, then {@link MocoTrainer}); a user
+ * who wants to replace one part with Guice installs {@link dev.moco.core.wiring.MocoModule}
+ * instead. Bad use fails where it happens, naming what is wrong: an unknown preset, key or
+ * dictionary name (listing the installed ones), an encoder whose output width is not
+ * {@code feature.dim}, images of mixed sizes, a listener that throws ({@link ListenerFailedException}).
+ *
+ * <p>A built run owns native memory (both encoders and the dictionary): {@link #close()} it
+ * when done, unless the trained query encoder is still wanted.
  */
-public final class Pretraining {
+public final class Pretraining implements AutoCloseable {
 
     private final TrainingRun run;
     private final TrainingLoop loop;
     private final TrainingPosition start;
-    private final PeriodicCheckpoints checkpoints;
+    private final EpochTotals carried;
     private final Path resumedFrom;
+    private final String dataSource;
+    private final String dataFingerprint;
     private final List<EpochReport> epochs = new ArrayList<>();
+    private PeriodicCheckpoints checkpoints;
 
-    private Pretraining(TrainingRun run, TrainingPosition start, PeriodicCheckpoints checkpoints, Path resumedFrom) {
+    private Pretraining(TrainingRun run, TrainingPosition start, EpochTotals carried, Path resumedFrom, String dataSource,
+            String dataFingerprint) {
         this.run = run;
         this.loop = run.loop();
         this.start = start;
-        this.checkpoints = checkpoints;
+        this.carried = carried;
         this.resumedFrom = resumedFrom;
+        this.dataSource = dataSource;
+        this.dataFingerprint = dataFingerprint;
     }
 
     /**
@@ -72,12 +84,124 @@ public final class Pretraining {
      * @throws IllegalArgumentException listing the presets if {@code name} is not one
      */
     public static Builder preset(String name) {
-        return new Builder(name);
+        Builder builder = new Builder();
+        builder.config.preset(name);
+        return builder;
+    }
+
+    /**
+     * Starts a run from a whole configuration (a preset with a properties file and overrides,
+     * or a checkpoint's), as the command line builds one.
+     *
+     * @param config a validated configuration
+     * @return a builder over it
+     */
+    public static Builder configuration(MocoConfig config) {
+        Builder builder = new Builder();
+        builder.config.setAll(config);
+        return builder;
     }
 
     /** {@return the validated configuration of this run} */
     public MocoConfig config() {
         return run.config();
+    }
+
+    /** {@return the query encoder f_q, trained in place} */
+    public Encoder queryEncoder() {
+        return run.queryEncoder();
+    }
+
+    /** {@return the dictionary} */
+    public Dictionary dictionary() {
+        return run.dictionary();
+    }
+
+    /** {@return the step: query encoder, dictionary, loss and optimizer} */
+    public MocoTrainer trainer() {
+        return run.trainer();
+    }
+
+    /** {@return what checkpoints record of the query encoder} */
+    public EncoderDescription encoderDescription() {
+        return run.encoder();
+    }
+
+    /** {@return the normalisation the views are given, and evaluation should use} */
+    public Normalize normalization() {
+        return run.data().normalize();
+    }
+
+    /** {@return training images / batch size (the last incomplete batch is dropped)} */
+    public long stepsPerEpoch() {
+        return run.stepsPerEpoch();
+    }
+
+    /** {@return where {@link #run()} starts: the beginning, or the resumed checkpoint's position} */
+    public TrainingPosition start() {
+        return start;
+    }
+
+    /** {@return the checkpoint this run was resumed from, if it was} */
+    public Optional<Path> resumedFrom() {
+        return Optional.ofNullable(resumedFrom);
+    }
+
+    /** {@return the newest checkpoint this process wrote, if any} */
+    public Optional<Path> lastCheckpointWritten() {
+        return Optional.ofNullable(checkpoints == null ? null : checkpoints.lastWritten());
+    }
+
+    /** {@return the newest checkpoint this run wrote, else the one it resumed from} */
+    public Optional<Path> lastCheckpoint() {
+        return lastCheckpointWritten().or(this::resumedFrom);
+    }
+
+    /**
+     * @param listener called after every step, after the listeners added before it
+     * @return this run
+     */
+    public Pretraining afterStep(AfterStepListener listener) {
+        loop.addAfterStepListener(Objects.requireNonNull(listener, "listener"));
+        return this;
+    }
+
+    /**
+     * @param listener called after every epoch, after the listeners added before it
+     * @return this run
+     */
+    public Pretraining afterEpoch(AfterEpochListener listener) {
+        loop.addAfterEpochListener(Objects.requireNonNull(listener, "listener"));
+        return this;
+    }
+
+    /**
+     * Writes a checkpoint after every epoch into {@code directory} ({@code latest.zip} and the
+     * last {@code keep} {@code checkpoint-epoch-NNN.zip}) and, if {@code everySteps} is positive,
+     * {@code latest.zip} every that many steps; after the listeners added before. A checkpoint
+     * due when the state is not finite is not written ({@link NonFiniteStateException}).
+     *
+     * @param directory where the checkpoints go; created if missing
+     * @param keep epoch checkpoints kept, at least 1
+     * @param everySteps also checkpoint every this many global steps; 0 for epoch ends only
+     * @return this run
+     * @throws IllegalStateException if checkpoints were already attached
+     */
+    public Pretraining checkpoints(Path directory, int keep, long everySteps) {
+        PeriodicCheckpoints saver = newCheckpoints(directory, keep, everySteps);
+        loop.addAfterStepListener(saver);
+        loop.addAfterEpochListener(saver);
+        return this;
+    }
+
+    private PeriodicCheckpoints newCheckpoints(Path directory, int keep, long everySteps) {
+        if (checkpoints != null) {
+            throw new IllegalStateException("checkpoints are already attached to this run");
+        }
+        checkpoints = new PeriodicCheckpoints(new CheckpointDirectory(directory, keep),
+                position -> TrainingSnapshot.capture(run, position, dataSource, dataFingerprint, loop.epochTotals()),
+                everySteps);
+        return checkpoints;
     }
 
     /**
@@ -86,39 +210,47 @@ public final class Pretraining {
      * @return the trained query encoder and the epochs' metrics
      * @throws ListenerFailedException if a listener threw; its message names the last checkpoint, which is kept
      * @throws dev.moco.core.NonFiniteLossException if the loss or its gradient became NaN or infinite
+     * @throws NonFiniteStateException if the state was not finite when a checkpoint was due
      */
     public PretrainingResult run() {
+        loop.addAfterEpochListener(epochs::add);
         TrainingPosition end;
         try {
-            end = loop.run(start);
+            end = loop.run(start, carried);
         } catch (ListenerFailedException e) {
+            if (e.getCause() instanceof NonFiniteStateException state) {
+                throw state;   // a checkpoint that found non-finite state is the run stopping, not a failing listener
+            }
             Optional<Path> last = lastCheckpoint();
             throw last.isPresent() ? new ListenerFailedException(e, last.get()) : e;
         }
         return new PretrainingResult(run.queryEncoder(), epochs, end, lastCheckpoint());
     }
 
-    /** The newest checkpoint this run wrote, else the one it resumed from. */
-    private Optional<Path> lastCheckpoint() {
-        Path written = checkpoints == null ? null : checkpoints.lastWritten();
-        return Optional.ofNullable(written != null ? written : resumedFrom);
+    /**
+     * Frees the native memory of the run's encoders and dictionary. Neither may be used
+     * afterwards: a caller that keeps the trained query encoder does not close the run.
+     */
+    @Override
+    public void close() {
+        run.close();
     }
 
     /** Chooses what a {@link Pretraining} run trains, on what, and who listens. */
     public static final class Builder {
         private final DictionaryRegistry dictionaries = DictionaryRegistry.discover();
-        private final MocoConfig.Builder config;
+        private final MocoConfig.Builder config = MocoConfig.builder(dictionaries.settings());
         private final List<AfterStepListener> stepListeners = new ArrayList<>();
         private final List<AfterEpochListener> epochListeners = new ArrayList<>();
         private Encoder encoder;
-        private TrainingImages images;
+        private ImageDataset images;
+        private String dataSource;
+        private String dataFingerprint;
+        private Normalize normalization;
         private Path checkpointDirectory;
-        private Checkpoint resume;
-        private Path resumeFile;
+        private StoredCheckpoint resume;
 
-        private Builder(String preset) {
-            this.config = MocoConfig.builder(dictionaries.settings()).preset(preset);
-        }
+        private Builder() {}
 
         /**
          * @param name an installed dictionary's name: {@code queue}, {@code memory-bank},
@@ -129,6 +261,75 @@ public final class Pretraining {
         public Builder dictionary(String name) {
             dictionaries.provider(name);
             config.set(MocoConfig.DICTIONARY, name);
+            return this;
+        }
+
+        /**
+         * Sets K, the negatives each query is contrasted with, through the setting the chosen
+         * dictionary declares for it ({@link DictionaryProvider#negativesSetting()}).
+         *
+         * @param k the dictionary size
+         * @return this builder
+         * @throws IllegalArgumentException if the dictionary has no K of its own (end-to-end: it is the batch's other keys)
+         */
+        public Builder negatives(int k) {
+            DictionaryProvider provider = chosenDictionary();
+            String key = provider.negativesSetting().orElseThrow(() -> new IllegalArgumentException("the " + provider.name()
+                    + " dictionary has no K of its own (its negatives follow from other settings, e.g. "
+                    + MocoConfig.BATCH_SIZE + ")"));
+            config.set(key, Integer.toString(k));
+            return this;
+        }
+
+        /**
+         * Sets m, the momentum with which the chosen dictionary's keys evolve (the key encoder's,
+         * the paper's Eq. 2, or the memory bank's), through the setting the dictionary declares.
+         *
+         * @param m the momentum, in [0, 1)
+         * @return this builder
+         * @throws IllegalArgumentException if the dictionary has no such momentum (end-to-end)
+         */
+        public Builder keyMomentum(double m) {
+            DictionaryProvider provider = chosenDictionary();
+            String key = provider.momentumSetting().orElseThrow(() -> new IllegalArgumentException("the " + provider.name()
+                    + " dictionary has no key momentum (its keys come from the query encoder itself)"));
+            config.set(key, Double.toString(m));
+            return this;
+        }
+
+        /**
+         * @param tau the temperature of InfoNCE
+         * @return this builder
+         */
+        public Builder temperature(double tau) {
+            config.set(MocoConfig.TEMPERATURE, Double.toString(tau));
+            return this;
+        }
+
+        /**
+         * @param n images per step (N); queries and keys alike
+         * @return this builder
+         */
+        public Builder batchSize(int n) {
+            config.set(MocoConfig.BATCH_SIZE, Integer.toString(n));
+            return this;
+        }
+
+        /**
+         * @param epochs how many epochs to train
+         * @return this builder
+         */
+        public Builder epochs(int epochs) {
+            config.set(MocoConfig.EPOCHS, Integer.toString(epochs));
+            return this;
+        }
+
+        /**
+         * @param seed the seed every random choice of the run derives from
+         * @return this builder
+         */
+        public Builder seed(long seed) {
+            config.set(MocoConfig.SEED, Long.toString(seed));
             return this;
         }
 
@@ -144,11 +345,15 @@ public final class Pretraining {
         }
 
         /**
-         * @param epochs how many epochs to train
+         * Trains an encoder of moco-encoders' catalogue, built from the configuration
+         * ({@code encoder.width}, {@code head}, {@code feature.dim}, {@code encoder.impl} ...).
+         *
+         * @param architecture e.g. {@code resnet20}, {@code resnet18}, {@code resnet50}
          * @return this builder
          */
-        public Builder epochs(int epochs) {
-            config.set(MocoConfig.EPOCHS, Integer.toString(epochs));
+        public Builder encoder(String architecture) {
+            config.set(MocoConfig.ENCODER, architecture);
+            this.encoder = null;
             return this;
         }
 
@@ -166,13 +371,48 @@ public final class Pretraining {
          * @return this builder
          */
         public Builder data(TrainingImages trainingImages) {
+            return data(Objects.requireNonNull(trainingImages, "data").dataset(), trainingImages.toString());
+        }
+
+        /**
+         * @param trainingImages the images to pretrain on
+         * @param source where they come from, recorded in checkpoints
+         * @return this builder
+         */
+        public Builder data(ImageDataset trainingImages, String source) {
             this.images = Objects.requireNonNull(trainingImages, "data");
+            this.dataSource = Objects.requireNonNull(source, "source");
+            return this;
+        }
+
+        /**
+         * Records what identifies the data in the checkpoints, so that a resumed run can warn
+         * when it is given other data (see {@link TrainingData#fingerprint}).
+         *
+         * @param fingerprint the data's fingerprint
+         * @return this builder
+         */
+        public Builder dataFingerprint(String fingerprint) {
+            this.dataFingerprint = Objects.requireNonNull(fingerprint, "fingerprint");
+            return this;
+        }
+
+        /**
+         * Normalises the views with {@code normalize} instead of the per-channel mean and
+         * standard deviation estimated from the images (a resumed run uses its checkpoint's).
+         *
+         * @param normalize the normalisation
+         * @return this builder
+         */
+        public Builder normalization(Normalize normalize) {
+            this.normalization = Objects.requireNonNull(normalize, "normalize");
             return this;
         }
 
         /**
          * Writes a checkpoint after every epoch into {@code directory} ({@code latest.zip} and
-         * the last two {@code checkpoint-epoch-NNN.zip}), after the listeners added before.
+         * the last two {@code checkpoint-epoch-NNN.zip}), after the listeners given to this
+         * builder; {@link Pretraining#checkpoints} on the built run offers the other choices.
          *
          * @param directory where the checkpoints go; created if missing
          * @return this builder
@@ -192,8 +432,16 @@ public final class Pretraining {
          * @throws dev.moco.core.checkpoint.CheckpointException if there is no readable checkpoint there
          */
         public Builder resumeFrom(Path checkpoint) {
-            this.resume = CheckpointDirectory.load(checkpoint);
-            this.resumeFile = CheckpointDirectory.resolve(checkpoint);
+            return resumeFrom(CheckpointDirectory.open(checkpoint));
+        }
+
+        /**
+         * @param checkpoint a checkpoint already read
+         * @return this builder
+         * @see #resumeFrom(Path)
+         */
+        public Builder resumeFrom(StoredCheckpoint checkpoint) {
+            this.resume = Objects.requireNonNull(checkpoint, "checkpoint");
             return this;
         }
 
@@ -216,48 +464,66 @@ public final class Pretraining {
         }
 
         /**
-         * Validates the configuration and assembles the run.
+         * Validates the configuration and assembles the run: the query encoder (given, or
+         * built from the configuration), the training data and its normalisation, the
+         * dictionary, loss, optimizer and trainer, then the resumed checkpoint's state.
          *
          * @return the run, ready to {@link Pretraining#run()}
-         * @throws IllegalArgumentException saying what is wrong: a setting, a missing encoder
-         *     or data, an encoder of the wrong output width, too few images for a batch
-         * @throws IllegalStateException if the encoder or the data was not given
+         * @throws IllegalArgumentException saying what is wrong: a setting, an encoder of the
+         *     wrong output width, too few images for a batch
+         * @throws IllegalStateException if the data was not given
          * @throws dev.moco.core.checkpoint.CheckpointException if the checkpoint to resume does
          *     not fit this run, saying what differs
          */
         public Pretraining build() {
-            if (encoder == null) {
-                throw new IllegalStateException("no encoder: call encoder(...) with the Encoder to pretrain");
-            }
             if (images == null) {
                 throw new IllegalStateException("no training images: call data(TrainingImages.idx(...)), imageFolder(...) or of(...)");
             }
             MocoConfig validated = config.build();
-            TrainingData data = resume == null ? TrainingData.estimated(images.dataset())
-                    : new TrainingData(images.dataset(), TrainingSnapshot.normalize(resume));
+            Checkpoint resumed = resume == null ? null : resume.checkpoint();
+            Normalize normalize = resumed != null ? CheckpointContents.normalize(resumed)
+                    : normalization != null ? normalization
+                    : TrainingData.estimateNormalization(images, TrainingData.NORMALIZATION_SAMPLES);
+            TrainingData data = new TrainingData(images, normalize);
+
+            Encoder queryEncoder;
+            EncoderDescription description;
+            if (encoder != null) {
+                queryEncoder = encoder;
+                description = ConfiguredEncoder.describe(encoder);
+            } else {
+                ConfiguredEncoder configured = ConfiguredEncoder.from(validated, images.channels());
+                queryEncoder = configured.create();
+                description = configured.description();
+            }
             TrainingRun assembled;
             try {
-                Injector injector = Guice.createInjector(new MocoModule(validated, encoder, ConfiguredEncoder.describe(encoder), data,
-                        ServiceLoader.load(DictionaryProvider.class)));
-                assembled = injector.getInstance(TrainingRun.class);
-            } catch (ProvisionException | CreationException e) {
-                throw unwrap(e);
+                assembled = RunAssembly.assemble(validated, queryEncoder, description, data, dictionaries);
+            } catch (RuntimeException e) {
+                if (encoder == null) {
+                    queryEncoder.close();   // the encoder made here is freed with the run that failed
+                }
+                throw e;
             }
             TrainingPosition start = TrainingPosition.start(assembled.stepsPerEpoch());
-            if (resume != null) {
-                TrainingSnapshot.restore(resume, assembled);
-                start = resume.position();
+            EpochTotals carried = new EpochTotals();
+            if (resumed != null) {
+                try {
+                    TrainingSnapshot.restore(resumed, assembled);
+                } catch (RuntimeException e) {
+                    assembled.close();
+                    throw e;
+                }
+                start = resumed.position();
+                carried = TrainingSnapshot.epochTotals(resumed);
             }
-            PeriodicCheckpoints saver = checkpointDirectory == null ? null : new PeriodicCheckpoints(
-                    new CheckpointDirectory(checkpointDirectory, 2),
-                    position -> TrainingSnapshot.capture(assembled, position, images.toString()), 0);
-            Pretraining run = new Pretraining(assembled, start, saver, resumeFile);
-            stepListeners.forEach(run.loop::addAfterStepListener);
-            epochListeners.forEach(run.loop::addAfterEpochListener);
-            if (saver != null) {
-                run.loop.addAfterEpochListener(saver);
+            Pretraining run = new Pretraining(assembled, start, carried, resume == null ? null : resume.file(),
+                    dataSource, dataFingerprint);
+            stepListeners.forEach(run::afterStep);
+            epochListeners.forEach(run::afterEpoch);
+            if (checkpointDirectory != null) {
+                run.checkpoints(checkpointDirectory, 2, 0);
             }
-            run.loop.addAfterEpochListener(run.epochs::add);
             return run;
         }
 
@@ -270,13 +536,8 @@ public final class Pretraining {
             return build().run();
         }
 
-        /** The user's mistake inside Guice's report, as the exception it is. */
-        private static RuntimeException unwrap(RuntimeException e) {
-            Throwable cause = e.getCause();
-            while (cause != null && !(cause instanceof IllegalArgumentException) && cause.getCause() != null) {
-                cause = cause.getCause();
-            }
-            return cause instanceof IllegalArgumentException iae ? new IllegalArgumentException(iae.getMessage(), iae) : e;
+        private DictionaryProvider chosenDictionary() {
+            return dictionaries.provider(config.current(MocoConfig.DICTIONARY));
         }
     }
 }

@@ -1,6 +1,9 @@
 package dev.moco.core.wiring;
 
 import com.google.inject.AbstractModule;
+import com.google.inject.Guice;
+import com.google.inject.Module;
+import com.google.inject.ProvisionException;
 import com.google.inject.Provides;
 import com.google.inject.Singleton;
 import dev.moco.api.ContrastiveLoss;
@@ -11,17 +14,11 @@ import dev.moco.api.Encoder;
 import dev.moco.core.MocoTrainer;
 import dev.moco.core.config.MocoConfig;
 import dev.moco.core.data.augment.AugmentationPipeline;
-import dev.moco.core.data.augment.AugmentationPreset;
-import dev.moco.core.loss.InfoNceLoss;
-import dev.moco.core.optim.CosineSchedule;
 import dev.moco.core.optim.Optimizer;
-import dev.moco.core.optim.SgdMomentum;
-import dev.moco.core.optim.StepDecaySchedule;
-import dev.moco.core.run.internal.BatchSource;
-import dev.moco.core.run.internal.EncoderDescription;
+import dev.moco.core.run.internal.RunAssembly;
+import dev.moco.core.run.EncoderDescription;
 import dev.moco.core.run.internal.TrainingRun;
 import java.util.ServiceLoader;
-import org.nd4j.linalg.schedule.ISchedule;
 
 /**
  * The Guice wiring of one training run, from its configuration: the dictionary by its
@@ -100,22 +97,18 @@ public final class MocoModule extends AbstractModule {
     @Provides
     @Singleton
     static ContrastiveLoss loss(MocoConfig config) {
-        return new InfoNceLoss(config.getDouble(MocoConfig.TEMPERATURE));
+        return RunAssembly.loss(config);
     }
 
     @Provides
     @Singleton
     static Optimizer optimizer(MocoConfig config, Encoder queryEncoder) {
-        double lr = config.getDouble(MocoConfig.LEARNING_RATE);
-        SgdMomentum rule = new SgdMomentum(lr, config.getDouble(MocoConfig.MOMENTUM), schedule(config, lr));
-        return new Optimizer(rule, config.getDouble(MocoConfig.WEIGHT_DECAY),
-                queryEncoder.parameters(), queryEncoder.gradients());
+        return RunAssembly.optimizer(config, queryEncoder);
     }
 
     @Provides
     static DictionaryContext dictionaryContext(MocoConfig config, Encoder queryEncoder, TrainingData data) {
-        int batch = config.getInt(MocoConfig.BATCH_SIZE);
-        return new ConfiguredDictionaryContext(config, queryEncoder, data.images().size(), () -> data.inIndexOrder(batch));
+        return RunAssembly.dictionaryContext(config, queryEncoder, data);
     }
 
     @Provides
@@ -126,9 +119,7 @@ public final class MocoModule extends AbstractModule {
 
     @Provides
     static AugmentationPipeline augmentation(MocoConfig config, TrainingData data) {
-        int size = config.getInt(MocoConfig.IMAGE_SIZE);
-        return AugmentationPreset.parse(config.getString(MocoConfig.AUGMENTATION))
-                .pipeline(data.images().shape(), size, size, data.normalize());
+        return RunAssembly.augmentation(config, data);
     }
 
     /**
@@ -139,18 +130,7 @@ public final class MocoModule extends AbstractModule {
     @Singleton
     static MocoTrainer trainer(MocoConfig config, Encoder queryEncoder, Dictionary dictionary, ContrastiveLoss loss,
             Optimizer optimizer, TrainingData data) {
-        int featureDimension = config.getInt(MocoConfig.FEATURE_DIM);
-        if (queryEncoder.outputDimension() != featureDimension) {
-            throw new IllegalArgumentException("the query encoder (" + queryEncoder.getClass().getSimpleName()
-                    + ") outputs " + queryEncoder.outputDimension() + " features but " + MocoConfig.FEATURE_DIM
-                    + " is " + featureDimension + "; set " + MocoConfig.FEATURE_DIM + "=" + queryEncoder.outputDimension()
-                    + " or give the encoder a head of " + featureDimension + " outputs");
-        }
-        int batch = config.getInt(MocoConfig.BATCH_SIZE);
-        if (data.images().size() < batch) {
-            throw new IllegalArgumentException("the training set has " + data.images().size()
-                    + " images, fewer than one batch (" + MocoConfig.BATCH_SIZE + "=" + batch + ")");
-        }
+        RunAssembly.requireFits(config, queryEncoder, data);
         return new MocoTrainer(queryEncoder, dictionary, loss, optimizer, config.getInt(MocoConfig.QUERY_BN_GROUPS));
     }
 
@@ -158,17 +138,23 @@ public final class MocoModule extends AbstractModule {
     @Singleton
     static TrainingRun run(MocoConfig config, EncoderDescription encoder, MocoTrainer trainer, TrainingData data,
             AugmentationPipeline augmentation) {
-        long stepsPerEpoch = data.images().size() / config.getInt(MocoConfig.BATCH_SIZE);
-        return new TrainingRun(config, encoder, trainer, data, BatchSource.augmented(data.images(), augmentation, config),
-                stepsPerEpoch);
+        return RunAssembly.run(config, encoder, trainer, data, augmentation);
     }
 
-    /** The learning-rate schedule {@code schedule} names, from {@code optimizer.lr}; null for constant. */
-    static ISchedule schedule(MocoConfig config, double lr) {
-        return switch (config.getString(MocoConfig.SCHEDULE)) {
-            case "cosine" -> new CosineSchedule(lr, config.getInt(MocoConfig.EPOCHS));
-            case "step" -> new StepDecaySchedule(lr, config.getIntList(MocoConfig.MILESTONES), config.getDouble(MocoConfig.GAMMA));
-            default -> null;
-        };
+    /**
+     * The trainer a module assembles (a {@code MocoModule}, perhaps with bindings overridden by
+     * {@code Modules.override}), with a bad setting found while providing it (an unknown
+     * dictionary, a K that does not fit) thrown as the {@link IllegalArgumentException} it is,
+     * not wrapped by Guice.
+     *
+     * @param module the bindings of the run
+     * @return the trainer
+     */
+    public static MocoTrainer trainer(Module module) {
+        try {
+            return Guice.createInjector(module).getInstance(MocoTrainer.class);
+        } catch (ProvisionException e) {
+            throw e.getCause() instanceof IllegalArgumentException iae ? iae : e;
+        }
     }
 }

@@ -154,8 +154,25 @@ class PretrainingTest {
     }
 
     @Test
-    void aRunWithoutAnEncoderSaysWhatIsMissing() {
-        assertThatThrownBy(() -> Pretraining.preset("moco-v2").data(images()).build())
-                .hasMessageStartingWith("no encoder: call encoder(...)");
+    void aRunWithoutAnEncoderTrainsTheConfiguredArchitecture() {
+        try (Pretraining run = Pretraining.preset("moco-v2").encoder("resnet20").dictionary("fixed")
+                .set("batch.size", "8").set("shuffle.groups", "2").set("image.size", "8").set("feature.dim", "16").set("head.hidden", "16")
+                .data(images()).build()) {
+            assertThat(run.encoderDescription().properties()).containsEntry("architecture", "resnet20");
+            assertThat(run.queryEncoder().outputDimension()).isEqualTo(16);
+        }
+    }
+
+    @Test
+    void aRunWithoutDataSaysWhatIsMissing() {
+        assertThatThrownBy(() -> Pretraining.preset("moco-v2").build())
+                .hasMessageStartingWith("no training images: call data(");
+    }
+
+    @Test
+    void kIsSetThroughTheSettingTheDictionaryDeclares() {
+        assertThatThrownBy(() -> Pretraining.preset("moco-v2").dictionary("fixed").negatives(64))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("the fixed dictionary has no K of its own");
     }
 }

@@ -6,6 +6,7 @@ import dev.moco.api.DictionaryProvider;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Registers the memory bank ({@link MemoryBankDictionary}) under the name {@code memory-bank}.
@@ -50,6 +51,18 @@ public final class MemoryBankProvider implements DictionaryProvider {
         demand.put(NEGATIVES + "=" + k + " (K×C gathered negatives and the loss's N×K logits)",
                 k * context.featureDimension() * width + 3L * context.batchSize() * (k + 1) * width);
         return demand;
+    }
+
+    /** K is the number of negatives sampled from the bank per step. */
+    @Override
+    public Optional<String> negativesSetting() {
+        return Optional.of(NEGATIVES);
+    }
+
+    /** m is the bank's: each stored feature moves towards the new one by 1 − m. */
+    @Override
+    public Optional<String> momentumSetting() {
+        return Optional.of(MOMENTUM);
     }
 
     @Override

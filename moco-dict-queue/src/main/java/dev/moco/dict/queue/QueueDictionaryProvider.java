@@ -4,6 +4,7 @@ import dev.moco.api.Dictionary;
 import dev.moco.api.DictionaryContext;
 import dev.moco.api.DictionaryProvider;
 import java.util.Map;
+import java.util.Optional;
 
 /** Registers {@link QueueDictionary} as {@code queue}. */
 public final class QueueDictionaryProvider implements DictionaryProvider {
@@ -27,6 +28,18 @@ public final class QueueDictionaryProvider implements DictionaryProvider {
         long width = context.queryEncoder().parameters().dataType().width();
         long bytes = k * context.featureDimension() * width + 3L * context.batchSize() * (k + 1) * width;
         return Map.of(SIZE + "=" + k + " (the queue of K×C values and the loss's N×K logits)", bytes);
+    }
+
+    /** K is the queue's length. */
+    @Override
+    public Optional<String> negativesSetting() {
+        return Optional.of(SIZE);
+    }
+
+    /** m is the momentum key encoder's. */
+    @Override
+    public Optional<String> momentumSetting() {
+        return Optional.of(MOMENTUM);
     }
 
     @Override

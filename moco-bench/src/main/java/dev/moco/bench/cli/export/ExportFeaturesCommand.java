@@ -1,6 +1,7 @@
 package dev.moco.bench.cli.export;
 
 import dev.moco.api.Encoder;
+import dev.moco.core.run.CheckpointContents;
 import dev.moco.core.run.ConfiguredEncoder;
 import dev.moco.core.checkpoint.Checkpoint;
 import dev.moco.core.checkpoint.CheckpointDirectory;
@@ -10,7 +11,6 @@ import dev.moco.core.config.MocoConfig;
 import dev.moco.core.data.ImageDataset;
 import dev.moco.core.data.augment.AugmentationPreset;
 import dev.moco.core.run.TrainingImages;
-import dev.moco.core.run.internal.TrainingSnapshot;
 import dev.moco.downstream.FeatureExtractor;
 import dev.moco.downstream.LabelledFeatures;
 import dev.moco.encoders.EncoderSpec;
@@ -78,16 +78,16 @@ public final class ExportFeaturesCommand implements Callable<Integer> {
         ConfiguredEncoder configured = ConfiguredEncoder.of(c);
         EncoderSpec spec = configured.spec();
         Encoder encoder = configured.create();
-        TrainingSnapshot.restoreQueryEncoder(c, encoder);
+        CheckpointContents.restoreQueryEncoder(c, encoder);
 
-        int imageSize = Integer.parseInt(TrainingSnapshot.configuration(c).get(MocoConfig.IMAGE_SIZE));
+        int imageSize = Integer.parseInt(CheckpointContents.configuration(c).get(MocoConfig.IMAGE_SIZE));
         ImageDataset images = TrainingImages.open(data, split, imageSize).dataset();
         if (images.channels() != spec.inputChannels()) {
             throw new IllegalArgumentException("the encoder takes " + spec.inputChannels() + "-channel images but "
                     + data + " has " + images.channels() + " channels");
         }
         FeatureExtractor extractor = new FeatureExtractor(AugmentationPreset.NONE.pipeline(images.shape(), imageSize,
-                imageSize, TrainingSnapshot.normalize(c)), batchSize);
+                imageSize, CheckpointContents.normalize(c)), batchSize);
         LabelledFeatures features = extractor.extract(encoder, images, l2Normalize);
 
         Path labelsFile = labelsFileFor(out);

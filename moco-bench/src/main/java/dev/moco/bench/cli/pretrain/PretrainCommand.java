@@ -4,8 +4,8 @@ import dev.moco.core.checkpoint.CheckpointDirectory;
 import dev.moco.core.checkpoint.StoredCheckpoint;
 import dev.moco.core.config.MocoConfig;
 import dev.moco.core.data.ImageDataset;
+import dev.moco.core.run.CheckpointContents;
 import dev.moco.core.run.TrainingImages;
-import dev.moco.core.run.internal.TrainingSnapshot;
 import dev.moco.core.wiring.DictionaryRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -110,7 +110,7 @@ public final class PretrainCommand implements Callable<Integer> {
             if (preset != null) {
                 spec.commandLine().getErr().println("note: --preset is ignored with --resume; the checkpoint's configuration is used");
             }
-            TrainingSnapshot.configuration(checkpoint.checkpoint()).forEach(builder::set);
+            CheckpointContents.configuration(checkpoint.checkpoint()).forEach(builder::set);
         } else {
             builder.preset(preset == null ? "moco-v2" : preset);
         }

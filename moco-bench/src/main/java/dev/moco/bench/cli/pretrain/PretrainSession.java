@@ -9,11 +9,12 @@ import dev.moco.core.data.DatasetSplit;
 import dev.moco.core.data.ImageDataset;
 import dev.moco.core.data.augment.AugmentationPreset;
 import dev.moco.core.data.augment.Normalize;
+import dev.moco.core.run.CheckpointContents;
 import dev.moco.core.run.ConfiguredEncoder;
 import dev.moco.core.run.ListenerFailedException;
 import dev.moco.core.run.TrainingPosition;
 import dev.moco.core.run.internal.EpochTotals;
-import dev.moco.core.run.internal.NonFiniteStateException;
+import dev.moco.core.run.NonFiniteStateException;
 import dev.moco.core.run.internal.PeriodicCheckpoints;
 import dev.moco.core.run.internal.TrainingLoop;
 import dev.moco.core.run.internal.TrainingRun;
@@ -112,7 +113,7 @@ public final class PretrainSession {
         DatasetSplit split = DatasetSplit.holdOut(options.data(), options.heldOut(), seed);
         ImageDataset train = split.train();
         Normalize normalize = resumed != null
-                ? TrainingSnapshot.normalize(resumed)
+                ? CheckpointContents.normalize(resumed)
                 : TrainingData.estimateNormalization(train, TrainingData.NORMALIZATION_SAMPLES);
         ConfiguredEncoder encoder = ConfiguredEncoder.from(config, train.channels());
         TrainingRun setup = encoder.assemble(config, new TrainingData(train, normalize));
@@ -257,11 +258,11 @@ public final class PretrainSession {
 
     /** Notes on standard error what differs from the run the checkpoint was written by: settings and data. */
     private static void warnOnDifferences(Checkpoint checkpoint, MocoConfig config, String fingerprint, PrintStream err) {
-        List<String> settings = TrainingSnapshot.settingsThatDiffer(checkpoint, config);
+        List<String> settings = CheckpointContents.settingsThatDiffer(checkpoint, config);
         if (!settings.isEmpty()) {
             err.println("note: settings that differ from the checkpoint's: " + String.join(", ", settings));
         }
-        checkpoint.property(TrainingSnapshot.DATA_FINGERPRINT).filter(saved -> !saved.equals(fingerprint)).ifPresent(saved ->
+        checkpoint.property(CheckpointContents.DATA_FINGERPRINT).filter(saved -> !saved.equals(fingerprint)).ifPresent(saved ->
                 err.println("warning: the data differs from the data the checkpoint was trained on (checkpoint: " + saved
                         + "; now: " + fingerprint + ")"));
     }

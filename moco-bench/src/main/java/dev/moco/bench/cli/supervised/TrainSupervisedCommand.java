@@ -10,11 +10,11 @@ import dev.moco.core.config.MocoConfig;
 import dev.moco.core.data.ImageDataset;
 import dev.moco.core.data.augment.AugmentationPreset;
 import dev.moco.core.data.augment.Normalize;
+import dev.moco.core.run.CheckpointContents;
 import dev.moco.core.run.ConfiguredEncoder;
 import dev.moco.core.run.PretrainedEncoder;
 import dev.moco.core.run.TrainingImages;
 import dev.moco.core.run.TrainingPosition;
-import dev.moco.core.run.internal.TrainingSnapshot;
 import dev.moco.core.wiring.TrainingData;
 import dev.moco.downstream.supervised.SupervisedSettings;
 import dev.moco.downstream.supervised.SupervisedTraining;
@@ -124,11 +124,11 @@ public final class TrainSupervisedCommand implements Callable<Integer> {
         config.put(MocoConfig.SEED, Long.toString(seed));
         Checkpoint checkpoint = Checkpoint.builder(new TrainingPosition(epochs, 0, steps, train.size() / batchSize))
                 .property(PretrainedEncoder.TRAINED_BY, PretrainedEncoder.SUPERVISED)
-                .properties(TrainingSnapshot.CONFIG_PREFIX, config)
-                .properties(TrainingSnapshot.ENCODER_PREFIX, new ConfiguredEncoder(spec, impl, Precision.FP32).description().properties())
-                .property(TrainingSnapshot.DATA_SIZE, Integer.toString(train.size()))
-                .property(TrainingSnapshot.DATA_SOURCE, data.toString())
-                .properties("", TrainingSnapshot.normalizeProperties(normalize))
+                .properties(CheckpointContents.CONFIG_PREFIX, config)
+                .properties(CheckpointContents.ENCODER_PREFIX, new ConfiguredEncoder(spec, impl, Precision.FP32).description().properties())
+                .property(CheckpointContents.DATA_SIZE, Integer.toString(train.size()))
+                .property(CheckpointContents.DATA_SOURCE, data.toString())
+                .properties("", CheckpointContents.normalizeProperties(normalize))
                 .tensor(Checkpoint.QUERY_ENCODER, "parameters", encoder.parameters())
                 .tensor(Checkpoint.QUERY_ENCODER, "buffers", encoder.buffers())
                 .build();

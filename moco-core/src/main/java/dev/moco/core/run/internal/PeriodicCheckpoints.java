@@ -6,6 +6,7 @@ import dev.moco.core.checkpoint.NonFiniteTensorException;
 import dev.moco.core.run.AfterEpochListener;
 import dev.moco.core.run.AfterStepListener;
 import dev.moco.core.run.EpochReport;
+import dev.moco.core.run.NonFiniteStateException;
 import dev.moco.core.run.StepReport;
 import dev.moco.core.run.TrainingPosition;
 import java.nio.file.Path;

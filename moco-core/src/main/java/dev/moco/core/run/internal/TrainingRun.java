@@ -4,6 +4,7 @@ import dev.moco.api.Dictionary;
 import dev.moco.api.Encoder;
 import dev.moco.core.MocoTrainer;
 import dev.moco.core.config.MocoConfig;
+import dev.moco.core.run.EncoderDescription;
 import dev.moco.core.wiring.MocoModule;
 import dev.moco.core.wiring.TrainingData;
 

@@ -5,6 +5,8 @@ import dev.moco.core.checkpoint.CheckpointException;
 import dev.moco.core.checkpoint.TensorRestore;
 import dev.moco.core.config.MocoConfig;
 import dev.moco.core.data.augment.Normalize;
+import dev.moco.core.run.EncoderDescription;
+import dev.moco.core.run.CheckpointContents;
 import dev.moco.core.run.TrainingPosition;
 import dev.moco.core.wiring.TrainingData;
 import java.util.ArrayList;
@@ -35,15 +37,6 @@ import java.util.stream.Collectors;
  */
 public final class TrainingSnapshot {
 
-    public static final String CONFIG_PREFIX = "config.";
-    public static final String ENCODER_PREFIX = "encoder.";
-    public static final String DATA_SIZE = "data.size";
-    public static final String NORMALIZE_MEAN = "normalize.mean";
-    public static final String NORMALIZE_STD = "normalize.std";
-    public static final String DATA_SOURCE = "data.source";
-    public static final String DATA_FINGERPRINT = "data.fingerprint";
-    public static final String EPOCH_TOTALS_PREFIX = "epoch-totals.";
-
     private TrainingSnapshot() {}
 
     /**
@@ -73,21 +66,21 @@ public final class TrainingSnapshot {
             String dataFingerprint, EpochTotals epochTotals) {
         Normalize normalize = setup.data().normalize();
         Checkpoint.Builder b = Checkpoint.builder(position)
-                .properties(CONFIG_PREFIX, setup.config().asMap())
-                .properties(ENCODER_PREFIX, setup.encoder().properties())
-                .property(DATA_SIZE, Long.toString(setup.datasetSize()))
-                .property(DATA_SOURCE, dataSource)
-                .properties("", normalizeProperties(normalize))
+                .properties(CheckpointContents.CONFIG_PREFIX, setup.config().asMap())
+                .properties(CheckpointContents.ENCODER_PREFIX, setup.encoder().properties())
+                .property(CheckpointContents.DATA_SIZE, Long.toString(setup.datasetSize()))
+                .property(CheckpointContents.DATA_SOURCE, dataSource)
+                .properties("", CheckpointContents.normalizeProperties(normalize))
                 .property("seed", setup.config().getString(MocoConfig.SEED))
                 .tensor(Checkpoint.QUERY_ENCODER, "parameters", setup.queryEncoder().parameters())
                 .tensor(Checkpoint.QUERY_ENCODER, "buffers", setup.queryEncoder().buffers())
                 .tensor(Checkpoint.OPTIMIZER, "state", setup.trainer().optimizer().state());
         b.tensors(Checkpoint.DICTIONARY, setup.dictionary().state());
         if (dataFingerprint != null) {
-            b.property(DATA_FINGERPRINT, dataFingerprint);
+            b.property(CheckpointContents.DATA_FINGERPRINT, dataFingerprint);
         }
         if (position.stepInEpoch() > 0) {
-            b.properties(EPOCH_TOTALS_PREFIX, epochTotals.toMap());
+            b.properties(CheckpointContents.EPOCH_TOTALS_PREFIX, epochTotals.toMap());
         }
         return b.build();
     }
@@ -102,18 +95,18 @@ public final class TrainingSnapshot {
      * @throws CheckpointException saying what does not match; nothing has been changed then
      */
     public static void restore(Checkpoint checkpoint, TrainingRun setup) {
-        Map<String, String> savedSpec = withPrefix(checkpoint, ENCODER_PREFIX);
+        Map<String, String> savedSpec = CheckpointContents.withPrefix(checkpoint, CheckpointContents.ENCODER_PREFIX);
         Map<String, String> spec = new TreeMap<>(setup.encoder().properties());
         if (!new EncoderDescription(savedSpec).sameEncoderAs(new EncoderDescription(spec))) {
             throw new CheckpointException("checkpoint was written for another encoder: " + differences(savedSpec, spec));
         }
-        String savedDictionary = checkpoint.requireProperty(CONFIG_PREFIX + MocoConfig.DICTIONARY);
+        String savedDictionary = checkpoint.requireProperty(CheckpointContents.CONFIG_PREFIX + MocoConfig.DICTIONARY);
         String dictionary = setup.config().getString(MocoConfig.DICTIONARY);
         if (!savedDictionary.equals(dictionary)) {
             throw new CheckpointException("checkpoint was written with dictionary '" + savedDictionary
                     + "' but this run uses '" + dictionary + "'");
         }
-        long savedSize = Long.parseLong(checkpoint.requireProperty(DATA_SIZE));
+        long savedSize = Long.parseLong(checkpoint.requireProperty(CheckpointContents.DATA_SIZE));
         if (savedSize != setup.datasetSize()) {
             throw new CheckpointException("checkpoint was written for a training set of " + savedSize
                     + " images but this one has " + setup.datasetSize() + " (another --data or held-out split?)");
@@ -146,68 +139,14 @@ public final class TrainingSnapshot {
     /** The totals of the epoch in progress recorded in a mid-epoch checkpoint (empty otherwise). */
     public static EpochTotals epochTotals(Checkpoint checkpoint) {
         try {
-            return EpochTotals.fromMap(withPrefix(checkpoint, EPOCH_TOTALS_PREFIX));
+            return EpochTotals.fromMap(CheckpointContents.withPrefix(checkpoint, CheckpointContents.EPOCH_TOTALS_PREFIX));
         } catch (IllegalArgumentException e) {
             throw new CheckpointException("checkpoint has " + e.getMessage(), e);
         }
     }
 
-    /**
-     * The settings of {@code config} that differ from those the checkpoint was written with,
-     * as {@code key=now (checkpoint: before)}; {@code epochs} is not counted.
-     */
-    public static List<String> settingsThatDiffer(Checkpoint checkpoint, MocoConfig config) {
-        Map<String, String> saved = configuration(checkpoint);
-        List<String> diffs = new ArrayList<>();
-        for (Map.Entry<String, String> e : config.asMap().entrySet()) {
-            String before = saved.get(e.getKey());
-            if (before != null && !before.trim().equals(e.getValue().trim()) && !e.getKey().equals(MocoConfig.EPOCHS)) {
-                diffs.add(e.getKey() + "=" + e.getValue() + " (checkpoint: " + before + ")");
-            }
-        }
-        return diffs;
-    }
-
-    /**
-     * @param checkpoint a checkpoint
-     * @return the configuration recorded in it
-     */
-    public static Map<String, String> configuration(Checkpoint checkpoint) {
-        return withPrefix(checkpoint, CONFIG_PREFIX);
-    }
-
-    /**
-     * @param checkpoint a checkpoint
-     * @return what it records of the query encoder's architecture
-     */
-    public static EncoderDescription encoderDescription(Checkpoint checkpoint) {
-        return new EncoderDescription(withPrefix(checkpoint, ENCODER_PREFIX));
-    }
-
-    /**
-     * @param checkpoint a checkpoint
-     * @return the evaluation normalisation recorded in it
-     */
-    public static Normalize normalize(Checkpoint checkpoint) {
-        return new Normalize(floats(checkpoint.requireProperty(NORMALIZE_MEAN)), floats(checkpoint.requireProperty(NORMALIZE_STD)));
-    }
-
-    /**
-     * Copies the query encoder's parameters and buffers from {@code checkpoint} into {@code encoder}.
-     *
-     * @param checkpoint a checkpoint
-     * @param encoder an encoder of the architecture the checkpoint was written for
-     * @throws CheckpointException naming the tensor and both shapes if it does not fit
-     */
-    public static void restoreQueryEncoder(Checkpoint checkpoint, dev.moco.api.Encoder encoder) {
-        Map<String, org.nd4j.linalg.api.ndarray.INDArray> live = new LinkedHashMap<>();
-        live.put("parameters", encoder.parameters());
-        live.put("buffers", encoder.buffers());
-        TensorRestore.copy(Checkpoint.QUERY_ENCODER, live, checkpoint.component(Checkpoint.QUERY_ENCODER));
-    }
-
     private static String configDifferences(Checkpoint checkpoint, MocoConfig config) {
-        List<String> diffs = settingsThatDiffer(checkpoint, config);
+        List<String> diffs = CheckpointContents.settingsThatDiffer(checkpoint, config);
         return diffs.isEmpty() ? "" : "; settings that differ from the checkpoint's: " + String.join(", ", diffs);
     }
 
@@ -222,41 +161,4 @@ public final class TrainingSnapshot {
         return diffs.entrySet().stream().map(e -> e.getKey() + " (" + e.getValue() + ")").collect(Collectors.joining(", "));
     }
 
-    private static Map<String, String> withPrefix(Checkpoint checkpoint, String prefix) {
-        Map<String, String> values = new TreeMap<>();
-        checkpoint.properties().forEach((k, v) -> {
-            if (k.startsWith(prefix)) {
-                values.put(k.substring(prefix.length()), v);
-            }
-        });
-        return values;
-    }
-
-    /**
-     * @param normalize the evaluation transform of a run
-     * @return the checkpoint properties {@link #normalize(Checkpoint)} reads it back from
-     */
-    public static Map<String, String> normalizeProperties(Normalize normalize) {
-        Map<String, String> properties = new LinkedHashMap<>();
-        properties.put(NORMALIZE_MEAN, join(normalize.mean()));
-        properties.put(NORMALIZE_STD, join(normalize.std()));
-        return properties;
-    }
-
-    private static String join(float[] values) {
-        StringBuilder s = new StringBuilder();
-        for (float v : values) {
-            s.append(s.length() == 0 ? "" : ",").append(v);
-        }
-        return s.toString();
-    }
-
-    private static float[] floats(String text) {
-        double[] d = Arrays.stream(text.split(",")).map(String::trim).mapToDouble(Double::parseDouble).toArray();
-        float[] f = new float[d.length];
-        for (int i = 0; i < d.length; i++) {
-            f[i] = (float) d[i];
-        }
-        return f;
-    }
 }

@@ -1,4 +1,4 @@
-package dev.moco.core.run.internal;
+package dev.moco.core.run;
 
 import dev.moco.api.Encoder;
 import java.util.Map;

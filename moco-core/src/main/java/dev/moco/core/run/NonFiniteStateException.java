@@ -1,7 +1,6 @@
-package dev.moco.core.run.internal;
+package dev.moco.core.run;
 
 import dev.moco.core.checkpoint.NonFiniteTensorException;
-import dev.moco.core.run.TrainingPosition;
 
 /**
  * The run's state became NaN or infinite although the loss and gradient were still finite

@@ -1,0 +1,146 @@
+package dev.moco.core.run;
+
+import dev.moco.api.Encoder;
+import dev.moco.core.checkpoint.Checkpoint;
+import dev.moco.core.checkpoint.TensorRestore;
+import dev.moco.core.config.MocoConfig;
+import dev.moco.core.data.augment.Normalize;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * What a pretraining checkpoint records besides its tensors, and how to read it: the whole
+ * configuration ({@code config.*}, so a resumed run needs no flags), the query encoder's
+ * description ({@code encoder.*}), the data's size, source and fingerprint, and the evaluation
+ * normalisation. {@link Pretraining} writes these; commands that start from a checkpoint
+ * (evaluation, export, transfer) read them here.
+ *
+ * <pre>{@code
+ * Checkpoint c = CheckpointDirectory.load(Path.of("runs/v2"));
+ * Map<String, String> settings = CheckpointContents.configuration(c);
+ * Normalize normalize = CheckpointContents.normalize(c);
+ * }</pre>
+ */
+public final class CheckpointContents {
+
+    public static final String CONFIG_PREFIX = "config.";
+    public static final String ENCODER_PREFIX = "encoder.";
+    public static final String DATA_SIZE = "data.size";
+    public static final String NORMALIZE_MEAN = "normalize.mean";
+    public static final String NORMALIZE_STD = "normalize.std";
+    public static final String DATA_SOURCE = "data.source";
+    public static final String DATA_FINGERPRINT = "data.fingerprint";
+    public static final String EPOCH_TOTALS_PREFIX = "epoch-totals.";
+
+    private CheckpointContents() {}
+
+    /**
+     * The settings of {@code config} that differ from those the checkpoint was written with,
+     * as {@code key=now (checkpoint: before)}; {@code epochs} is not counted.
+     */
+    public static List<String> settingsThatDiffer(Checkpoint checkpoint, MocoConfig config) {
+        Map<String, String> saved = configuration(checkpoint);
+        List<String> diffs = new ArrayList<>();
+        for (Map.Entry<String, String> e : config.asMap().entrySet()) {
+            String before = saved.get(e.getKey());
+            if (before != null && !before.trim().equals(e.getValue().trim()) && !e.getKey().equals(MocoConfig.EPOCHS)) {
+                diffs.add(e.getKey() + "=" + e.getValue() + " (checkpoint: " + before + ")");
+            }
+        }
+        return diffs;
+    }
+
+    /**
+     * @param checkpoint a checkpoint
+     * @return the configuration recorded in it
+     */
+    public static Map<String, String> configuration(Checkpoint checkpoint) {
+        return withPrefix(checkpoint, CONFIG_PREFIX);
+    }
+
+    /**
+     * @param checkpoint a checkpoint
+     * @return what it records of the query encoder's architecture
+     */
+    public static EncoderDescription encoderDescription(Checkpoint checkpoint) {
+        return new EncoderDescription(withPrefix(checkpoint, ENCODER_PREFIX));
+    }
+
+    /**
+     * @param checkpoint a checkpoint
+     * @return the evaluation normalisation recorded in it
+     */
+    public static Normalize normalize(Checkpoint checkpoint) {
+        return new Normalize(floats(checkpoint.requireProperty(NORMALIZE_MEAN)), floats(checkpoint.requireProperty(NORMALIZE_STD)));
+    }
+
+    /**
+     * Copies the query encoder's parameters and buffers from {@code checkpoint} into {@code encoder}.
+     *
+     * @param checkpoint a checkpoint
+     * @param encoder an encoder of the architecture the checkpoint was written for
+     * @throws CheckpointException naming the tensor and both shapes if it does not fit
+     */
+    public static void restoreQueryEncoder(Checkpoint checkpoint, Encoder encoder) {
+        Map<String, org.nd4j.linalg.api.ndarray.INDArray> live = new LinkedHashMap<>();
+        live.put("parameters", encoder.parameters());
+        live.put("buffers", encoder.buffers());
+        TensorRestore.copy(Checkpoint.QUERY_ENCODER, live, checkpoint.component(Checkpoint.QUERY_ENCODER));
+    }
+
+    /**
+     * @param normalize the evaluation transform of a run
+     * @return the checkpoint properties {@link #normalize(Checkpoint)} reads it back from
+     */
+    public static Map<String, String> normalizeProperties(Normalize normalize) {
+        Map<String, String> properties = new LinkedHashMap<>();
+        properties.put(NORMALIZE_MEAN, join(normalize.mean()));
+        properties.put(NORMALIZE_STD, join(normalize.std()));
+        return properties;
+    }
+
+    /**
+     * @param checkpoint a checkpoint
+     * @param prefix a property prefix such as {@link #CONFIG_PREFIX}
+     * @return the properties under {@code prefix}, by their names without it, sorted
+     */
+    public static Map<String, String> withPrefix(Checkpoint checkpoint, String prefix) {
+        Map<String, String> values = new TreeMap<>();
+        checkpoint.properties().forEach((k, v) -> {
+            if (k.startsWith(prefix)) {
+                values.put(k.substring(prefix.length()), v);
+            }
+        });
+        return values;
+    }
+
+    private static String join(float[] values) {
+        StringBuilder s = new StringBuilder();
+        for (float v : values) {
+            s.append(s.length() == 0 ? "" : ",").append(v);
+        }
+        return s.toString();
+    }
+
+    private static float[] floats(String text) {
+        double[] d = Arrays.stream(text.split(",")).map(String::trim).mapToDouble(Double::parseDouble).toArray();
+        float[] f = new float[d.length];
+        for (int i = 0; i < d.length; i++) {
+            f[i] = (float) d[i];
+        }
+        return f;
+    }
+
+    /**
+     * @param checkpoint a checkpoint
+     * @return what identifies the data it was trained on, if it records that
+     */
+    public static Optional<String> dataFingerprint(Checkpoint checkpoint) {
+        return checkpoint.property(DATA_FINGERPRINT);
+    }
+}
