@@ -1,5 +1,8 @@
 package com.example.moco;
 
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.belongTo;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAnyPackage;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.simpleNameStartingWith;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 
 import com.tngtech.archunit.core.importer.ImportOption;
@@ -21,4 +24,11 @@ class PublicApiOnlyTest {
             .should().onlyDependOnClassesThat()
             .resideInAnyPackage("java..", "com.example.moco..", "dev.moco.api..", "dev.moco.core.run",
                     "dev.moco.encoders", "org.nd4j..", "org.deeplearning4j..");
+
+    /** Its dictionary is a plug-in: it compiles against moco-api alone, as the three mechanisms do. */
+    @ArchTest
+    static final ArchRule theDictionaryUsesOnlyMocoApi = classes()
+            .that().haveSimpleNameStartingWith("PreviousBatch")
+            .should().onlyDependOnClassesThat(resideInAnyPackage("java..", "dev.moco.api..", "org.nd4j..")
+                    .or(belongTo(simpleNameStartingWith("PreviousBatch"))));
 }

@@ -5,6 +5,7 @@ import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
 import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.core.importer.Location;
 import com.tngtech.archunit.junit.AnalyzeClasses;
 import com.tngtech.archunit.junit.ArchTest;
 import com.tngtech.archunit.lang.ArchRule;
@@ -13,8 +14,17 @@ import com.tngtech.archunit.lang.ArchRule;
  * The module rules of the design card, checked on the compiled classes of every module
  * (moco-bench has them all on its class path).
  */
-@AnalyzeClasses(packages = "dev.moco", importOptions = ImportOption.DoNotIncludeTests.class)
+@AnalyzeClasses(packages = "dev.moco",
+        importOptions = {ImportOption.DoNotIncludeTests.class, ModuleRulesTest.DoNotIncludeTestJars.class})
 class ModuleRulesTest {
+
+    /** The modules' test fixtures (moco-api's and moco-core's test-jars) are not the modules. */
+    static final class DoNotIncludeTestJars implements ImportOption {
+        @Override
+        public boolean includes(Location location) {
+            return !location.contains("-tests.jar");
+        }
+    }
 
     /**
      * Outside projects program against moco-api: it depends on nothing of ours and on nothing but
@@ -74,13 +84,20 @@ class ModuleRulesTest {
             .resideInAnyPackage("dev.moco.core..", "dev.moco.dict..", "dev.moco.bench..", "dev.moco.downstream..");
 
     /**
-     * What is not API lives in a package named internal (the run's loop, batch source and
-     * snapshots): the command line may build on it, the plug-in modules may not.
+     * What is not API lives in a package named internal (the run's assembly, loop, batch source
+     * and snapshots): only moco-core itself uses it; the command line, the experiments and the
+     * plug-ins go through the library's facade like any user.
      */
     @ArchTest
-    static final ArchRule internalPackagesServeOnlyTheLibraryAndTheCommandLine = noClasses()
-            .that().resideInAnyPackage("dev.moco.api..", "dev.moco.dict..", "dev.moco.encoders..", "dev.moco.downstream..")
-            .should().dependOnClassesThat().resideInAPackage("..internal..");
+    static final ArchRule internalPackagesServeOnlyMocoCore = noClasses()
+            .that().resideOutsideOfPackage("dev.moco.core..")
+            .should().dependOnClassesThat().resideInAPackage("dev.moco..internal..");
+
+    /** The command line, experiments and benchmarks choose mechanisms by name, as users do. */
+    @ArchTest
+    static final ArchRule benchNamesNoMechanismClass = noClasses()
+            .that().resideInAPackage("dev.moco.bench..")
+            .should().dependOnClassesThat().resideInAPackage("dev.moco.dict..");
 
     /** The one tensor file format: checkpoints and encoder weights use it; it knows neither. */
     @ArchTest

@@ -1,7 +1,6 @@
 package dev.moco.bench.experiment;
 
 import dev.moco.core.config.MocoConfig;
-import dev.moco.dict.queue.QueueDictionaryProvider;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -55,7 +54,7 @@ public record Budget(String id, int pretrainImages, int epochs, int batchSize, i
         s.put(MocoConfig.EPOCHS, Integer.toString(epochs));
         s.put(MocoConfig.BATCH_SIZE, Integer.toString(batchSize));
         s.put(MocoConfig.SHUFFLE_GROUPS, Integer.toString(groups));
-        s.put(QueueDictionaryProvider.MOMENTUM, Double.toString(queueMomentum));
+        s.put(DictionarySettings.momentum(DictionarySettings.QUEUE), Double.toString(queueMomentum));
         return s;
     }
 

@@ -17,7 +17,6 @@ import org.knowm.xchart.CategoryChartBuilder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
-import org.knowm.xchart.internal.chartpart.Chart;
 import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
@@ -77,14 +76,24 @@ final class ExperimentChart {
         return series;
     }
 
+    /** {@return the chart drawn as a panel} */
+    static BufferedImage panel(XYChart chart) {
+        return BitmapEncoder.getBufferedImage(chart);
+    }
+
+    /** {@return the chart drawn as a panel} */
+    static BufferedImage panel(CategoryChart chart) {
+        return BitmapEncoder.getBufferedImage(chart);
+    }
+
     /** Writes {@code panels} side by side into {@code png}, replacing it atomically. */
-    static void write(Path png, List<? extends Chart<?, ?>> panels) {
+    static void write(Path png, List<BufferedImage> panels) {
         System.setProperty("java.awt.headless", "true");
         BufferedImage image = new BufferedImage(PANEL_WIDTH * panels.size(), PANEL_HEIGHT, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = image.createGraphics();
         try {
             for (int i = 0; i < panels.size(); i++) {
-                g.drawImage(BitmapEncoder.getBufferedImage(panels.get(i)), i * PANEL_WIDTH, 0, null);
+                g.drawImage(panels.get(i), i * PANEL_WIDTH, 0, null);
             }
         } finally {
             g.dispose();

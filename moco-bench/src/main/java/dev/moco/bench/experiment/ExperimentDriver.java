@@ -2,11 +2,11 @@ package dev.moco.bench.experiment;
 
 import dev.moco.bench.cli.pretrain.CheatingDetector;
 import dev.moco.bench.cli.pretrain.MetricsRow;
-import dev.moco.core.run.internal.TrainingRun;
 import dev.moco.core.NonFiniteLossException;
 import dev.moco.core.config.MocoConfig;
 import dev.moco.core.run.AfterEpochListener;
 import dev.moco.core.run.EpochReport;
+import dev.moco.core.run.Pretraining;
 import dev.moco.core.wiring.DictionaryRegistry;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -192,7 +192,7 @@ final class ExperimentDriver {
     private void untrained(PlannedRun run, MocoConfig config, ExperimentData data, Evaluation evaluation,
             ResultsFile results, String prefix) {
         Evaluation.Scores scores;
-        try (var setup = PretrainingRuns.untrained(config, data)) {
+        try (var setup = ExperimentRuns.untrained(config, data)) {
             scores = evaluation.evaluate(setup.queryEncoder(), true, run.seed());
         }
         Map<String, String> row = rowKey(run);
@@ -209,9 +209,9 @@ final class ExperimentDriver {
     private void trained(PlannedRun run, MocoConfig config, ExperimentData data, Evaluation evaluation,
             ResultsFile results, Path runDir, String prefix) {
         String status = "ok";
-        PretrainingRuns.Trained trained;
+        ExperimentRuns.Trained trained;
         try {
-            trained = PretrainingRuns.train(config, data, runDir, setup -> List.of(), options.progress(), err);
+            trained = ExperimentRuns.train(config, data, runDir, setup -> List.of(), options.progress(), err);
         } catch (NonFiniteLossException e) {
             // a result in its own right (the paper's m = 0 "fails to converge"): record it, do not retry it
             status = "diverged at step " + (e.step() + 1);
@@ -225,11 +225,11 @@ final class ExperimentDriver {
         row.put("batch", config.getString(MocoConfig.BATCH_SIZE));
         if (trained != null) {
             Evaluation.Scores scores;
-            try (var setup = trained.setup()) {
+            try (var setup = trained.run()) {
                 scores = evaluation.evaluate(trained.queryEncoder(), true, run.seed());
             }
             MetricsRow last = trained.last();
-            row.put("negatives", Long.toString(trained.setup().dictionary().negativesPerQuery()));
+            row.put("negatives", Long.toString(trained.run().dictionary().negativesPerQuery()));
             row.put("knn_accuracy", ResultRow.number(scores.knn()));
             row.put("linear_accuracy", ResultRow.number(scores.linear()));
             row.put("pretext_accuracy", last == null ? "" : ResultRow.number(last.pretextAccuracy()));
@@ -251,7 +251,7 @@ final class ExperimentDriver {
         if (!results.contains(untrainedKey)) {
             Evaluation.Scores scores;
             long negatives;
-            try (var setup = PretrainingRuns.untrained(config, data)) {
+            try (var setup = ExperimentRuns.untrained(config, data)) {
                 scores = evaluation.evaluate(setup.queryEncoder(), false, run.seed());
                 negatives = setup.dictionary().negativesPerQuery();
             }
@@ -268,9 +268,9 @@ final class ExperimentDriver {
                 .max(Comparator.comparingInt(r -> Integer.parseInt(r.get(EPOCH))))
                 .ifPresent(r -> detector.setPreviousKnnAccuracy(r.getDouble("knn_accuracy")));
         try {
-            PretrainingRuns.train(config, data, runDir,
+            ExperimentRuns.train(config, data, runDir,
                     setup -> new EpochRows(run, runKey, setup, evaluation, detector, results, prefix).listeners(),
-                    options.progress(), err).setup().close();
+                    options.progress(), err).run().close();
         } catch (NonFiniteLossException e) {
             out.println(prefix + ": stopped: " + e.getMessage());
         }
@@ -280,7 +280,7 @@ final class ExperimentDriver {
     private final class EpochRows {
         private final PlannedRun run;
         private final Map<String, String> runKey;
-        private final TrainingRun setup;
+        private final Pretraining setup;
         private final Evaluation evaluation;
         private final CheatingDetector detector;
         private final ResultsFile results;
@@ -288,7 +288,7 @@ final class ExperimentDriver {
         private int warningsBefore;
         private double evalSeconds;
 
-        EpochRows(PlannedRun run, Map<String, String> runKey, TrainingRun setup, Evaluation evaluation,
+        EpochRows(PlannedRun run, Map<String, String> runKey, Pretraining setup, Evaluation evaluation,
                 CheatingDetector detector, ResultsFile results, String prefix) {
             this.run = run;
             this.runKey = runKey;

@@ -2,8 +2,6 @@ package dev.moco.bench.experiment;
 
 import dev.moco.core.config.MocoConfig;
 import dev.moco.core.wiring.DictionaryRegistry;
-import dev.moco.dict.membank.MemoryBankProvider;
-import dev.moco.dict.queue.QueueDictionaryProvider;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -28,17 +26,18 @@ final class MechanismsExperiment implements Experiment {
 
     static final String MECHANISM = "mechanism";
     static final String K = "k";
-    static final String QUEUE = "queue";
-    static final String MEMORY_BANK = "memory-bank";
+    static final String QUEUE = DictionarySettings.QUEUE;
+    static final String MEMORY_BANK = DictionarySettings.MEMORY_BANK;
     static final String MEMORY_BANK_ENCODER = "memory-bank+encoder-init";
-    static final String END_TO_END = "end-to-end";
+    static final String END_TO_END = DictionarySettings.END_TO_END;
     static final String UNTRAINED = "untrained";
 
     /** An installed dictionary added by name, with the setting that holds its K. */
     record ExtraDictionary(String name, String sizeKey) {
 
         /**
-         * Parses {@code NAME[:KEY]}; KEY may be left out for the built-in mechanisms.
+         * Parses {@code NAME[:KEY]}; KEY may be left out when the dictionary declares its K
+         * ({@code DictionaryProvider.negativesSetting()}).
          *
          * @throws IllegalArgumentException if NAME is not installed, or KEY is missing or not one of its settings
          */
@@ -54,7 +53,7 @@ final class MechanismsExperiment implements Experiment {
                         + String.join(", ", new TreeSet<>(registry.names())));
             }
             Map<String, String> settings = registry.provider(name).settings();
-            String key = colon < 0 ? builtInSizeKey(name) : text.substring(colon + 1).trim();
+            String key = colon < 0 ? registry.provider(name).negativesSetting().orElse(null) : text.substring(colon + 1).trim();
             if (key == null) {
                 throw new IllegalArgumentException("--dictionary " + name + ": say which of its settings holds K, as --dictionary "
                         + name + ":<key>; its settings: " + String.join(", ", new TreeSet<>(settings.keySet())));
@@ -64,14 +63,6 @@ final class MechanismsExperiment implements Experiment {
                         + "; its settings: " + String.join(", ", new TreeSet<>(settings.keySet())));
             }
             return new ExtraDictionary(name, key);
-        }
-
-        private static String builtInSizeKey(String name) {
-            return switch (name) {
-                case QUEUE -> QueueDictionaryProvider.SIZE;
-                case MEMORY_BANK -> MemoryBankProvider.NEGATIVES;
-                default -> null;
-            };
         }
     }
 
@@ -182,7 +173,7 @@ final class MechanismsExperiment implements Experiment {
                     images - budget.batchSize());
         }
         runs.add(new PlannedRun(key(QUEUE, Integer.toString(k)), seed,
-                Map.of(MocoConfig.DICTIONARY, QUEUE, QueueDictionaryProvider.SIZE, Integer.toString(k)), PlannedRun.Kind.FINAL));
+                Map.of(MocoConfig.DICTIONARY, QUEUE, DictionarySettings.negatives(DictionarySettings.QUEUE), Integer.toString(k)), PlannedRun.Kind.FINAL));
         for (ExtraDictionary extra : extras) {
             runs.add(new PlannedRun(key(extra.name(), Integer.toString(k)), seed,
                     Map.of(MocoConfig.DICTIONARY, extra.name(), extra.sizeKey(), Integer.toString(k)), PlannedRun.Kind.FINAL));
@@ -192,7 +183,7 @@ final class MechanismsExperiment implements Experiment {
 
     private static PlannedRun bank(int k, long seed, String init, String label) {
         return new PlannedRun(key(label, Integer.toString(k)), seed, Map.of(MocoConfig.DICTIONARY, MEMORY_BANK,
-                MemoryBankProvider.NEGATIVES, Integer.toString(k), MemoryBankProvider.INIT, init), PlannedRun.Kind.FINAL);
+                DictionarySettings.negatives(DictionarySettings.MEMORY_BANK), Integer.toString(k), DictionarySettings.MEMORY_BANK_INIT, init), PlannedRun.Kind.FINAL);
     }
 
     private static Map<String, String> key(String mechanism, String k) {
@@ -272,7 +263,7 @@ final class MechanismsExperiment implements Experiment {
             }
         }
         if (!panels.isEmpty()) {
-            ExperimentChart.write(chart, panels);
+            ExperimentChart.write(chart, panels.stream().map(ExperimentChart::panel).toList());
         }
         MarkdownTable t = new MarkdownTable(List.of("mechanism", "K", "negatives", "linear top-1 %", "kNN top-1 %",
                 "pretext acc. %", "seeds", "train time (each)", "status"));

@@ -2,7 +2,6 @@ package dev.moco.bench.experiment;
 
 import dev.moco.core.config.MocoConfig;
 import dev.moco.core.wiring.DictionaryRegistry;
-import dev.moco.dict.queue.QueueDictionaryProvider;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -49,8 +48,8 @@ final class MomentumExperiment implements Experiment {
         for (String m : MOMENTA) {
             Map<String, String> s = new LinkedHashMap<>();
             s.put(MocoConfig.DICTIONARY, "queue");
-            s.put(QueueDictionaryProvider.SIZE, Integer.toString(queueSize(budget)));
-            s.put(QueueDictionaryProvider.MOMENTUM, m);
+            s.put(DictionarySettings.negatives(DictionarySettings.QUEUE), Integer.toString(queueSize(budget)));
+            s.put(DictionarySettings.momentum(DictionarySettings.QUEUE), m);
             runs.add(new PlannedRun(Map.of(M, m), 0, s, PlannedRun.Kind.FINAL));
         }
         return runs;
@@ -74,7 +73,7 @@ final class MomentumExperiment implements Experiment {
                 s.setLineColor(ExperimentChart.COLORS[colour]);
                 s.setMarkerColor(ExperimentChart.COLORS[colour++]);
             }
-            ExperimentChart.write(chart, List.of(c));
+            ExperimentChart.write(chart, List.of(ExperimentChart.panel(c)));
         }
         MarkdownTable t = new MarkdownTable(List.of("m", "linear top-1 %", "kNN top-1 %", "last-epoch loss",
                 "pretext acc. %", "train time", "status"));

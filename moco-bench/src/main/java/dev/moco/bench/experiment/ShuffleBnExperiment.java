@@ -2,7 +2,6 @@ package dev.moco.bench.experiment;
 
 import dev.moco.core.config.MocoConfig;
 import dev.moco.core.wiring.DictionaryRegistry;
-import dev.moco.dict.queue.QueueDictionaryProvider;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -60,7 +59,7 @@ final class ShuffleBnExperiment implements Experiment {
         for (String shuffle : List.of("on", "off")) {
             Map<String, String> s = new LinkedHashMap<>();
             s.put(MocoConfig.DICTIONARY, "queue");
-            s.put(QueueDictionaryProvider.SIZE, Integer.toString(queueSize(budget)));
+            s.put(DictionarySettings.negatives(DictionarySettings.QUEUE), Integer.toString(queueSize(budget)));
             s.put(MocoConfig.EPOCHS, Integer.toString(epochs(budget)));
             s.put(MocoConfig.QUERY_BN_GROUPS, Integer.toString(budget.groups()));
             s.put(MocoConfig.SHUFFLE_GROUPS, Integer.toString(budget.groups()));
@@ -100,7 +99,7 @@ final class ShuffleBnExperiment implements Experiment {
             panels.add(knn);
         }
         if (!panels.isEmpty()) {
-            ExperimentChart.write(chart, panels);
+            ExperimentChart.write(chart, panels.stream().map(ExperimentChart::panel).toList());
         }
         MarkdownTable t = new MarkdownTable(List.of("epoch", "shuffle BN: pretext %", "shuffle BN: kNN %",
                 "no shuffle: pretext %", "no shuffle: kNN %", "collapse detector"));

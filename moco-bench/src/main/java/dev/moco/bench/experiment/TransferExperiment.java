@@ -2,7 +2,6 @@ package dev.moco.bench.experiment;
 
 import dev.moco.core.config.MocoConfig;
 import dev.moco.core.wiring.DictionaryRegistry;
-import dev.moco.dict.queue.QueueDictionaryProvider;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -62,7 +61,7 @@ final class TransferExperiment implements Experiment {
             PrintStream notes) {
         Map<String, String> moco = new LinkedHashMap<>();
         moco.put(MocoConfig.DICTIONARY, "queue");
-        moco.put(QueueDictionaryProvider.SIZE, Integer.toString(queueSize(budget)));
+        moco.put(DictionarySettings.negatives(DictionarySettings.QUEUE), Integer.toString(queueSize(budget)));
         List<PlannedRun> runs = new ArrayList<>();
         for (String init : INITS) {
             runs.add(new PlannedRun(Map.of(INIT, init), 0, init.equals("moco") ? moco : Map.of(), PlannedRun.Kind.CUSTOM));
@@ -77,13 +76,13 @@ final class TransferExperiment implements Experiment {
         String encoder = switch (init) {
             case "random" -> "random";
             case "moco" -> {
-                PretrainingRuns.train(config, data, runDir, setup -> List.of(), progress, err).setup().close();
+                ExperimentRuns.train(config, data, runDir, setup -> List.of(), progress, err).run().close();
                 yield runDir.resolve("checkpoints").resolve("latest.zip").toString();
             }
             default -> supervised(config, data, budget, runDir, out);
         };
         // over every sitting: a pretraining finished in an earlier one is reused, not timed again
-        double trainSeconds = init.equals("random") ? 0 : PretrainingRuns.readSeconds(runDir);
+        double trainSeconds = init.equals("random") ? 0 : ExperimentRuns.readSeconds(runDir);
         long evalStart = System.nanoTime();
         String dataDir = data.directory().toString();
         List<String> linear = new ArrayList<>(List.of("eval", "linear", "--checkpoint", encoder, "--data", dataDir));
@@ -123,7 +122,7 @@ final class TransferExperiment implements Experiment {
             Commands.run(List.of("train-supervised", "--data", data.directory().toString(), "--epochs",
                     Integer.toString(budget.pick(1, 1, budget.epochs())), "--batch-size", config.getString(MocoConfig.BATCH_SIZE),
                     "--out", runDir.toString()), Pattern.compile("supervised train accuracy: " + NUMBER), out);
-            PretrainingRuns.writeSeconds(runDir, (System.nanoTime() - start) / 1e9);
+            ExperimentRuns.writeSeconds(runDir, (System.nanoTime() - start) / 1e9);
         }
         return checkpoint.toString();
     }
@@ -152,7 +151,7 @@ final class TransferExperiment implements Experiment {
             transfer.getStyler().setYAxisMin(0.0);
             // colours continue from the first panel's, so that no colour names two metrics
             transfer.getStyler().setSeriesColors(Arrays.copyOfRange(ExperimentChart.COLORS, 2, ExperimentChart.COLORS.length));
-            ExperimentChart.write(chart, List.of(features, transfer));
+            ExperimentChart.write(chart, List.of(ExperimentChart.panel(features), ExperimentChart.panel(transfer)));
         }
         MarkdownTable t = new MarkdownTable(List.of("initialisation", "linear top-1 %", "kNN top-1 %", "mIoU %", "AP %",
                 "AP50 %", "AP75 %", "pretraining time"));

@@ -2,7 +2,6 @@ package dev.moco.bench.experiment;
 
 import dev.moco.core.config.MocoConfig;
 import dev.moco.core.wiring.DictionaryRegistry;
-import dev.moco.dict.queue.QueueDictionaryProvider;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -70,7 +69,7 @@ final class V2AblationExperiment implements Experiment {
         for (Map.Entry<String, Map<String, String>> variant : VARIANTS.entrySet()) {
             Map<String, String> s = new LinkedHashMap<>();
             s.put(MocoConfig.DICTIONARY, "queue");
-            s.put(QueueDictionaryProvider.SIZE, Integer.toString(queueSize(budget)));
+            s.put(DictionarySettings.negatives(DictionarySettings.QUEUE), Integer.toString(queueSize(budget)));
             s.put(MocoConfig.MILESTONES, milestones);
             s.putAll(variant.getValue());
             runs.add(new PlannedRun(Map.of(VARIANT, variant.getKey()), 0, s, PlannedRun.Kind.FINAL));
@@ -90,7 +89,7 @@ final class V2AblationExperiment implements Experiment {
             for (String[] metric : new String[][] {{"linear_accuracy", "linear"}, {"knn_accuracy", "kNN"}}) {
                 c.addSeries(metric[1], present, groups.percentMeans(VARIANT, present, metric[0]));
             }
-            ExperimentChart.write(chart, List.of(c));
+            ExperimentChart.write(chart, List.of(ExperimentChart.panel(c)));
         }
         MarkdownTable t = new MarkdownTable(List.of("variant", "MLP", "aug+", "cos", "linear top-1 %", "kNN top-1 %",
                 "train time", "status"));

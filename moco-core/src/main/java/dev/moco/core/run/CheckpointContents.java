@@ -28,13 +28,21 @@ import java.util.TreeMap;
  */
 public final class CheckpointContents {
 
+    /** The prefix of the whole configuration's keys, e.g. {@code config.queue.size}. */
     public static final String CONFIG_PREFIX = "config.";
+    /** The prefix of the query encoder's description, e.g. {@code encoder.architecture}. */
     public static final String ENCODER_PREFIX = "encoder.";
+    /** The number of training images, which fixes the steps per epoch and a memory bank's rows. */
     public static final String DATA_SIZE = "data.size";
+    /** The per-channel means of the evaluation normalisation, comma-separated. */
     public static final String NORMALIZE_MEAN = "normalize.mean";
+    /** The per-channel standard deviations of the evaluation normalisation, comma-separated. */
     public static final String NORMALIZE_STD = "normalize.std";
+    /** Where the training images came from, for the record. */
     public static final String DATA_SOURCE = "data.source";
+    /** What identifies the training images, so that a resumed run can warn when given others. */
     public static final String DATA_FINGERPRINT = "data.fingerprint";
+    /** The prefix of the sums of the epoch in progress, recorded by a mid-epoch checkpoint. */
     public static final String EPOCH_TOTALS_PREFIX = "epoch-totals.";
 
     private CheckpointContents() {}
@@ -42,6 +50,10 @@ public final class CheckpointContents {
     /**
      * The settings of {@code config} that differ from those the checkpoint was written with,
      * as {@code key=now (checkpoint: before)}; {@code epochs} is not counted.
+     *
+     * @param checkpoint a checkpoint
+     * @param config the configuration of the run that resumes it
+     * @return the differences, in the configuration's key order
      */
     public static List<String> settingsThatDiffer(Checkpoint checkpoint, MocoConfig config) {
         Map<String, String> saved = configuration(checkpoint);
@@ -84,7 +96,7 @@ public final class CheckpointContents {
      *
      * @param checkpoint a checkpoint
      * @param encoder an encoder of the architecture the checkpoint was written for
-     * @throws CheckpointException naming the tensor and both shapes if it does not fit
+     * @throws dev.moco.core.checkpoint.CheckpointException naming the tensor and both shapes if it does not fit
      */
     public static void restoreQueryEncoder(Checkpoint checkpoint, Encoder encoder) {
         Map<String, org.nd4j.linalg.api.ndarray.INDArray> live = new LinkedHashMap<>();
@@ -95,7 +107,7 @@ public final class CheckpointContents {
 
     /**
      * @param normalize the evaluation transform of a run
-     * @return the checkpoint properties {@link #normalize(Checkpoint)} reads it back from
+     * @return the checkpoint properties {@code normalize(Checkpoint)} reads it back from
      */
     public static Map<String, String> normalizeProperties(Normalize normalize) {
         Map<String, String> properties = new LinkedHashMap<>();

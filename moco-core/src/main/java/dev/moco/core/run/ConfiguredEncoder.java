@@ -1,17 +1,10 @@
 package dev.moco.core.run;
 
-import com.google.inject.Guice;
-import com.google.inject.Module;
-import com.google.inject.ProvisionException;
-import dev.moco.api.DictionaryProvider;
 import dev.moco.api.Encoder;
 import dev.moco.core.checkpoint.Checkpoint;
 import dev.moco.core.checkpoint.CheckpointException;
 import dev.moco.core.config.MocoConfig;
 import dev.moco.core.run.EncoderDescription;
-import dev.moco.core.run.internal.TrainingRun;
-import dev.moco.core.wiring.MocoModule;
-import dev.moco.core.wiring.TrainingData;
 import dev.moco.encoders.EncoderImplementation;
 import dev.moco.encoders.EncoderSpec;
 import dev.moco.encoders.HeadType;
@@ -20,17 +13,16 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
-import java.util.ServiceLoader;
 
 /**
  * The query encoder a configuration names (from {@code encoder}, {@code encoder.width},
  * {@code head}, {@code head.hidden}, {@code feature.dim}, {@code seed}, and
- * {@code encoder.impl} for the code that runs it), and the run the library assembles around
- * it ({@link MocoModule}): the command line's only part in building a run.
+ * {@code encoder.impl} for the code that runs it). {@link Pretraining} trains it when no
+ * encoder is given; checkpoints record its {@link #description()}.
  *
  * <pre>{@code
- * ConfiguredEncoder encoder = ConfiguredEncoder.from(config, train.channels());
- * TrainingRun run = encoder.assemble(config, TrainingData.estimated(train));
+ * ConfiguredEncoder configured = ConfiguredEncoder.from(config, train.channels());
+ * Encoder encoder = configured.create();
  * }</pre>
  *
  * @param spec the query encoder's specification (recorded in checkpoints)
@@ -115,34 +107,5 @@ public record ConfiguredEncoder(EncoderSpec spec, EncoderImplementation implemen
             properties.put(EncoderDescription.PRECISION, precision.id());
         }
         return new EncoderDescription(properties);
-    }
-
-    /**
-     * Creates the encoder and has the library assemble the run around it.
-     *
-     * @param config the validated configuration
-     * @param data the training images and their normalisation
-     * @return the run
-     * @throws IllegalArgumentException if the data set is smaller than one batch, or a
-     *     setting names an unknown dictionary
-     */
-    public TrainingRun assemble(MocoConfig config, TrainingData data) {
-        return inject(new MocoModule(config, create(), description(), data, ServiceLoader.load(DictionaryProvider.class)));
-    }
-
-    /**
-     * The run a module assembles (a {@link MocoModule}, perhaps with bindings overridden),
-     * with a bad setting found while providing it (an unknown dictionary, a K that does not
-     * fit) thrown as the {@link IllegalArgumentException} it is, not wrapped by Guice.
-     *
-     * @param module the bindings of the run
-     * @return the run
-     */
-    public static TrainingRun inject(Module module) {
-        try {
-            return Guice.createInjector(module).getInstance(TrainingRun.class);
-        } catch (ProvisionException e) {
-            throw e.getCause() instanceof IllegalArgumentException iae ? iae : e;
-        }
     }
 }

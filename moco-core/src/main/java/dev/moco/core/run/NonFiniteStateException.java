@@ -9,14 +9,21 @@ import dev.moco.core.checkpoint.NonFiniteTensorException;
  */
 public final class NonFiniteStateException extends RuntimeException {
 
-    private final TrainingPosition position;
+    private static final long serialVersionUID = 1L;
 
+    /** Where the run was when the checkpoint was due. */
+    private final transient TrainingPosition position;
+
+    /**
+     * @param position where the run was when the checkpoint was due
+     * @param cause the tensor found not finite
+     */
     public NonFiniteStateException(TrainingPosition position, NonFiniteTensorException cause) {
         super(cause.getMessage(), cause);
         this.position = position;
     }
 
-    /** Where the run was when the checkpoint was due. */
+    /** {@return where the run was when the checkpoint was due} */
     public TrainingPosition position() {
         return position;
     }

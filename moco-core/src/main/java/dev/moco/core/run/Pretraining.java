@@ -10,11 +10,11 @@ import dev.moco.core.checkpoint.StoredCheckpoint;
 import dev.moco.core.config.MocoConfig;
 import dev.moco.core.data.ImageDataset;
 import dev.moco.core.data.augment.Normalize;
-import dev.moco.core.run.internal.EpochTotals;
+import dev.moco.core.run.internal.EpochAccumulator;
 import dev.moco.core.run.internal.PeriodicCheckpoints;
 import dev.moco.core.run.internal.RunAssembly;
-import dev.moco.core.run.internal.TrainingLoop;
-import dev.moco.core.run.internal.TrainingRun;
+import dev.moco.core.run.internal.EpochLoop;
+import dev.moco.core.run.internal.AssembledRun;
 import dev.moco.core.run.internal.TrainingSnapshot;
 import dev.moco.core.wiring.DictionaryRegistry;
 import dev.moco.core.wiring.TrainingData;
@@ -55,17 +55,17 @@ import java.util.Optional;
  */
 public final class Pretraining implements AutoCloseable {
 
-    private final TrainingRun run;
-    private final TrainingLoop loop;
+    private final AssembledRun run;
+    private final EpochLoop loop;
     private final TrainingPosition start;
-    private final EpochTotals carried;
+    private final EpochAccumulator carried;
     private final Path resumedFrom;
     private final String dataSource;
     private final String dataFingerprint;
     private final List<EpochReport> epochs = new ArrayList<>();
     private PeriodicCheckpoints checkpoints;
 
-    private Pretraining(TrainingRun run, TrainingPosition start, EpochTotals carried, Path resumedFrom, String dataSource,
+    private Pretraining(AssembledRun run, TrainingPosition start, EpochAccumulator carried, Path resumedFrom, String dataSource,
             String dataFingerprint) {
         this.run = run;
         this.loop = run.loop();
@@ -496,7 +496,7 @@ public final class Pretraining implements AutoCloseable {
                 queryEncoder = configured.create();
                 description = configured.description();
             }
-            TrainingRun assembled;
+            AssembledRun assembled;
             try {
                 assembled = RunAssembly.assemble(validated, queryEncoder, description, data, dictionaries);
             } catch (RuntimeException e) {
@@ -506,7 +506,7 @@ public final class Pretraining implements AutoCloseable {
                 throw e;
             }
             TrainingPosition start = TrainingPosition.start(assembled.stepsPerEpoch());
-            EpochTotals carried = new EpochTotals();
+            EpochAccumulator carried = new EpochAccumulator();
             if (resumed != null) {
                 try {
                     TrainingSnapshot.restore(resumed, assembled);

@@ -3,8 +3,8 @@ package dev.moco.core.wiring;
 import com.google.inject.AbstractModule;
 import com.google.inject.Guice;
 import com.google.inject.Module;
-import com.google.inject.ProvisionException;
 import com.google.inject.Provides;
+import com.google.inject.ProvisionException;
 import com.google.inject.Singleton;
 import dev.moco.api.ContrastiveLoss;
 import dev.moco.api.Dictionary;
@@ -15,26 +15,23 @@ import dev.moco.core.MocoTrainer;
 import dev.moco.core.config.MocoConfig;
 import dev.moco.core.data.augment.AugmentationPipeline;
 import dev.moco.core.optim.Optimizer;
-import dev.moco.core.run.internal.RunAssembly;
 import dev.moco.core.run.EncoderDescription;
-import dev.moco.core.run.internal.TrainingRun;
+import dev.moco.core.run.internal.AssembledRun;
+import dev.moco.core.run.internal.RunAssembly;
 import java.util.ServiceLoader;
 
 /**
- * The Guice wiring of one training run, from its configuration: the dictionary by its
- * {@code dictionary} name among the {@link DictionaryProvider}s {@link ServiceLoader} finds
- * ({@link DictionaryModule}), InfoNCE with {@code temperature}, SGD with momentum and weight
- * decay under the {@code schedule} over the query encoder's views, the augmentation of the
- * two views, and the {@link MocoTrainer} over them. The query encoder and the training data
- * come from the caller.
- *
- * <p>Every binding can be replaced with {@code Modules.override}:
+ * The Guice wiring of one training run, for a user who wants to replace one of its parts: the
+ * dictionary by its {@code dictionary} name among the {@link DictionaryProvider}s
+ * {@link ServiceLoader} finds ({@link DictionaryModule}), InfoNCE with {@code temperature},
+ * SGD with momentum and weight decay under the {@code schedule}, the augmentation of the two
+ * views, and the {@link MocoTrainer} over them. Each binding is made by the same code as
+ * {@code Pretraining}'s plain assembly ({@code RunAssembly}); the query encoder and the
+ * training data come from the caller.
  *
  * <pre>{@code
- * Injector injector = Guice.createInjector(Modules.override(new MocoModule(config, encoder, data))
+ * MocoTrainer trainer = MocoModule.trainer(Modules.override(new MocoModule(config, encoder, data))
  *         .with(binder -> binder.bind(ContrastiveLoss.class).toInstance(myLoss)));
- * MocoTrainer trainer = injector.getInstance(MocoTrainer.class);
- * TrainingRun run = injector.getInstance(TrainingRun.class);       // the trainer, its batches, what checkpoints record
  * }</pre>
  */
 public final class MocoModule extends AbstractModule {
@@ -136,7 +133,7 @@ public final class MocoModule extends AbstractModule {
 
     @Provides
     @Singleton
-    static TrainingRun run(MocoConfig config, EncoderDescription encoder, MocoTrainer trainer, TrainingData data,
+    static AssembledRun run(MocoConfig config, EncoderDescription encoder, MocoTrainer trainer, TrainingData data,
             AugmentationPipeline augmentation) {
         return RunAssembly.run(config, encoder, trainer, data, augmentation);
     }

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.moco.core.config.MocoConfig;
-import dev.moco.core.run.EncoderDescription;
 import dev.moco.encoders.EncoderImplementation;
 import dev.moco.encoders.Precision;
 import java.util.Map;

@@ -1,13 +1,15 @@
 package dev.moco.bench.benchmark.jmh;
 
-import dev.moco.api.SharedNegatives;
+import dev.moco.api.Dictionary;
 import dev.moco.api.Encoder;
-import dev.moco.core.Batch;
+import dev.moco.api.SharedNegatives;
 import dev.moco.api.kit.FeatureNormalization;
 import dev.moco.api.kit.FixedKeys;
+import dev.moco.core.Batch;
+import dev.moco.core.config.MocoConfig;
 import dev.moco.core.loss.InfoNceLoss;
-import dev.moco.dict.membank.MemoryBankDictionary;
-import dev.moco.dict.queue.QueueDictionary;
+import dev.moco.core.wiring.ConfiguredDictionaryContext;
+import dev.moco.core.wiring.DictionaryRegistry;
 import dev.moco.encoders.EncoderSpec;
 import dev.moco.encoders.HeadType;
 import dev.moco.encoders.fast.FastEncoder;
@@ -42,6 +44,21 @@ public class DictionaryBenchmarks {
     /** Memory-bank rows: enough for K = 65,536 negatives plus a batch (the bank draws among the others). */
     static final long BANK_ROWS = 131_072;
 
+    /**
+     * The dictionary {@code name} with K = {@code k}, made as a run makes it: by name through its
+     * provider, over a training set of {@link #BANK_ROWS} images, N = {@value #N}, C = {@value #C}.
+     */
+    static Dictionary byName(String name, int k, Encoder encoder) {
+        DictionaryRegistry registry = DictionaryRegistry.discover();
+        String negatives = registry.provider(name).negativesSetting()
+                .orElseThrow(() -> new IllegalArgumentException(name + " has no K to benchmark"));
+        MocoConfig config = MocoConfig.builder(registry.settings()).preset("moco-v2")
+                .set(MocoConfig.DICTIONARY, name).set(MocoConfig.BATCH_SIZE, Integer.toString(N))
+                .set(MocoConfig.FEATURE_DIM, Integer.toString(C)).set(MocoConfig.SEED, "0")
+                .set(negatives, Integer.toString(k)).build();
+        return registry.create(name, new ConfiguredDictionaryContext(config, encoder, BANK_ROWS));
+    }
+
     /** Random unit queries and keys of one step. */
     @State(Scope.Benchmark)
     public static class Step {
@@ -69,7 +86,7 @@ public class DictionaryBenchmarks {
         @Param({"4096", "16384", "65536"})
         public int k;
 
-        QueueDictionary queue;
+        Dictionary queue;
         Encoder encoder;
         SharedNegatives againstQueue;
         final InfoNceLoss loss = new InfoNceLoss(0.2);
@@ -77,12 +94,13 @@ public class DictionaryBenchmarks {
         @Setup(Level.Trial)
         public void setUp(Step step) {
             encoder = FastEncoder.create(EncoderSpec.of("resnet20").withInputChannels(1).withHead(HeadType.MLP).withSeed(0));
-            queue = new QueueDictionary(encoder, k, 0.999, 8, 0);
+            queue = byName("queue", k, encoder);
             againstQueue = new FixedKeys(step.keys, queue.state().get("queue"));
         }
 
         @TearDown(Level.Trial)
         public void tearDown() {
+            queue.close();
             encoder.close();
         }
     }
@@ -93,14 +111,21 @@ public class DictionaryBenchmarks {
         @Param({"4096", "16384", "65536"})
         public int k;
 
-        MemoryBankDictionary bank;
+        Dictionary bank;
+        Encoder encoder;
         SharedNegatives contrast;
 
         @Setup(Level.Trial)
         public void setUp(Step step) {
-            bank = new MemoryBankDictionary(BANK_ROWS, C, N, k, 0.5, MemoryBankDictionary.Initialization.RANDOM, 0,
-                    DataType.FLOAT);
-            contrast = bank.contrast(step.next(BANK_ROWS), step.queries);
+            encoder = FastEncoder.create(EncoderSpec.of("resnet20").withInputChannels(1).withHead(HeadType.MLP).withSeed(0));
+            bank = byName("memory-bank", k, encoder);    // random start, m = 0.5: the provider's defaults
+            contrast = (SharedNegatives) bank.contrast(step.next(BANK_ROWS), step.queries);   // a bank contrasts with shared negatives
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() {
+            bank.close();
+            encoder.close();
         }
     }
 
@@ -120,7 +145,7 @@ public class DictionaryBenchmarks {
     /** Draws K negatives and gathers them with the batch's positives, [K, C] and [N, C]. */
     @Benchmark
     public Object memoryBankSample(Bank b, Step step) {
-        return b.bank.contrast(step.next(BANK_ROWS), step.queries).negatives();
+        return ((SharedNegatives) b.bank.contrast(step.next(BANK_ROWS), step.queries)).negatives();
     }
 
     /** The momentum update of the batch's N bank rows, v ← normalize(m·v + (1 − m)·q). */

@@ -5,11 +5,9 @@ import dev.moco.core.Batch;
 import dev.moco.core.config.MocoConfig;
 import dev.moco.core.data.ImageShape;
 import dev.moco.core.data.augment.Normalize;
-import dev.moco.core.run.ConfiguredEncoder;
+import dev.moco.core.run.Pretraining;
 import dev.moco.core.run.TrainingPosition;
-import dev.moco.core.run.internal.TrainingRun;
 import dev.moco.core.wiring.DictionaryRegistry;
-import dev.moco.core.wiring.TrainingData;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -30,7 +28,7 @@ import org.openjdk.jmh.annotations.TearDown;
  * JMH benchmark of the full training step of the three mechanisms ({@code MocoTrainer.step}:
  * query forward and backward, the dictionary's look-up and update, InfoNCE, SGD) on random
  * 1×28×28 images: ResNet-20 fast path, MoCo v2 preset, N = 256, K = 4096 (end-to-end: 255),
- * 8 shuffle-BN groups; the run is assembled by {@link ConfiguredEncoder#assemble} as pretraining
+ * 8 shuffle-BN groups; the run is assembled by {@link Pretraining} as pretraining
  * assembles it, over a placeholder training set of {@value #DATASET_SIZE} blank images (the
  * step reads only the random views below; the memory bank starts random, as configured).
  */
@@ -45,25 +43,28 @@ public class StepBenchmarks {
     @Param({"queue", "memory-bank", "end-to-end"})
     public String dictionary;
 
-    TrainingRun setup;
+    Pretraining setup;
     INDArray queryView;
     INDArray keyView;
     long step;
 
     @Setup(Level.Trial)
     public void setUp() {
-        DictionaryRegistry registry = DictionaryRegistry.discover();
-        MocoConfig config = MocoConfig.builder(registry.settings()).preset("moco-v2")
-                .set(MocoConfig.DICTIONARY, dictionary).set("queue.size", "4096").set("memory-bank.negatives", "4096")
-                .set(MocoConfig.BATCH_SIZE, Integer.toString(N)).set(MocoConfig.ENCODER_IMPLEMENTATION, "fast").build();
-        setup = ConfiguredEncoder.from(config, 1).assemble(config, new TrainingData(new BlankImages(DATASET_SIZE, new ImageShape(1, 28, 28)), Normalize.IDENTITY));
+        Pretraining.Builder builder = Pretraining.preset("moco-v2").dictionary(dictionary).batchSize(N)
+                .set(MocoConfig.ENCODER_IMPLEMENTATION, "fast")
+                .data(new BlankImages(DATASET_SIZE, new ImageShape(1, 28, 28)), "blank images")
+                .normalization(Normalize.IDENTITY);
+        if (DictionaryRegistry.discover().provider(dictionary).negativesSetting().isPresent()) {
+            builder.negatives(4096);    // end-to-end has no K of its own: the batch's other keys
+        }
+        setup = builder.build();
         queryView = Nd4j.randn(Nd4j.getRandomFactory().getNewRandomInstance(1), new long[] {N, 1, 28, 28}).castTo(DataType.FLOAT);
         keyView = Nd4j.randn(Nd4j.getRandomFactory().getNewRandomInstance(2), new long[] {N, 1, 28, 28}).castTo(DataType.FLOAT);
     }
 
     @TearDown(Level.Trial)
     public void tearDown() {
-        setup.queryEncoder().close();
+        setup.close();
     }
 
     @Benchmark

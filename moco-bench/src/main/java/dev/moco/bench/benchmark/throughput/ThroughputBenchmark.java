@@ -125,9 +125,9 @@ public final class ThroughputBenchmark {
         TrainingData data = new TrainingData(new BlankImages(DATASET_SIZE, new ImageShape(o.channels(), o.imageSize(),
                 o.imageSize())), Normalize.IDENTITY);
         TimedLoss loss = new TimedLoss(new InfoNceLoss(o.temperature()), times);
-        MocoTrainer trainer = ConfiguredEncoder.inject(Modules.override(
+        MocoTrainer trainer = MocoModule.trainer(Modules.override(
                         new MocoModule(config, queryEncoder, configured.description(), data, providers))
-                .with(binder -> binder.bind(ContrastiveLoss.class).toInstance(loss))).trainer();
+                .with(binder -> binder.bind(ContrastiveLoss.class).toInstance(loss)));
         long stepsPerEpoch = DATASET_SIZE / o.batch();
 
         SplittableRandom random = new SplittableRandom(o.seed());

@@ -1,8 +1,6 @@
 package dev.moco.bench.cli.export;
 
 import dev.moco.api.Encoder;
-import dev.moco.core.run.CheckpointContents;
-import dev.moco.core.run.ConfiguredEncoder;
 import dev.moco.core.checkpoint.Checkpoint;
 import dev.moco.core.checkpoint.CheckpointDirectory;
 import dev.moco.core.checkpoint.FiniteTensors;
@@ -10,6 +8,8 @@ import dev.moco.core.checkpoint.NonFiniteTensorException;
 import dev.moco.core.config.MocoConfig;
 import dev.moco.core.data.ImageDataset;
 import dev.moco.core.data.augment.AugmentationPreset;
+import dev.moco.core.run.CheckpointContents;
+import dev.moco.core.run.ConfiguredEncoder;
 import dev.moco.core.run.TrainingImages;
 import dev.moco.downstream.FeatureExtractor;
 import dev.moco.downstream.LabelledFeatures;

@@ -13,9 +13,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * {@code moco pretrain}: self-supervised pretraining on a data set directory, with a kNN
@@ -139,7 +139,7 @@ public final class PretrainCommand implements Callable<Integer> {
         Path runDir = out != null ? out : RunDirectory.of(resume);
         String title = String.format(Locale.ROOT, "MoCo pretraining: %s dictionary, %s", config.getString(MocoConfig.DICTIONARY),
                 data.getFileName());
-        PretrainSession.Result result = new PretrainSession(new PretrainSession.Options(config, dataset,
+        MonitoredPretraining.Result result = new MonitoredPretraining(new MonitoredPretraining.Options(config, dataset,
                 images.toString(), held, knnBank, knnK, knnTemperature, runDir, overwrite, checkpoint,
                 checkpointEvery, keepCheckpoints, !noProgress, title)).run(System.out, System.err);
         System.out.printf(Locale.ROOT, "final knn-accuracy: %.4f%n", result.finalKnn());

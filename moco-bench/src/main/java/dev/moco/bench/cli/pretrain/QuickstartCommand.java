@@ -68,7 +68,7 @@ public final class QuickstartCommand implements Callable<Integer> {
         MocoConfig config = builder.set(settings).build();
         IdxDataset data = FashionMnist.embeddedTest();
         long start = System.nanoTime();
-        PretrainSession.Result result = new PretrainSession(new PretrainSession.Options(config, data,
+        MonitoredPretraining.Result result = new MonitoredPretraining(new MonitoredPretraining.Options(config, data,
                 "embedded Fashion-MNIST test split (10,000 images)", HELD_OUT, Integer.MAX_VALUE, 200, 0.1, out, true, null,
                 0, 2, !noProgress, "MoCo v2 quickstart: Fashion-MNIST, queue, ResNet-20")).run(System.out, System.err);
         System.out.printf(Locale.ROOT, "untrained knn-accuracy: %.4f, trained: %.4f (%.0f s)%n",

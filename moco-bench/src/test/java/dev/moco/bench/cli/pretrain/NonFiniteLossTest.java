@@ -61,7 +61,7 @@ class NonFiniteLossTest {
     void nanLossStopsTheRunNamingTheStepAndKeepsTheLastCheckpoint() {
         // 16 images, batch 8: 2 steps per epoch; the first 2 epochs read at most 64 images, whatever the prefetching
         PoisonedImages data = new PoisonedImages(64);
-        PretrainSession session = new PretrainSession(new PretrainSession.Options(
+        MonitoredPretraining session = new MonitoredPretraining(new MonitoredPretraining.Options(
                 ResumeTest.config("epochs=6", "workers=1"), data, "poisoned", 0, 100, 5, 0.1, dir, false, null, 0, 2, false,
                 "test"));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -82,7 +82,7 @@ class NonFiniteLossTest {
     void aStateThatOverflowsIsNeverCheckpointedAndTheNamedCheckpointIsFinite() {
         // lr 1e6: BN statistics and weights overflow while the loss is still finite
         SyntheticImages data = new SyntheticImages(16, 8, 4, 3);
-        PretrainSession session = new PretrainSession(new PretrainSession.Options(
+        MonitoredPretraining session = new MonitoredPretraining(new MonitoredPretraining.Options(
                 ResumeTest.config("epochs=20", "workers=1", "optimizer.lr=1e6"), data, "synthetic", 0, 100, 5, 0.1, dir,
                 false, null, 1, 2, false, "test"));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -106,12 +106,12 @@ class NonFiniteLossTest {
     void aResumedRunThatStopsBeforeItsFirstCheckpointNamesTheCheckpointItResumedFrom() {
         SyntheticImages clean = new SyntheticImages(16, 8, 4, 3);
         Path first = dir.resolve("first");
-        new PretrainSession(new PretrainSession.Options(ResumeTest.config("epochs=1", "workers=1"), clean, "clean", 0, 100,
+        new MonitoredPretraining(new MonitoredPretraining.Options(ResumeTest.config("epochs=1", "workers=1"), clean, "clean", 0, 100,
                 5, 0.1, first, false, null, 0, 2, false, "test")).run(quiet(), quiet());
 
         StoredCheckpoint resume = CheckpointDirectory.open(first);
         Path second = dir.resolve("second");
-        PretrainSession resumed = new PretrainSession(new PretrainSession.Options(
+        MonitoredPretraining resumed = new MonitoredPretraining(new MonitoredPretraining.Options(
                 ResumeTest.config("epochs=3", "workers=1"), new PoisonedImages(0), "poisoned", 0, 100, 5, 0.1, second,
                 false, resume, 0, 2, false, "test"));
         assertThatThrownBy(() -> resumed.run(quiet(), quiet()))

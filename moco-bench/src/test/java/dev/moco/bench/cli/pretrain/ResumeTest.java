@@ -14,8 +14,9 @@ import dev.moco.core.run.ConfiguredEncoder;
 import dev.moco.core.run.EpochReport;
 import dev.moco.core.run.TrainingPosition;
 import dev.moco.core.run.internal.PeriodicCheckpoints;
-import dev.moco.core.run.internal.TrainingLoop;
-import dev.moco.core.run.internal.TrainingRun;
+import dev.moco.core.run.internal.RunAssembly;
+import dev.moco.core.run.internal.EpochLoop;
+import dev.moco.core.run.internal.AssembledRun;
 import dev.moco.core.run.internal.TrainingSnapshot;
 import dev.moco.core.wiring.DictionaryRegistry;
 import dev.moco.core.wiring.TrainingData;
@@ -28,7 +29,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * A run interrupted after step s and resumed from its last checkpoint ends with the same
- * parameters, optimizer state and dictionary as the uninterrupted run (CPU, fixed seed).
+ * parameters, optimizer state and dictionary as the uninterrupted run (CPU, fixed seed). It
+ * drives the library's internal loop and snapshots directly, with the real queue dictionary,
+ * which is why it lives here and not in moco-core.
  */
 class ResumeTest {
 
@@ -46,8 +49,10 @@ class ResumeTest {
         return MocoConfig.builder(registry.settings()).preset("moco-v2").set(settings).build();
     }
 
-    static TrainingRun setup(MocoConfig config, ImageDataset data) {
-        return ConfiguredEncoder.from(config, data.channels()).assemble(config, new TrainingData(data, NORMALIZE));
+    static AssembledRun setup(MocoConfig config, ImageDataset data) {
+        ConfiguredEncoder encoder = ConfiguredEncoder.from(config, data.channels());
+        return RunAssembly.assemble(config, encoder.create(), encoder.description(), new TrainingData(data, NORMALIZE),
+                DictionaryRegistry.discover());
     }
 
     static final class Interrupted extends RuntimeException {
@@ -61,16 +66,16 @@ class ResumeTest {
         ImageDataset data = new SyntheticImages(32, 8, 4, 1);   // 4 steps per epoch, 8 in all
         MocoConfig config = config();
 
-        TrainingRun straight = setup(config, data);
+        AssembledRun straight = setup(config, data);
         List<EpochReport> straightEpochs = new ArrayList<>();
         TrainingPosition end = straight.loop().addAfterEpochListener(straightEpochs::add)
                 .run(TrainingPosition.start(straight.stepsPerEpoch()));
         assertThat(end).isEqualTo(new TrainingPosition(2, 0, 8, 4));
 
         // the same run, checkpointing every 3 steps, dies after step 7 (last checkpoint: step 6, epoch 2 step 2)
-        TrainingRun first = setup(config, data);
+        AssembledRun first = setup(config, data);
         CheckpointDirectory checkpoints = new CheckpointDirectory(dir.resolve("checkpoints"), 2);
-        TrainingLoop interrupted = first.loop();
+        EpochLoop interrupted = first.loop();
         PeriodicCheckpoints saver = new PeriodicCheckpoints(checkpoints,
                 p -> TrainingSnapshot.capture(first, p, "synthetic", null, interrupted.epochTotals()), 3);
         AfterStepListener crash = step -> {
@@ -84,7 +89,7 @@ class ResumeTest {
         // a new process: fresh objects, restored from latest.zip
         Checkpoint latest = CheckpointDirectory.load(dir);
         assertThat(latest.position()).isEqualTo(new TrainingPosition(1, 2, 6, 4));
-        TrainingRun resumed = setup(config, data);
+        AssembledRun resumed = setup(config, data);
         TrainingSnapshot.restore(latest, resumed);
         List<EpochReport> resumedEpochs = new ArrayList<>();
         resumed.loop().addAfterEpochListener(resumedEpochs::add).run(latest.position(), TrainingSnapshot.epochTotals(latest));
@@ -107,11 +112,11 @@ class ResumeTest {
     @Test
     void checkpointOfAnotherQueueSizeIsRejectedWithoutChangingTheRun() {
         ImageDataset data = new SyntheticImages(16, 8, 4, 2);
-        TrainingRun small = setup(config("epochs=1"), data);
+        AssembledRun small = setup(config("epochs=1"), data);
         small.loop().run(TrainingPosition.start(2));
         Checkpoint c = TrainingSnapshot.capture(small, new TrainingPosition(1, 0, 2, 2), "synthetic");
 
-        TrainingRun other = setup(config("epochs=1", "queue.size=32"), data);
+        AssembledRun other = setup(config("epochs=1", "queue.size=32"), data);
         INDArray before = other.queryEncoder().parameters().dup();
         assertThatThrownBy(() -> TrainingSnapshot.restore(c, other))
                 .isInstanceOf(CheckpointException.class)
@@ -124,9 +129,9 @@ class ResumeTest {
     @Test
     void checkpointOfAnotherEncoderIsRejected() {
         ImageDataset data = new SyntheticImages(16, 8, 4, 2);
-        TrainingRun small = setup(config("epochs=1"), data);
+        AssembledRun small = setup(config("epochs=1"), data);
         Checkpoint c = TrainingSnapshot.capture(small, new TrainingPosition(0, 0, 0, 2), "synthetic");
-        TrainingRun wider = setup(config("epochs=1", "encoder.width=2"), data);
+        AssembledRun wider = setup(config("epochs=1", "encoder.width=2"), data);
         assertThatThrownBy(() -> TrainingSnapshot.restore(c, wider))
                 .isInstanceOf(CheckpointException.class)
                 .hasMessageContaining("another encoder")
@@ -136,11 +141,11 @@ class ResumeTest {
     @Test
     void checkpointOfOneEncoderImplementationResumesInTheOther() {
         ImageDataset data = new SyntheticImages(16, 8, 4, 2);
-        TrainingRun reference = setup(config("epochs=1", "encoder.impl=reference"), data);
+        AssembledRun reference = setup(config("epochs=1", "encoder.impl=reference"), data);
         reference.loop().run(TrainingPosition.start(2));
         Checkpoint c = TrainingSnapshot.capture(reference, new TrainingPosition(1, 0, 2, 2), "synthetic");
 
-        TrainingRun fast = setup(config("epochs=1", "encoder.impl=fast"), data);
+        AssembledRun fast = setup(config("epochs=1", "encoder.impl=fast"), data);
         assertThat(fast.queryEncoder().getClass()).isNotEqualTo(reference.queryEncoder().getClass());
         TrainingSnapshot.restore(c, fast);
         assertClose(fast.queryEncoder().parameters(), reference.queryEncoder().parameters(), "query encoder parameters");

@@ -41,7 +41,7 @@ public final class RunAssembly {
      * @throws IllegalArgumentException if the encoder's width is not {@code feature.dim}, the
      *     data is smaller than one batch, or the dictionary cannot be made (unknown name, too large)
      */
-    public static TrainingRun assemble(MocoConfig config, Encoder queryEncoder, EncoderDescription description,
+    public static AssembledRun assemble(MocoConfig config, Encoder queryEncoder, EncoderDescription description,
             TrainingData data, DictionaryRegistry dictionaries) {
         requireFits(config, queryEncoder, data);
         Dictionary dictionary = dictionaries.create(config.getString(MocoConfig.DICTIONARY),
@@ -97,10 +97,10 @@ public final class RunAssembly {
     }
 
     /** The run around a trainer: its batches and what checkpoints record. */
-    public static TrainingRun run(MocoConfig config, EncoderDescription description, MocoTrainer trainer,
+    public static AssembledRun run(MocoConfig config, EncoderDescription description, MocoTrainer trainer,
             TrainingData data, AugmentationPipeline augmentation) {
         long stepsPerEpoch = data.images().size() / config.getInt(MocoConfig.BATCH_SIZE);
-        return new TrainingRun(config, description, trainer, data, BatchSource.augmented(data.images(), augmentation, config),
+        return new AssembledRun(config, description, trainer, data, BatchSource.augmented(data.images(), augmentation, config),
                 stepsPerEpoch);
     }
 

@@ -18,7 +18,7 @@ import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 /**
- * Turns a {@link TrainingRun} into a {@link Checkpoint} and back. A checkpoint holds:
+ * Turns a {@link AssembledRun} into a {@link Checkpoint} and back. A checkpoint holds:
  *
  * <ul>
  *   <li>tensors {@code query-encoder/parameters}, {@code query-encoder/buffers} (BN
@@ -47,12 +47,12 @@ public final class TrainingSnapshot {
      * @param dataSource where its images come from, for the record
      * @return the checkpoint
      */
-    public static Checkpoint capture(TrainingRun setup, TrainingPosition position, String dataSource) {
-        return capture(setup, position, dataSource, null, new EpochTotals());
+    public static Checkpoint capture(AssembledRun setup, TrainingPosition position, String dataSource) {
+        return capture(setup, position, dataSource, null, new EpochAccumulator());
     }
 
     /**
-     * As {@link #capture(TrainingRun, TrainingPosition, String)}, also recording the data's
+     * As {@link #capture(AssembledRun, TrainingPosition, String)}, also recording the data's
      * fingerprint (null: none) and the totals of the epoch in progress.
      *
      * @param setup the run
@@ -62,8 +62,8 @@ public final class TrainingSnapshot {
      * @param epochTotals the sums of the epoch in progress
      * @return the checkpoint
      */
-    public static Checkpoint capture(TrainingRun setup, TrainingPosition position, String dataSource,
-            String dataFingerprint, EpochTotals epochTotals) {
+    public static Checkpoint capture(AssembledRun setup, TrainingPosition position, String dataSource,
+            String dataFingerprint, EpochAccumulator epochTotals) {
         Normalize normalize = setup.data().normalize();
         Checkpoint.Builder b = Checkpoint.builder(position)
                 .properties(CheckpointContents.CONFIG_PREFIX, setup.config().asMap())
@@ -94,7 +94,7 @@ public final class TrainingSnapshot {
      * @param setup the run to restore it into
      * @throws CheckpointException saying what does not match; nothing has been changed then
      */
-    public static void restore(Checkpoint checkpoint, TrainingRun setup) {
+    public static void restore(Checkpoint checkpoint, AssembledRun setup) {
         Map<String, String> savedSpec = CheckpointContents.withPrefix(checkpoint, CheckpointContents.ENCODER_PREFIX);
         Map<String, String> spec = new TreeMap<>(setup.encoder().properties());
         if (!new EncoderDescription(savedSpec).sameEncoderAs(new EncoderDescription(spec))) {
@@ -137,9 +137,9 @@ public final class TrainingSnapshot {
     }
 
     /** The totals of the epoch in progress recorded in a mid-epoch checkpoint (empty otherwise). */
-    public static EpochTotals epochTotals(Checkpoint checkpoint) {
+    public static EpochAccumulator epochTotals(Checkpoint checkpoint) {
         try {
-            return EpochTotals.fromMap(CheckpointContents.withPrefix(checkpoint, CheckpointContents.EPOCH_TOTALS_PREFIX));
+            return EpochAccumulator.fromMap(CheckpointContents.withPrefix(checkpoint, CheckpointContents.EPOCH_TOTALS_PREFIX));
         } catch (IllegalArgumentException e) {
             throw new CheckpointException("checkpoint has " + e.getMessage(), e);
         }

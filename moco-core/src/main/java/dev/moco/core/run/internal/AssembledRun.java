@@ -5,16 +5,15 @@ import dev.moco.api.Encoder;
 import dev.moco.core.MocoTrainer;
 import dev.moco.core.config.MocoConfig;
 import dev.moco.core.run.EncoderDescription;
-import dev.moco.core.wiring.MocoModule;
 import dev.moco.core.wiring.TrainingData;
 
 /**
- * One run as {@link MocoModule} assembles it from a configuration, an encoder and the
+ * One run as {@link RunAssembly} builds it from a configuration, an encoder and the
  * training data: the trainer (query encoder, dictionary, loss, optimizer), where its batches
- * come from, and what a checkpoint records of it.
+ * come from, and what a checkpoint records of it. {@code Pretraining} holds one.
  *
  * <pre>{@code
- * TrainingRun run = Guice.createInjector(new MocoModule(config, encoder, data)).getInstance(TrainingRun.class);
+ * AssembledRun run = RunAssembly.assemble(config, encoder, description, data, DictionaryRegistry.discover());
  * TrainingPosition end = run.loop().run(TrainingPosition.start(run.stepsPerEpoch()));
  * }</pre>
  *
@@ -25,7 +24,7 @@ import dev.moco.core.wiring.TrainingData;
  * @param batches two augmented views of the training images, from any position
  * @param stepsPerEpoch training images / batch size (the last incomplete batch is dropped)
  */
-public record TrainingRun(MocoConfig config, EncoderDescription encoder, MocoTrainer trainer, TrainingData data,
+public record AssembledRun(MocoConfig config, EncoderDescription encoder, MocoTrainer trainer, TrainingData data,
         BatchSource batches, long stepsPerEpoch) implements AutoCloseable {
 
     /**
@@ -60,7 +59,7 @@ public record TrainingRun(MocoConfig config, EncoderDescription encoder, MocoTra
     }
 
     /** {@return a new loop over this run's trainer and batches, without listeners} */
-    public TrainingLoop loop() {
-        return new TrainingLoop(trainer, batches, stepsPerEpoch, epochs());
+    public EpochLoop loop() {
+        return new EpochLoop(trainer, batches, stepsPerEpoch, epochs());
     }
 }

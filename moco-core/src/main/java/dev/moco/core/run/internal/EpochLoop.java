@@ -20,7 +20,7 @@ import java.util.List;
  * kNN monitor, metrics, chart, checkpoint, log line are all listeners).
  *
  * <pre>{@code
- * TrainingLoop loop = new TrainingLoop(trainer, batches, stepsPerEpoch, 5);
+ * EpochLoop loop = new EpochLoop(trainer, batches, stepsPerEpoch, 5);
  * loop.addAfterStepListener(progress);
  * loop.addAfterEpochListener(checkpoints);
  * TrainingPosition end = loop.run(TrainingPosition.start(stepsPerEpoch));
@@ -31,7 +31,7 @@ import java.util.List;
  * with a {@link ListenerFailedException} naming the listener; the listeners after it are
  * not called.
  */
-public final class TrainingLoop {
+public final class EpochLoop {
 
     private final MocoTrainer trainer;
     private final BatchSource batches;
@@ -39,7 +39,7 @@ public final class TrainingLoop {
     private final int epochs;
     private final List<AfterStepListener> stepListeners = new ArrayList<>();
     private final List<AfterEpochListener> epochListeners = new ArrayList<>();
-    private EpochTotals totals = new EpochTotals();
+    private EpochAccumulator totals = new EpochAccumulator();
 
     /**
      * @param trainer the step
@@ -47,7 +47,7 @@ public final class TrainingLoop {
      * @param stepsPerEpoch steps in one epoch
      * @param epochs the epoch the run ends after (1-based)
      */
-    public TrainingLoop(MocoTrainer trainer, BatchSource batches, long stepsPerEpoch, int epochs) {
+    public EpochLoop(MocoTrainer trainer, BatchSource batches, long stepsPerEpoch, int epochs) {
         this.trainer = trainer;
         this.batches = batches;
         this.stepsPerEpoch = stepsPerEpoch;
@@ -58,7 +58,7 @@ public final class TrainingLoop {
      * @param listener called after every step, after the listeners added before it
      * @return this loop
      */
-    public TrainingLoop addAfterStepListener(AfterStepListener listener) {
+    public EpochLoop addAfterStepListener(AfterStepListener listener) {
         stepListeners.add(listener);
         return this;
     }
@@ -67,7 +67,7 @@ public final class TrainingLoop {
      * @param listener called after every epoch, after the listeners added before it
      * @return this loop
      */
-    public TrainingLoop addAfterEpochListener(AfterEpochListener listener) {
+    public EpochLoop addAfterEpochListener(AfterEpochListener listener) {
         epochListeners.add(listener);
         return this;
     }
@@ -84,7 +84,7 @@ public final class TrainingLoop {
      * @return the position reached
      */
     public TrainingPosition run(TrainingPosition start) {
-        return run(start, new EpochTotals());
+        return run(start, new EpochAccumulator());
     }
 
     /**
@@ -95,7 +95,7 @@ public final class TrainingLoop {
      * @param carried the totals of the steps of {@code start}'s epoch already taken
      * @return the position reached
      */
-    public TrainingPosition run(TrainingPosition start, EpochTotals carried) {
+    public TrainingPosition run(TrainingPosition start, EpochAccumulator carried) {
         if (start.stepsPerEpoch() != stepsPerEpoch) {
             throw new IllegalArgumentException("start position has " + start.stepsPerEpoch()
                     + " steps per epoch, the run " + stepsPerEpoch);
@@ -131,7 +131,7 @@ public final class TrainingLoop {
                 if (report.endsEpoch()) {
                     position = new TrainingPosition(at.epoch() + 1, 0, at.globalStep() + 1, stepsPerEpoch);
                     EpochReport epochReport = totals.report(position);
-                    totals = new EpochTotals();   // before the listeners: an epoch-end checkpoint starts the next epoch empty
+                    totals = new EpochAccumulator();   // before the listeners: an epoch-end checkpoint starts the next epoch empty
                     for (int i = 0; i < epochListeners.size(); i++) {
                         AfterEpochListener listener = epochListeners.get(i);
                         try {
@@ -150,7 +150,7 @@ public final class TrainingLoop {
     }
 
     /** {@return the totals of the epoch in progress (a copy), for a mid-epoch checkpoint} */
-    public EpochTotals epochTotals() {
+    public EpochAccumulator epochTotals() {
         return totals.copy();
     }
 }

@@ -11,7 +11,7 @@ import java.util.Map;
  * Mid-epoch checkpoints record them, so the metrics of an epoch that was resumed part-way
  * cover all of its steps, not only those after the resume.
  */
-public final class EpochTotals {
+public final class EpochAccumulator {
 
     private static final String LOSS_SUM = "loss-sum";
     private static final String ACCURACY_SUM = "accuracy-sum";
@@ -49,7 +49,7 @@ public final class EpochTotals {
     }
 
     /** A copy. */
-    public EpochTotals copy() {
+    public EpochAccumulator copy() {
         return fromMap(toMap());
     }
 
@@ -71,8 +71,8 @@ public final class EpochTotals {
      *
      * @throws IllegalArgumentException if a value is missing or not a number
      */
-    public static EpochTotals fromMap(Map<String, String> map) {
-        EpochTotals t = new EpochTotals();
+    public static EpochAccumulator fromMap(Map<String, String> map) {
+        EpochAccumulator t = new EpochAccumulator();
         if (map.isEmpty()) {
             return t;
         }

@@ -10,15 +10,10 @@ import dev.moco.core.data.ImageDataset;
 import dev.moco.core.data.augment.AugmentationPreset;
 import dev.moco.core.data.augment.Normalize;
 import dev.moco.core.run.CheckpointContents;
-import dev.moco.core.run.ConfiguredEncoder;
-import dev.moco.core.run.ListenerFailedException;
-import dev.moco.core.run.TrainingPosition;
-import dev.moco.core.run.internal.EpochTotals;
+import dev.moco.core.run.EncoderDescription;
 import dev.moco.core.run.NonFiniteStateException;
-import dev.moco.core.run.internal.PeriodicCheckpoints;
-import dev.moco.core.run.internal.TrainingLoop;
-import dev.moco.core.run.internal.TrainingRun;
-import dev.moco.core.run.internal.TrainingSnapshot;
+import dev.moco.core.run.Pretraining;
+import dev.moco.core.run.TrainingPosition;
 import dev.moco.core.wiring.TrainingData;
 import dev.moco.downstream.FeatureExtractor;
 import dev.moco.downstream.KnnMonitor;
@@ -33,16 +28,16 @@ import java.util.Locale;
 import java.util.stream.Collectors;
 
 /**
- * One pretraining run as the {@code pretrain} and {@code quickstart} commands run it: holds
- * out images for the kNN monitor, has the library assemble the run ({@link ConfiguredEncoder}),
- * restores a checkpoint when resuming, wires the listeners (progress bar, kNN monitor,
- * BN-cheating warning, metrics CSV, chart, checkpoints, epoch log) into its
- * {@link TrainingLoop}, and runs it.
+ * One pretraining run as the {@code pretrain} and {@code quickstart} commands run it, with a
+ * kNN monitor and a run directory: holds out images for the monitor, has the library build
+ * the run ({@link Pretraining}, resumed from a checkpoint if asked), attaches the listeners
+ * (progress bar, kNN monitor, BN-cheating warning, metrics CSV, chart, checkpoints, epoch
+ * log), and runs it.
  *
  * <p>The output directory receives {@code config.properties} (the effective
  * configuration), {@code metrics.csv}, {@code training.png} and {@code checkpoints/}.
  */
-public final class PretrainSession {
+public final class MonitoredPretraining {
 
     /** Seed offset of the kNN bank subsample, so it differs from the held-out draw. */
     private static final long BANK_SALT = 0xba4bL;
@@ -79,7 +74,7 @@ public final class PretrainSession {
 
     private final Options options;
 
-    public PretrainSession(Options options) {
+    public MonitoredPretraining(Options options) {
         this.options = options;
     }
 
@@ -94,12 +89,8 @@ public final class PretrainSession {
      */
     public Result run(PrintStream out, PrintStream err) {
         MocoConfig config = options.config();
-        long seed = config.getLong(MocoConfig.SEED);
-        int epochs = config.getInt(MocoConfig.EPOCHS);
-        int imageSize = config.getInt(MocoConfig.IMAGE_SIZE);
         Path outDir = options.outDir();
         StoredCheckpoint resume = options.resume();
-        Checkpoint resumed = resume == null ? null : resume.checkpoint();
         boolean intoResumedRun = resume != null && RunDirectory.of(resume.file()).equals(outDir.toAbsolutePath().normalize());
         if (intoResumedRun && options.overwrite()) {
             throw new IllegalArgumentException("--overwrite would delete the run being resumed (" + outDir
@@ -110,27 +101,37 @@ public final class PretrainSession {
             RunDirectory.requireFresh(outDir, false);   // refused before anything else is done
         }
 
-        DatasetSplit split = DatasetSplit.holdOut(options.data(), options.heldOut(), seed);
-        ImageDataset train = split.train();
-        Normalize normalize = resumed != null
-                ? CheckpointContents.normalize(resumed)
-                : TrainingData.estimateNormalization(train, TrainingData.NORMALIZATION_SAMPLES);
-        ConfiguredEncoder encoder = ConfiguredEncoder.from(config, train.channels());
-        TrainingRun setup = encoder.assemble(config, new TrainingData(train, normalize));
+        DatasetSplit split = DatasetSplit.holdOut(options.data(), options.heldOut(), config.getLong(MocoConfig.SEED));
         String fingerprint = TrainingData.fingerprint(options.data());
-
-        TrainingPosition start = TrainingPosition.start(setup.stepsPerEpoch());
-        EpochTotals carried = new EpochTotals();
-        if (resumed != null) {
-            TrainingSnapshot.restore(resumed, setup);
-            start = resumed.position();
-            carried = TrainingSnapshot.epochTotals(resumed);
+        Pretraining.Builder builder = Pretraining.configuration(config)
+                .data(split.train(), options.dataDescription())
+                .dataFingerprint(fingerprint);
+        if (resume != null) {
+            builder.resumeFrom(resume);
         }
+        try (Pretraining run = builder.build()) {
+            return train(run, split, fingerprint, out, err);
+        }
+    }
+
+    /** Opens the run directory, attaches the monitor, metrics, chart and checkpoints, and trains. */
+    private Result train(Pretraining run, DatasetSplit split, String fingerprint, PrintStream out, PrintStream err) {
+        MocoConfig config = run.config();
+        long seed = config.getLong(MocoConfig.SEED);
+        int epochs = config.getInt(MocoConfig.EPOCHS);
+        int imageSize = config.getInt(MocoConfig.IMAGE_SIZE);
+        Path outDir = options.outDir();
+        StoredCheckpoint resume = options.resume();
+        Checkpoint resumed = resume == null ? null : resume.checkpoint();
+        boolean intoResumedRun = resume != null && RunDirectory.of(resume.file()).equals(outDir.toAbsolutePath().normalize());
+        ImageDataset train = split.train();
+        TrainingPosition start = run.start();
+        Normalize normalize = run.normalization();
         KnnMonitor monitor = null;
         if (split.heldOut().size() > 0) {
             FeatureExtractor extractor = new FeatureExtractor(
                     AugmentationPreset.NONE.pipeline(train.shape(), imageSize, imageSize, normalize), 256);
-            monitor = new KnnMonitor(setup.queryEncoder(), bank(train, options.knnBankLimit(), seed), split.heldOut(),
+            monitor = new KnnMonitor(run.queryEncoder(), bank(train, options.knnBankLimit(), seed), split.heldOut(),
                     extractor, options.knnK(), options.knnTemperature());
         }
 
@@ -140,16 +141,16 @@ public final class PretrainSession {
         }
         RunDirectory.create(outDir);
         writeConfig(config, outDir.resolve(RunDirectory.CONFIG));
-        CheckpointDirectory checkpoints = new CheckpointDirectory(outDir.resolve(RunDirectory.CHECKPOINTS),
-                options.keepCheckpoints());
-        RunDirectory.removeStaleTemporaries(checkpoints, err);
+        Path checkpoints = outDir.resolve(RunDirectory.CHECKPOINTS);
+        RunDirectory.removeStaleTemporaries(new CheckpointDirectory(checkpoints, options.keepCheckpoints()), err);
 
         out.printf(Locale.ROOT, "data: %s; training on %d images, %d held out for the kNN monitor%n",
                 options.dataDescription(), train.size(), split.heldOut().size());
         out.printf(Locale.ROOT, "model: %s encoder (%s implementation, %,d parameters), %s dictionary (K=%d), batch %d, %d steps per epoch, %d epochs%n",
-                encoder.spec().architecture(), encoder.implementation().id(), setup.queryEncoder().parameters().length(),
-                config.getString(MocoConfig.DICTIONARY), setup.dictionary().negativesPerQuery(),
-                config.getInt(MocoConfig.BATCH_SIZE), setup.stepsPerEpoch(), epochs);
+                run.encoderDescription().properties().get("architecture"),
+                run.encoderDescription().properties().get(EncoderDescription.IMPLEMENTATION),
+                run.queryEncoder().parameters().length(), config.getString(MocoConfig.DICTIONARY),
+                run.dictionary().negativesPerQuery(), config.getInt(MocoConfig.BATCH_SIZE), run.stepsPerEpoch(), epochs);
         if (resumed != null) {
             warnOnDifferences(resumed, config, fingerprint, err);
             if (start.epoch() >= epochs) {
@@ -176,50 +177,34 @@ public final class PretrainSession {
         csv.rows().stream().filter(r -> !Double.isNaN(r.knnAccuracy())).reduce((a, b) -> b)
                 .ifPresent(r -> cheating.setPreviousKnnAccuracy(r.knnAccuracy()));
 
-        String source = options.dataDescription();
-        TrainingLoop run = setup.loop();
-        PeriodicCheckpoints saver = new PeriodicCheckpoints(checkpoints,
-                position -> TrainingSnapshot.capture(setup, position, source, fingerprint, run.epochTotals()),
-                options.checkpointEvery());
         EpochProgress progress = new EpochProgress(epochs, err);
         if (options.progress()) {
-            run.addAfterStepListener(progress);
-        }
-        run.addAfterStepListener(saver);
-        if (options.progress()) {
-            run.addAfterEpochListener(progress);
+            run.afterStep(progress).afterEpoch(progress);
         }
         if (monitor != null) {
-            run.addAfterEpochListener(monitor);
+            run.afterEpoch(monitor);
         }
-        run.addAfterEpochListener(cheating);
-        run.addAfterEpochListener(csv);
-        run.addAfterEpochListener(e -> TrainingChart.write(csv.rows(), chart, options.chartTitle()));
-        run.addAfterEpochListener(saver);
-        run.addAfterEpochListener(new EpochLog(epochs, out));
+        run.afterEpoch(cheating).afterEpoch(csv).afterEpoch(e -> TrainingChart.write(csv.rows(), chart, options.chartTitle()));
+        run.checkpoints(checkpoints, options.keepCheckpoints(), options.checkpointEvery());   // after the epoch's metrics
+        run.afterEpoch(new EpochLog(epochs, out));
 
         TrainingPosition end;
-        long stepsPerEpoch = setup.stepsPerEpoch();
+        long stepsPerEpoch = run.stepsPerEpoch();
         Path lastGood = resume == null ? null : resume.file();
         try {
-            try {
-                end = run.run(start, carried);
-            } catch (ListenerFailedException e) {
-                // a checkpoint that found non-finite state is the run stopping, not a failing listener
-                throw e.getCause() instanceof NonFiniteStateException state ? state : e;
-            }
+            end = run.run().end();
         } catch (NonFiniteLossException e) {
             progress.close();
             throw stopped(String.format(Locale.ROOT, "the loss or its gradient became non-finite at step %d (epoch %d, step %d of %d);"
                     + " its update was not applied.", e.step() + 1, e.step() / stepsPerEpoch + 1, e.step() % stepsPerEpoch + 1,
-                    stepsPerEpoch), saver.lastWritten(), lastGood, e);
+                    stepsPerEpoch), run.lastCheckpointWritten().orElse(null), lastGood, e);
         } catch (NonFiniteStateException e) {
             progress.close();
             TrainingPosition p = e.position();
             long step = p.globalStep() - 1;
             throw stopped(String.format(Locale.ROOT, "after step %d (epoch %d, step %d of %d) the checkpoint due was not written:"
                     + " its %s.", p.globalStep(), step / stepsPerEpoch + 1, step % stepsPerEpoch + 1, stepsPerEpoch,
-                    e.getMessage()), saver.lastWritten(), lastGood, e);
+                    e.getMessage()), run.lastCheckpointWritten().orElse(null), lastGood, e);
         } finally {
             progress.close();
         }
@@ -234,7 +219,8 @@ public final class PretrainSession {
         if (!Files.exists(chart) && !csv.rows().isEmpty()) {
             TrainingChart.write(csv.rows(), chart, options.chartTitle());
         }
-        Path latest = saver.lastWritten() != null || lastGood == null ? checkpoints.latest() : lastGood;
+        Path latest = run.lastCheckpointWritten().isPresent() || lastGood == null
+                ? new CheckpointDirectory(checkpoints, options.keepCheckpoints()).latest() : lastGood;
         out.println("metrics: " + csv.file());
         out.println("chart: " + chart);
         out.println("checkpoint: " + latest);
