@@ -53,8 +53,9 @@ import picocli.CommandLine;
  *       {@code import}, {@code class}, {@code interface}, {@code record}, {@code enum}) is a
  *       compilation unit; any other is a <b>snippet</b>, compiled as the body of a method that
  *       may throw. Both get wildcard imports of moco's public packages (those of them on the
- *       class path), {@code java.util}, {@code java.nio.file}, ND4J's {@code INDArray} and
- *       Guice. A snippet's context (its variables, further imports) is an HTML comment right
+ *       class path), {@code java.nio.file}, ND4J's {@code INDArray} package and Guice, and
+ *       {@code java.util}'s {@code List}, {@code Map}, {@code Set}, {@code Iterator},
+ *       {@code ArrayList} and {@code Optional}. A snippet's context (its variables, further imports) is an HTML comment right
  *       before the block, {@code <!-- context: import a.B; Encoder encoder = null; -->}: its
  *       {@code package} and {@code import} statements are added to the file, the rest goes
  *       before the snippet.</li>
@@ -75,7 +76,11 @@ class DocumentationBlocksTest {
     /** Packages every Java block may use by simple name, where the class path has them. */
     private static final List<String> DEFAULT_IMPORTS = List.of("dev.moco.api", "dev.moco.api.kit", "dev.moco.core",
             "dev.moco.core.run", "dev.moco.core.wiring", "dev.moco.core.config", "dev.moco.encoders", "dev.moco.tensorfile",
-            "dev.moco.downstream", "java.util", "java.nio.file", "org.nd4j.linalg.api.ndarray", "com.google.inject", "com.google.inject.util", "com.example.moco");
+            "dev.moco.downstream", "java.nio.file", "org.nd4j.linalg.api.ndarray", "com.google.inject", "com.google.inject.util", "com.example.moco");
+
+    /** Single types, not java.util.*, whose Dictionary would make moco's ambiguous. */
+    private static final List<String> DEFAULT_TYPES = List.of("java.util.List", "java.util.Map", "java.util.Set",
+            "java.util.Iterator", "java.util.ArrayList", "java.util.Optional");
 
     @TempDir
     Path classes;
@@ -376,6 +381,7 @@ class DocumentationBlocksTest {
         StringBuilder packageLine = new StringBuilder();
         StringBuilder imports = new StringBuilder();
         defaultImports.forEach(p -> imports.append("import ").append(p).append(".*;\n"));
+        DEFAULT_TYPES.forEach(t -> imports.append("import ").append(t).append(";\n"));
         StringBuilder declarations = new StringBuilder();
         for (String statement : block.context().split("(?<=;)")) {
             String s = statement.strip();
