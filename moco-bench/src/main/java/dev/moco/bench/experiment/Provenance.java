@@ -14,8 +14,8 @@ import java.util.concurrent.TimeUnit;
  * when it cannot be found (a jar outside a git checkout, no {@code /proc/cpuinfo}), and rows
  * written before these columns existed read as {@value #UNKNOWN} too, never a guess.
  *
- * @param commit the full hash of the checkout's {@code HEAD}, with {@code -modified} when
- *     tracked files outside {@code results/} differ from it
+ * @param commit the full hash of the checkout's {@code HEAD}, with {@code -modified} when a
+ *     pom or a main source file differs from it
  * @param cpu the first {@code model name} of {@code /proc/cpuinfo}
  */
 public record Provenance(String commit, String cpu) {
@@ -71,7 +71,9 @@ public record Provenance(String commit, String cpu) {
         if (head == null || !head.matches("[0-9a-f]{40}")) {
             return UNKNOWN;
         }
-        String changed = git(directory, "status", "--porcelain", "--untracked-files=no", "--", ".", ":(exclude)results");
+        // what the jar is built from, as ./moco judges staleness: the poms and the main sources
+        String changed = git(directory, "status", "--porcelain", "--untracked-files=no", "--",
+                ":(top)pom.xml", ":(top,glob)moco-*/pom.xml", ":(top,glob)moco-*/src/main/**");
         return changed == null || changed.isEmpty() ? head : head + "-modified";
     }
 
