@@ -10,8 +10,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * The README's "Use as a library" examples are the code of the example project, which CI
- * compiles and runs against the installed artifacts: a README marker
+ * The library examples of the README and of {@code docs/*.md} are the code of the example
+ * project, which CI compiles and runs against the installed artifacts: a marker
  * {@code <!-- example: FILE NAME -->} names a file and a section of it, and the lines between
  * {@code // readme:begin NAME} and {@code // readme:end NAME} there must equal the code block
  * that follows the marker.
@@ -22,8 +22,24 @@ class ReadmeExampleTest {
     private static final String MARKER = "<!-- example: ";
 
     @Test
-    void everyExampleInTheReadmeIsTheExampleProjectsCode() throws IOException {
-        List<String> readme = Files.readAllLines(ROOT.resolve("README.md"));
+    void everyExampleInTheReadmeAndTheDocsIsTheExampleProjectsCode() throws IOException {
+        List<Path> pages = new ArrayList<>(List.of(ROOT.resolve("README.md")));
+        try (var docs = Files.list(ROOT.resolve("docs"))) {
+            docs.filter(p -> p.toString().endsWith(".md")).sorted().forEach(pages::add);
+        }
+        int inReadme = examples(ROOT.resolve("README.md"));
+        int checked = inReadme;
+        for (Path page : pages.subList(1, pages.size())) {
+            checked += examples(page);
+        }
+        assertThat(inReadme).as("examples in the README").isPositive();
+        assertThat(checked).as("examples in the README and docs/").isGreaterThan(inReadme);
+    }
+
+    /** Checks the page's marked examples against the example project; returns how many there are. */
+    private static int examples(Path page) throws IOException {
+        List<String> readme = Files.readAllLines(page);
+        String name = ROOT.relativize(page).toString();
         int checked = 0;
         for (int i = 0; i < readme.size(); i++) {
             String line = readme.get(i).strip();
@@ -33,17 +49,17 @@ class ReadmeExampleTest {
             String[] fileAndSection = line.substring(MARKER.length(), line.indexOf(" -->")).strip().split(" ");
             Path source = ROOT.resolve(fileAndSection[0]);
             assertThat(source).as("the file the README's example names").isRegularFile();
-            assertThat(readme.get(i + 1)).as("a ```java block follows the marker in README.md line " + (i + 1))
+            assertThat(readme.get(i + 1)).as("a ```java block follows the marker in " + name + " line " + (i + 1))
                     .isEqualTo("```java");
             List<String> block = new ArrayList<>();
             for (int j = i + 2; !readme.get(j).equals("```"); j++) {
                 block.add(readme.get(j));
             }
-            assertThat(block).as("README.md's example at line " + (i + 1) + " against " + source)
+            assertThat(block).as(name + "'s example at line " + (i + 1) + " against " + source)
                     .containsExactlyElementsOf(section(Files.readAllLines(source), fileAndSection[1]));
             checked++;
         }
-        assertThat(checked).as("examples in the README").isPositive();
+        return checked;
     }
 
     /** The lines between the section's readme markers, with their common indentation removed. */

@@ -130,13 +130,15 @@ class ExperimentCommandTest {
         assertThat(resumed.out()).contains("1 run now, 4 already there");
         List<String> after = lines(csv);
         String redone = after.get(after.size() - 1);
-        // every column but the timings is a function of the checkpoint
+        // every column but the timings is a function of the checkpoint (and of the build and CPU, the same here)
         assertThat(withoutTimings(redone)).isEqualTo(withoutTimings(lost));
     }
 
+    /** The row without train_seconds and eval_seconds, the two columns before commit and cpu. */
     private static String withoutTimings(String row) {
-        String[] f = row.split(",", -1);
-        return String.join(",", List.of(f).subList(0, f.length - 2));
+        List<String> f = new java.util.ArrayList<>(List.of(row.split(",", -1)));
+        f.subList(f.size() - 4, f.size() - 2).clear();
+        return String.join(",", f);
     }
 
     @Test
@@ -145,9 +147,12 @@ class ExperimentCommandTest {
         assertThat(outcome.exitCode()).as(outcome.err()).isZero();
         List<String> rows = lines(results.resolve("shuffle-bn.csv"));
         assertThat(rows.get(0)).isEqualTo("shuffle,budget,seed,epoch,negatives,loss,pretext_accuracy,knn_accuracy,"
-                + "collapse_warning,images_per_second,eval_seconds");
+                + "collapse_warning,images_per_second,eval_seconds,commit,cpu");
         // epochs 0 (untrained), 1 and 2 for shuffle on and off
         assertThat(rows).hasSize(1 + 2 * 3);
+        Provenance here = Provenance.current();
+        assertThat(rows.subList(1, rows.size())).as("each row records the build and the CPU that wrote it")
+                .allMatch(r -> r.endsWith("," + here.commit() + "," + here.cpu()));
         assertThat(rows.subList(1, rows.size())).allMatch(r -> r.contains(",true,") || r.contains(",false,"));
         assertThat(rows).anyMatch(r -> r.startsWith("off,tiny,0,2,16,"));
         assertPng(results.resolve("shuffle-bn-tiny.png"), 2);
@@ -169,7 +174,7 @@ class ExperimentCommandTest {
                 "./moco transfer detect --init");
         List<String> transferRows = lines(results.resolve("transfer.csv"));
         assertThat(transferRows.get(0)).isEqualTo("init,budget,seed,status,linear_accuracy,knn_accuracy,miou,ap,ap50,ap75,"
-                + "train_seconds,eval_seconds");
+                + "train_seconds,eval_seconds,commit,cpu");
         assertThat(transferRows).hasSize(1 + 3).anyMatch(r -> r.startsWith("random,tiny,0,ok,"))
                 .anyMatch(r -> r.startsWith("supervised,tiny,0,ok,")).anyMatch(r -> r.startsWith("moco,tiny,0,ok,"));
         assertPng(results.resolve("transfer-tiny.png"), 2);
