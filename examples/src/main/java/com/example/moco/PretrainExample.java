@@ -32,7 +32,7 @@ public final class PretrainExample {
         // readme:begin pretrain
         PretrainingResult result = Pretraining.preset("moco-v2")
                 .dictionary("queue")
-                .set("queue.size", "256").set("batch.size", "32").set("feature.dim", "32").set("image.size", "16")
+                .negatives(256).batchSize(32).set("feature.dim", "32").set("image.size", "16")
                 .encoder(encoder)
                 .data(TrainingImages.of(images.iterator()))
                 .epochs(2)
@@ -48,7 +48,7 @@ public final class PretrainExample {
         // readme:begin resume
         PretrainingResult resumed = Pretraining.preset("moco-v2")
                 .dictionary("queue")
-                .set("queue.size", "256").set("batch.size", "32").set("feature.dim", "32").set("image.size", "16")
+                .negatives(256).batchSize(32).set("feature.dim", "32").set("image.size", "16")
                 .encoder(SmallConvNet.create(1))
                 .data(TrainingImages.of(images.iterator()))
                 .epochs(3)
@@ -77,7 +77,7 @@ public final class PretrainExample {
 
         // readme:begin resnet
         EncoderSpec resnet20 = EncoderSpec.of("resnet20").withInputChannels(1);
-        Pretraining.preset("moco-v2").dictionary("queue").set("queue.size", "256").set("batch.size", "32").set("image.size", "16")
+        Pretraining.preset("moco-v2").dictionary("queue").negatives(256).batchSize(32).set("image.size", "16")
                 .encoder(EncoderImplementation.choose(resnet20, "auto").create(resnet20))
                 .data(TrainingImages.of(images.iterator())).epochs(1).checkpoints(runDirectory.resolve("resnet20")).run();
         PretrainedEncoder loaded = PretrainedEncoder.load(runDirectory.resolve("resnet20"));   // architecture from the checkpoint

@@ -2,7 +2,7 @@ package dev.moco.docs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.moco.bench.MocoCommand;
+import dev.moco.bench.cli.MocoCommand;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
