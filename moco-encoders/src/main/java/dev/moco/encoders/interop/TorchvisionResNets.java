@@ -177,7 +177,7 @@ public final class TorchvisionResNets {
                     + " is neither torchvision's 7×7 stem (64k channels) nor the small-input 3×3 stem (16k channels)");
         }
         TreeSet<Integer> stages = new TreeSet<>();
-        Map<Integer, TreeSet<Integer>> blocks = new LinkedHashMap<>();
+        Map<Integer, TreeSet<Integer>> blocks = new java.util.TreeMap<>();
         for (String name : named.keySet()) {
             Matcher m = BLOCK.matcher(name);
             if (m.find()) {
@@ -192,7 +192,7 @@ public final class TorchvisionResNets {
                 .filter(a -> a.family() == family && a.bottleneck() == bottleneck && Arrays.equals(a.blocksPerStage(), blocksPerStage))
                 .findFirst()
                 .orElseThrow(() -> new WeightsFileException(file + ": a ResNet with " + (bottleneck ? "bottleneck" : "basic")
-                        + " blocks " + Arrays.toString(blocksPerStage) + " per stage, which is none of "
+                        + " blocks " + describeStages(blocks) + ", which is none of "
                         + Arrays.stream(ResNetArchitecture.values()).map(ResNetArchitecture::displayName).toList()));
         int storedChannels = (int) stem[1];
         int channels = inputChannels == 0 ? storedChannels : inputChannels;
@@ -215,6 +215,13 @@ public final class TorchvisionResNets {
             return spec.withHead(HeadType.LINEAR).withFeatureDimension((int) linear.shape()[0]);
         }
         return spec.withHead(HeadType.NONE);
+    }
+
+    private static String describeStages(Map<Integer, TreeSet<Integer>> blocks) {
+        StringBuilder s = new StringBuilder("{");
+        blocks.forEach((stage, indices) -> s.append(s.length() > 1 ? ", " : "").append("layer").append(stage).append('=')
+                .append(indices.last() + 1));
+        return s.append('}').toString();
     }
 
     /** Checks every name and shape first, listing every disagreement in one message; then loads all. */
