@@ -112,6 +112,25 @@ class TorchInteropTest {
         }
     }
 
+    @org.junit.jupiter.api.Test
+    void theRefusedPayloadIsLiveForPyTorchsDefaultLoaderAndMocoDoesNotRunIt() throws Exception {
+        Path marker = dir.resolve("payload-ran");
+        byte[] payload = PickleBytes.protocol(2).global("posix", "system").mark().unicode("touch " + marker).tuple().reduce()
+                .stop().bytes();
+        Path file = TorchFileFixtures.zip(dir.resolve("payload.pth"), payload, java.util.Map.of());
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> WeightsFile.open(file))
+                .isInstanceOf(WeightsFileException.class).hasMessageContaining("'posix.system'");
+        assertThat(marker).doesNotExist();
+
+        // the same file given to torch.load without weights_only runs the command: the refusal above is what protects
+        Process p = new ProcessBuilder(PYTHON, "-c", "import sys, torch\ntry:\n    torch.load(sys.argv[1])\nexcept Exception:\n    pass",
+                file.toString()).redirectErrorStream(true).start();
+        p.getInputStream().readAllBytes();
+        assertThat(p.waitFor(5, TimeUnit.MINUTES)).isTrue();
+        assertThat(marker).exists();
+    }
+
     private static INDArray npy(String name) throws IOException {
         try (InputStream in = Files.newInputStream(dir.resolve(name))) {
             return Npy.read(in).castTo(DataType.FLOAT);
