@@ -1,6 +1,7 @@
 package dev.moco.encoders.interop;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.moco.api.Encoder;
 import dev.moco.encoders.EncoderImplementation;
@@ -16,12 +17,14 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -35,8 +38,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * statistics that make inference mode no identity, and PyTorch's outputs on fixed images.
  * moco reads each file into both implementations and must agree to {@value #TOLERANCE}; then
  * moco's safetensors and {@code .pth} exports go back to torchvision (strict, and the backbone
- * into a plain model) and must agree again. Tagged {@code interop}: run by the interop stage of
- * {@code .ci/run}, not by the default build.
+ * into a plain model) and must agree again. A payload moco refuses is shown to be live: PyTorch's
+ * default loader runs it. Tagged {@code interop}: run by the interop stage of {@code .ci/run}, not
+ * by the default build.
  */
 @Tag("interop")
 class TorchInteropTest {
@@ -112,14 +116,14 @@ class TorchInteropTest {
         }
     }
 
-    @org.junit.jupiter.api.Test
+    @Test
     void theRefusedPayloadIsLiveForPyTorchsDefaultLoaderAndMocoDoesNotRunIt() throws Exception {
         Path marker = dir.resolve("payload-ran");
         byte[] payload = PickleBytes.protocol(2).global("posix", "system").mark().unicode("touch " + marker).tuple().reduce()
                 .stop().bytes();
-        Path file = TorchFileFixtures.zip(dir.resolve("payload.pth"), payload, java.util.Map.of());
+        Path file = TorchFileFixtures.zip(dir.resolve("payload.pth"), payload, Map.of());
 
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> WeightsFile.open(file))
+        assertThatThrownBy(() -> WeightsFile.open(file))
                 .isInstanceOf(WeightsFileException.class).hasMessageContaining("'posix.system'");
         assertThat(marker).doesNotExist();
 
