@@ -33,6 +33,7 @@ import picocli.CommandLine.Command;
         subcommands = {QuickstartCommand.class, PretrainCommand.class, ExportFeaturesCommand.class, BenchCommand.class,
                 EvalCommand.class, TrainSupervisedCommand.class, DataCommand.class, TransferCommand.class,
                 ExperimentCommand.class,
+                dev.moco.bench.cli.interop.ImportCommand.class, dev.moco.bench.cli.interop.ExportCommand.class,
                 CommandLine.HelpCommand.class},
         footer = {"", "Exit status: 0 success, 1 error, 2 bad command line, 3 training stopped by a non-finite loss.",
                 "JAVA_OPTS is passed to the JVM by ./moco; MOCO_DEBUG=1 prints stack traces."})

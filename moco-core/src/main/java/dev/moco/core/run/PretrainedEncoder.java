@@ -13,6 +13,8 @@ import dev.moco.encoders.EncoderWeights;
 import dev.moco.encoders.Encoders;
 import dev.moco.encoders.NamedParameters;
 import dev.moco.encoders.ResNetEncoder;
+import dev.moco.encoders.interop.TorchvisionResNets;
+import dev.moco.encoders.interop.WeightsFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -22,8 +24,10 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * A trained encoder loaded for use on one's own images: from a pretraining checkpoint, a
- * supervised checkpoint ({@code moco train-supervised}) or an encoder weights file
- * ({@link EncoderWeights}, full or backbone only). It gives the backbone's pooled output
+ * supervised checkpoint ({@code moco train-supervised}), an encoder weights file
+ * ({@link EncoderWeights}, full or backbone only), or a file from PyTorch (an official MoCo
+ * checkpoint, a torchvision ResNet state dict, {@code .pth} zip or legacy, or safetensors; see
+ * {@link TorchvisionResNets}). It gives the backbone's pooled output
  * ({@link Encoder#represent}) after the normalisation the run trained with, and the stage
  * feature maps for fine-tuning.
  *
@@ -33,8 +37,8 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * }</pre>
  *
  * <p>A checkpoint records the encoder's architecture, the code that ran it, the normalisation
- * and the image size. A weights file records the architecture only: its images are taken as
- * they are given (no normalisation), at any size the architecture accepts.
+ * and the image size. A weights file (moco's or PyTorch's) records the architecture only: its
+ * images are taken as they are given (no normalisation), at any size the architecture accepts.
  */
 public final class PretrainedEncoder {
 
@@ -63,8 +67,8 @@ public final class PretrainedEncoder {
      * run by the code it records (checkpoints) or by {@code encoder.impl = auto} (weights).
      *
      * @param source a checkpoint {@code .zip}, a directory holding {@code latest.zip} (a
-     *     checkpoint directory or a run directory with {@code checkpoints/}), or an encoder
-     *     weights file
+     *     checkpoint directory or a run directory with {@code checkpoints/}), an encoder
+     *     weights file, or a PyTorch checkpoint or safetensors file
      * @return the loaded encoder, with the normalisation and image size the source records
      * @throws IllegalArgumentException if {@code source} does not exist or is not a zip file
      * @throws CheckpointException if there is no readable checkpoint or it records no valid encoder
@@ -84,11 +88,17 @@ public final class PretrainedEncoder {
      */
     public static PretrainedEncoder load(Path source, String implementation) {
         if (!Files.exists(source)) {
-            throw new IllegalArgumentException(source + " does not exist: give a checkpoint (.zip or run directory)"
-                    + " or an encoder weights file");
+            throw new IllegalArgumentException(source + " does not exist: give a checkpoint (.zip or run directory),"
+                    + " an encoder weights file, a PyTorch .pth or a safetensors file");
+        }
+        Optional<WeightsFile.Format> pytorch = WeightsFile.detect(source);
+        if (pytorch.isPresent()) {
+            TorchvisionResNets.Imported imported = TorchvisionResNets.read(source, 0);
+            return inImplementation(imported.encoder(), implementation,
+                    pytorch.get().description() + " " + source + " (" + imported.layout() + ")");
         }
         if (Files.isRegularFile(source) && EncoderWeights.isWeightsFile(source)) {
-            return fromWeights(source, implementation);
+            return inImplementation(EncoderWeights.loadEncoder(source), implementation, "encoder weights " + source);
         }
         Checkpoint c = CheckpointDirectory.load(source);
         ConfiguredEncoder configured = ConfiguredEncoder.of(c);
@@ -143,8 +153,8 @@ public final class PretrainedEncoder {
         }
     }
 
-    private static PretrainedEncoder fromWeights(Path file, String implementation) {
-        ResNetEncoder reference = EncoderWeights.loadEncoder(file);
+    /** The loaded reference encoder, copied into the implementation asked for. */
+    private static PretrainedEncoder inImplementation(ResNetEncoder reference, String implementation, String description) {
         EncoderSpec spec = reference.spec();
         Encoder encoder = EncoderImplementation.choose(spec, implementation).create(spec);
         if (encoder instanceof NamedParameters named) {
@@ -152,7 +162,7 @@ public final class PretrainedEncoder {
         } else {
             encoder = reference;
         }
-        return new PretrainedEncoder(encoder, Optional.of(spec), Optional.empty(), Optional.empty(), "encoder weights " + file);
+        return new PretrainedEncoder(encoder, Optional.of(spec), Optional.empty(), Optional.empty(), description);
     }
 
     /** {@return the encoder, holding the loaded parameters} */

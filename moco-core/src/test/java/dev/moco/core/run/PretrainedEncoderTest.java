@@ -8,11 +8,14 @@ import dev.moco.encoders.EncoderSpec;
 import dev.moco.encoders.EncoderWeights;
 import dev.moco.encoders.Encoders;
 import dev.moco.encoders.ResNetEncoder;
+import dev.moco.encoders.interop.TorchvisionResNets;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -62,6 +65,30 @@ class PretrainedEncoderTest {
         });
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"encoder.pth", "encoder.safetensors"})
+    void aPyTorchOrSafetensorsFileWithTorchvisionNamesLoadsIntoEitherImplementation(String name) {
+        ResNetEncoder saved = Encoders.create(SPEC.withInputChannels(3));
+        Path file = dir.resolve(name);
+        if (name.endsWith(".pth")) {
+            TorchvisionResNets.writePth(saved, true, file);
+        } else {
+            TorchvisionResNets.writeSafetensors(saved, saved.spec(), true, file);
+        }
+
+        for (String implementation : new String[] {"reference", "auto"}) {
+            PretrainedEncoder loaded = PretrainedEncoder.load(file, implementation);
+
+            assertThat(loaded.spec()).contains(SPEC.withInputChannels(3).withSeed(0));
+            assertThat(loaded.normalization()).isEmpty();
+            assertThat(loaded.description()).endsWith(file + " (torchvision state dict)");
+            INDArray images = Nd4j.rand(DataType.FLOAT, 2, 3, 32, 32);
+            INDArray expected = saved.represent(images);
+            assertThat(loaded.features(images).sub(expected).amaxNumber().doubleValue()).as(implementation).isLessThan(1e-4);
+            loaded.encoder().close();
+        }
+    }
+
     @Test
     void aRandomEncoderIsTheSpecsInitialisation() {
         PretrainedEncoder random = PretrainedEncoder.random(SPEC, "reference");
@@ -75,7 +102,8 @@ class PretrainedEncoderTest {
     void aMissingPathOrAFileThatIsNoZipIsNamed() throws IOException {
         Path missing = dir.resolve("nope.zip");
         assertThatThrownBy(() -> PretrainedEncoder.load(missing)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessage(missing + " does not exist: give a checkpoint (.zip or run directory) or an encoder weights file");
+                .hasMessage(missing + " does not exist: give a checkpoint (.zip or run directory), an encoder weights file,"
+                        + " a PyTorch .pth or a safetensors file");
         Path text = Files.writeString(dir.resolve("notes.zip"), "not a zip");
         assertThatThrownBy(() -> PretrainedEncoder.load(text)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage(text + " is not a zip file: neither a checkpoint nor encoder weights");

@@ -6,7 +6,7 @@ import java.nio.file.Path;
 
 /**
  * The {@code --checkpoint} / {@code --init} argument of the evaluation and transfer commands:
- * a checkpoint or weights file, read by the library ({@link PretrainedEncoder#load(Path, String)}),
+ * a checkpoint or weights file (moco's, PyTorch's or safetensors), read by the library ({@link PretrainedEncoder#load(Path, String)}),
  * or {@value #RANDOM} for a freshly initialised encoder.
  */
 public final class EncoderSource {

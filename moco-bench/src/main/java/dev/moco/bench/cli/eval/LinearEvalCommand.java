@@ -30,7 +30,7 @@ public final class LinearEvalCommand implements Callable<Integer> {
     picocli.CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--checkpoint", required = true, paramLabel = "PATH|random",
-            description = "A pretraining or supervised checkpoint (.zip or run directory), an encoder weights file, or 'random'.")
+            description = "A pretraining or supervised checkpoint (.zip or run directory), an encoder weights file, a PyTorch .pth or safetensors file (docs/interop.md), or 'random'.")
     String checkpoint;
 
     @Option(names = "--data", required = true, paramLabel = "DIR", description = "IDX files or an image folder with train and test splits.")

@@ -8,12 +8,16 @@ import dev.moco.core.checkpoint.NonFiniteTensorException;
 import dev.moco.core.config.MocoConfig;
 import dev.moco.core.data.ImageDataset;
 import dev.moco.core.data.augment.AugmentationPreset;
+import dev.moco.core.data.augment.Normalize;
 import dev.moco.core.run.CheckpointContents;
 import dev.moco.core.run.ConfiguredEncoder;
+import dev.moco.core.run.PretrainedEncoder;
 import dev.moco.core.run.TrainingImages;
+import dev.moco.core.wiring.TrainingData;
 import dev.moco.downstream.FeatureExtractor;
 import dev.moco.downstream.LabelledFeatures;
 import dev.moco.encoders.EncoderSpec;
+import dev.moco.encoders.interop.WeightsFile;
 import dev.moco.tensorfile.Npy;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -45,7 +49,7 @@ import picocli.CommandLine.Option;
 public final class ExportFeaturesCommand implements Callable<Integer> {
 
     @Option(names = "--checkpoint", required = true, paramLabel = "PATH",
-            description = "A checkpoint .zip, or a run (or checkpoints/) directory for its latest.zip.")
+            description = "A checkpoint .zip, a run (or checkpoints/) directory for its latest.zip, or a PyTorch .pth / safetensors file.")
     Path checkpoint;
 
     @Option(names = "--data", required = true, paramLabel = "DIR", description = "Directory of IDX files or an image folder.")
@@ -68,26 +72,42 @@ public final class ExportFeaturesCommand implements Callable<Integer> {
         if (!out.getFileName().toString().endsWith(".npy")) {
             throw new IllegalArgumentException("--out must name a .npy file, got " + out);
         }
-        Checkpoint c = CheckpointDirectory.load(checkpoint);
-        try {
-            FiniteTensors.require(Checkpoint.QUERY_ENCODER, c.component(Checkpoint.QUERY_ENCODER));
-        } catch (NonFiniteTensorException e) {
-            throw new IllegalArgumentException("--checkpoint " + checkpoint + " cannot give meaningful features: its "
-                    + e.getMessage(), e);
+        EncoderSpec spec;
+        Encoder encoder;
+        int imageSize;
+        ImageDataset images;
+        Normalize normalize;
+        if (WeightsFile.detect(checkpoint).isPresent()) {
+            // a PyTorch file records no image size or normalisation: as eval does, IDX images at their own size
+            // (image folders at 28), normalised by their estimated mean and std
+            PretrainedEncoder loaded = PretrainedEncoder.load(checkpoint);
+            spec = loaded.spec().orElseThrow();
+            encoder = loaded.encoder();
+            images = TrainingImages.open(data, split, 28).dataset();
+            imageSize = images.height();
+            normalize = TrainingData.estimateNormalization(images, 10_000);
+        } else {
+            Checkpoint c = CheckpointDirectory.load(checkpoint);
+            try {
+                FiniteTensors.require(Checkpoint.QUERY_ENCODER, c.component(Checkpoint.QUERY_ENCODER));
+            } catch (NonFiniteTensorException e) {
+                throw new IllegalArgumentException("--checkpoint " + checkpoint + " cannot give meaningful features: its "
+                        + e.getMessage(), e);
+            }
+            ConfiguredEncoder configured = ConfiguredEncoder.of(c);
+            spec = configured.spec();
+            encoder = configured.create();
+            CheckpointContents.restoreQueryEncoder(c, encoder);
+            imageSize = Integer.parseInt(CheckpointContents.configuration(c).get(MocoConfig.IMAGE_SIZE));
+            images = TrainingImages.open(data, split, imageSize).dataset();
+            normalize = CheckpointContents.normalize(c);
         }
-        ConfiguredEncoder configured = ConfiguredEncoder.of(c);
-        EncoderSpec spec = configured.spec();
-        Encoder encoder = configured.create();
-        CheckpointContents.restoreQueryEncoder(c, encoder);
-
-        int imageSize = Integer.parseInt(CheckpointContents.configuration(c).get(MocoConfig.IMAGE_SIZE));
-        ImageDataset images = TrainingImages.open(data, split, imageSize).dataset();
         if (images.channels() != spec.inputChannels()) {
             throw new IllegalArgumentException("the encoder takes " + spec.inputChannels() + "-channel images but "
                     + data + " has " + images.channels() + " channels");
         }
         FeatureExtractor extractor = new FeatureExtractor(AugmentationPreset.NONE.pipeline(images.shape(), imageSize,
-                imageSize, CheckpointContents.normalize(c)), batchSize);
+                imageSize, normalize), batchSize);
         LabelledFeatures features = extractor.extract(encoder, images, l2Normalize);
 
         Path labelsFile = labelsFileFor(out);

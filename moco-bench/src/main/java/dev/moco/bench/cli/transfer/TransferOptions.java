@@ -9,7 +9,7 @@ import picocli.CommandLine.Option;
 public final class TransferOptions {
 
     @Option(names = "--init", required = true, paramLabel = "PATH|random",
-            description = "A pretraining or supervised checkpoint, an encoder weights file, or 'random'.")
+            description = "A pretraining or supervised checkpoint, an encoder weights file, a PyTorch .pth or safetensors file, or 'random'.")
     String init;
 
     @Option(names = "--data", required = true, paramLabel = "DIR",
