@@ -1,4 +1,4 @@
-package dev.moco.bench;
+package dev.moco.bench.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
