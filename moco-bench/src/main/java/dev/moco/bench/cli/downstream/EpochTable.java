@@ -90,6 +90,11 @@ public final class EpochTable {
         }
     }
 
+    /** The last row's value of {@code column} (NaN before the first row). */
+    public double last(String column) {
+        return rows.isEmpty() ? Double.NaN : rows.get(rows.size() - 1).getOrDefault(column, Double.NaN);
+    }
+
     /** Writes {@code metrics.csv} and {@code training.png} into the directory. */
     public void write(String title) {
         StringBuilder csv = new StringBuilder("epoch," + String.join(",", columns)).append('\n');

@@ -90,7 +90,7 @@ final class TransferRun {
             int steps = tuning.stepsPerEpoch(canvases.train().size());
             Checkpoint.Builder checkpoint = Checkpoint.builder(new TrainingPosition(epoch, 0, (long) epoch * steps, steps))
                     .properties(IDENTITY, identity);
-            tuning.state().forEach(checkpoint::tensors);
+            new TreeMap<>(tuning.state()).forEach(checkpoint::tensors);
             start.checkpoints().saveEpoch(epoch, checkpoint.build());
         });
         tuning.run(canvases, log, done);
