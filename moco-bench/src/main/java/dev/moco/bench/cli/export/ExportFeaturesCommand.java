@@ -1,6 +1,7 @@
 package dev.moco.bench.cli.export;
 
 import dev.moco.api.Encoder;
+import dev.moco.bench.cli.ChannelsOption;
 import dev.moco.core.run.ConfiguredEncoder;
 import dev.moco.core.checkpoint.Checkpoint;
 import dev.moco.core.checkpoint.CheckpointDirectory;
@@ -23,6 +24,7 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -63,6 +65,9 @@ public final class ExportFeaturesCommand implements Callable<Integer> {
     @Option(names = "--l2-normalize", description = "Divide every feature vector by its L2 norm.")
     boolean l2Normalize;
 
+    @Mixin
+    ChannelsOption channels;
+
     @Override
     public Integer call() throws IOException {
         if (!out.getFileName().toString().endsWith(".npy")) {
@@ -81,7 +86,7 @@ public final class ExportFeaturesCommand implements Callable<Integer> {
         TrainingSnapshot.restoreQueryEncoder(c, encoder);
 
         int imageSize = Integer.parseInt(TrainingSnapshot.configuration(c).get(MocoConfig.IMAGE_SIZE));
-        ImageDataset images = TrainingImages.open(data, split, imageSize).dataset();
+        ImageDataset images = TrainingImages.open(data, split, imageSize, channels.channels()).dataset();
         if (images.channels() != spec.inputChannels()) {
             throw new IllegalArgumentException("the encoder takes " + spec.inputChannels() + "-channel images but "
                     + data + " has " + images.channels() + " channels");

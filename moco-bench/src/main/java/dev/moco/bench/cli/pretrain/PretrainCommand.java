@@ -1,5 +1,6 @@
 package dev.moco.bench.cli.pretrain;
 
+import dev.moco.bench.cli.ChannelsOption;
 import dev.moco.core.checkpoint.CheckpointDirectory;
 import dev.moco.core.checkpoint.StoredCheckpoint;
 import dev.moco.core.config.MocoConfig;
@@ -15,6 +16,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -99,6 +101,9 @@ public final class PretrainCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    @Mixin
+    ChannelsOption channels;
+
     @Override
     public Integer call() throws Exception {
         validateOptions();
@@ -129,7 +134,7 @@ public final class PretrainCommand implements Callable<Integer> {
         if (!Files.isDirectory(data)) {
             throw new IllegalArgumentException("--data " + data + " is not a directory");
         }
-        TrainingImages images = TrainingImages.open(data, split, config.getInt(MocoConfig.IMAGE_SIZE));
+        TrainingImages images = TrainingImages.open(data, split, config.getInt(MocoConfig.IMAGE_SIZE), channels.channels());
         ImageDataset dataset = images.dataset();
         int held = heldOut != null ? heldOut : Math.min(2_000, dataset.size() / 10);
         if (held >= dataset.size()) {

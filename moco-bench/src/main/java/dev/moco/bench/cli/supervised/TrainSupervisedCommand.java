@@ -1,6 +1,7 @@
 package dev.moco.bench.cli.supervised;
 
 import dev.moco.api.Encoder;
+import dev.moco.bench.cli.ChannelsOption;
 import dev.moco.bench.cli.RunOptions;
 import dev.moco.bench.cli.pretrain.RunDirectory;
 import dev.moco.bench.cli.downstream.EpochTable;
@@ -108,12 +109,15 @@ public final class TrainSupervisedCommand implements Callable<Integer> {
     @Option(names = "--workers", defaultValue = "1", paramLabel = "N", description = "Augmentation threads (default: ${DEFAULT-VALUE}).")
     int workers;
 
+    @Mixin
+    ChannelsOption channels;
+
     @Override
     public Integer call() throws Exception {
         java.io.PrintWriter console = spec.commandLine().getOut();
         validateOptions();
         RunDirectory.Start start = run.check();
-        TrainingImages trainImages = TrainingImages.open(data, "train", imageSize);
+        TrainingImages trainImages = TrainingImages.open(data, "train", imageSize, channels.channels());
         ImageDataset train = trainImages.dataset();
         if (batchSize > train.size()) {
             throw new ParameterException(spec.commandLine(), "--batch-size " + batchSize + " is larger than the "
