@@ -107,7 +107,7 @@ public final class ImageFolderDataset implements ImageDataset {
          */
         public Builder channels(int channels) {
             if (channels != 0 && channels != 1 && channels != 3) {
-                throw new IllegalArgumentException("channels must be 1 (grayscale), 3 (RGB) or 0 (the folder's), got "
+                throw new IllegalArgumentException("channels must be 1 (grayscale) or 3 (RGB), or 0 for the folder's own, got "
                         + channels);
             }
             this.channels = channels;
