@@ -148,25 +148,37 @@ class DownstreamBadInputTest {
         }
     }
 
-    private static String[] detect(String... more) {
-        List<String> args = new ArrayList<>(List.of("transfer", "detect", "--init", "random", "--data", idx.toString(),
-                "--train", "4", "--test", "2", "--canvas-size", "16", "--epochs", "1", "--batch-size", "4", "--head-width", "8"));
-        args.addAll(List.of(more));
+    /** {@code base} with {@code more}: an option of {@code more} replaces the same option's value in {@code base}. */
+    private static String[] with(List<String> base, String... more) {
+        List<String> args = new ArrayList<>(base);
+        for (int i = 0; i < more.length; i++) {
+            boolean hasValue = i + 1 < more.length && !more[i + 1].startsWith("--");
+            int at = args.indexOf(more[i]);
+            if (at >= 0 && hasValue) {
+                args.set(at + 1, more[++i]);
+            } else {
+                args.add(more[i]);
+                if (hasValue) {
+                    args.add(more[++i]);
+                }
+            }
+        }
         return args.toArray(String[]::new);
+    }
+
+    private static String[] detect(String... more) {
+        return with(List.of("transfer", "detect", "--init", "random", "--data", idx.toString(), "--train", "4", "--test", "2",
+                "--canvas-size", "16", "--epochs", "1", "--batch-size", "4", "--head-width", "8"), more);
     }
 
     private static String[] segment(Path data, String... more) {
-        List<String> args = new ArrayList<>(List.of("transfer", "segment", "--init", "random", "--data", data.toString(),
-                "--epochs", "1", "--batch-size", "4", "--head-width", "8"));
-        args.addAll(List.of(more));
-        return args.toArray(String[]::new);
+        return with(List.of("transfer", "segment", "--init", "random", "--data", data.toString(), "--epochs", "1",
+                "--batch-size", "4", "--head-width", "8"), more);
     }
 
     private static String[] supervised(Path data, String... more) {
-        List<String> args = new ArrayList<>(List.of("train-supervised", "--data", data.toString(), "--epochs", "1",
-                "--batch-size", "8", "--image-size", "8", "--augmentation", "none"));
-        args.addAll(List.of(more));
-        return args.toArray(String[]::new);
+        return with(List.of("train-supervised", "--data", data.toString(), "--epochs", "1", "--batch-size", "8",
+                "--image-size", "8", "--augmentation", "none"), more);
     }
 
     private static String[] knn(Path data, String... more) {

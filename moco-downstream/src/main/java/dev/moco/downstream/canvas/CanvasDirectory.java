@@ -181,7 +181,7 @@ public final class CanvasDirectory {
         BufferedImage image;
         try {
             // the canvases' own size is the limit: a file declaring another is refused before decoding
-            ImageFile.Header header = ImageFile.header(file, ImageFile.maxPixels());
+            ImageFile.Header header = ImageFile.header(file, Long.MAX_VALUE);
             if (header.width() != size || header.height() != size) {
                 throw new IllegalArgumentException(file + " is " + header.width() + "x" + header.height()
                         + "; the set's canvases are " + size + "x" + size + " grey");

@@ -143,7 +143,8 @@ public final class CocoJson {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file, e);
         } catch (JsonParseException | IllegalStateException e) {
-            throw new IllegalArgumentException(file + " is not a COCO instances JSON object: " + e.getMessage(), e);
+            String why = String.valueOf(e.getMessage()).replaceFirst("^[\\w.$]+(Exception|Error): ", "");
+            throw new IllegalArgumentException(file + " is not a COCO instances JSON object: " + why, e);
         }
         Map<Integer, List<GarmentInstance>> byImage = new LinkedHashMap<>();
         try {
