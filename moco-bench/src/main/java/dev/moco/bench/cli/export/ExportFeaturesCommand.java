@@ -1,6 +1,7 @@
 package dev.moco.bench.cli.export;
 
 import dev.moco.api.Encoder;
+import dev.moco.bench.cli.pretrain.RunDirectory;
 import dev.moco.bench.cli.ChannelsOption;
 import dev.moco.core.run.ConfiguredEncoder;
 import dev.moco.core.checkpoint.Checkpoint;
@@ -73,6 +74,10 @@ public final class ExportFeaturesCommand implements Callable<Integer> {
         if (!out.getFileName().toString().endsWith(".npy")) {
             throw new IllegalArgumentException("--out must name a .npy file, got " + out);
         }
+        if (Files.isDirectory(out)) {
+            throw new IllegalArgumentException("--out " + out + " is a directory, not a .npy file");
+        }
+        RunDirectory.requireWritable("--out", out.toAbsolutePath().getParent());   // before any work
         Checkpoint c = CheckpointDirectory.load(checkpoint);
         try {
             FiniteTensors.require(Checkpoint.QUERY_ENCODER, c.component(Checkpoint.QUERY_ENCODER));

@@ -131,6 +131,7 @@ public final class PretrainCommand implements Callable<Integer> {
         builder.set(settings);
         MocoConfig config = builder.build();
 
+        RunDirectory.requireWritable("--out", out != null ? out : RunDirectory.of(resume));    // before any work
         if (!Files.isDirectory(data)) {
             throw new IllegalArgumentException("--data " + data + " is not a directory");
         }
