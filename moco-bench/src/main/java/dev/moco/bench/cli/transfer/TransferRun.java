@@ -97,9 +97,10 @@ final class TransferRun {
         if (log.last == null) {      // resumed after the last epoch: nothing to train, the scores again
             out.println("the run in " + dir + " is complete (" + done + " of " + o.epochs + " epochs); its test scores:");
             log.last = new FineTuning.EpochResult(done, Double.NaN, Double.NaN, Double.NaN, tuning.evaluate(canvases.test()));
+        } else {
+            out.println("wrote " + dir.resolve(RunDirectory.METRICS) + ", " + dir.resolve(RunDirectory.CHART) + " and "
+                    + start.checkpoints().latest());
         }
-        out.println("wrote " + dir.resolve(RunDirectory.METRICS) + ", " + dir.resolve(RunDirectory.CHART) + " and "
-                + start.checkpoints().latest());
         return new Outcome(log.last, tuning, canvases);
     }
 
