@@ -70,9 +70,15 @@ public final class KnnEvalCommand implements Callable<Integer> {
                 encoderOptions.implementation);
         out.println("encoder: " + loaded.description());
         FrozenFeatures.Splits splits = FrozenFeatures.Splits.open(loaded, data, channels.channels(), System.err);
-        if (k > splits.train().size()) {
-            throw new ParameterException(spec.commandLine(), "--k " + k + " is larger than the bank of "
-                    + splits.train().size() + " training images of " + data);
+        int bank = splits.train().size();
+        if (k > bank && spec.commandLine().getParseResult().hasMatchedOption("--k")) {
+            throw new ParameterException(spec.commandLine(), "--k " + k + " is larger than the bank of " + bank
+                    + " training images of " + data);
+        }
+        if (k > bank) {
+            System.err.println("note: the default k=" + k + " is larger than the bank of " + bank + " training images; using k="
+                    + bank);
+            k = bank;
         }
         FrozenFeatures features = splits.extract(loaded, batchSize, true, System.err);
         double top1 = new KnnClassifier(features.train(), k, temperature).accuracy(features.test());

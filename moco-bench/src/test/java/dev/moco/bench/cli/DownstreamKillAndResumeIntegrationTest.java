@@ -14,44 +14,63 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code transfer detect} killed with SIGKILL between epochs and continued with {@code --resume}
- * ends as the uninterrupted run: the same final weights, head and momentum buffers tensor by
- * tensor, bit for bit, and the same metrics.csv (but for the measured throughput). The run to
- * kill is another JVM, killed once its checkpoint says epoch 2 is done.
+ * {@code transfer detect} and {@code train-supervised} killed with SIGKILL between epochs and
+ * continued with {@code --resume} end as the uninterrupted run: the same final checkpoint
+ * (weights, head, momentum buffers, position) tensor by tensor, bit for bit, and the same
+ * metrics.csv but for the measured throughput. The run to kill is another JVM, killed once its
+ * checkpoint says epoch 2 is done.
  */
 @Tag("integration")
-class TransferKillAndResumeIntegrationTest {
+class DownstreamKillAndResumeIntegrationTest {
 
     private static final int EPOCHS = 6;
 
     @TempDir
     Path dir;
 
-    private static List<String> detect(Path data, Path out) {
-        return List.of("transfer", "detect", "--init", "random", "--data", data.toString(), "--train", "64", "--test", "8",
-                "--canvas-size", "16", "--epochs", Integer.toString(EPOCHS), "--batch-size", "4", "--head-width", "8",
-                "--out", out.toString());
+    private Path data;
+
+    @BeforeEach
+    void data() throws IOException {
+        data = MocoCommandTest.writeIdx(dir.resolve("data"), 128);
+        Files.copy(data.resolve("train-images-idx3-ubyte"), data.resolve("t10k-images-idx3-ubyte"), StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(data.resolve("train-labels-idx1-ubyte"), data.resolve("t10k-labels-idx1-ubyte"), StandardCopyOption.REPLACE_EXISTING);
     }
 
     @Test
     void aDetectionRunKilledBetweenEpochsAndResumedEndsAsTheUninterruptedRun() throws IOException, InterruptedException {
-        Path data = MocoCommandTest.writeIdx(dir.resolve("data"), 128);
-        Files.copy(data.resolve("train-images-idx3-ubyte"), data.resolve("t10k-images-idx3-ubyte"), StandardCopyOption.REPLACE_EXISTING);
-        Files.copy(data.resolve("train-labels-idx1-ubyte"), data.resolve("t10k-labels-idx1-ubyte"), StandardCopyOption.REPLACE_EXISTING);
+        killAndResume(List.of("transfer", "detect", "--init", "random", "--data", data.toString(), "--train", "64", "--test",
+                "8", "--canvas-size", "16", "--epochs", Integer.toString(EPOCHS), "--batch-size", "4", "--head-width", "8"),
+                List.of("encoder", "head", "optimizer"));
+    }
+
+    @Test
+    void aSupervisedRunKilledBetweenEpochsAndResumedEndsAsTheUninterruptedRun() throws IOException, InterruptedException {
+        Path[] runs = killAndResume(List.of("train-supervised", "--data", data.toString(), "--epochs", Integer.toString(EPOCHS),
+                "--batch-size", "8", "--image-size", "8"), List.of("query-encoder", "optimizer"));
+        Checkpoint expected = CheckpointDirectory.load(runs[0].resolve("latest.zip"));
+        Checkpoint actual = CheckpointDirectory.load(runs[1].resolve("latest.zip"));
+        expected.components().forEach((component, tensors) -> tensors.forEach((name, tensor) ->
+                assertThat(actual.tensor(component, name)).as("model " + component + "/" + name).isEqualTo(tensor)));
+    }
+
+    /** Runs {@code command} straight, and killed after epoch 2 then resumed; returns both run directories. */
+    private Path[] killAndResume(List<String> command, List<String> components) throws IOException, InterruptedException {
         Path straight = dir.resolve("straight");
-        MocoCommandTest.Outcome o = MocoCommandTest.run(detect(data, straight).toArray(String[]::new));
+        MocoCommandTest.Outcome o = MocoCommandTest.run(withOut(command, straight).toArray(String[]::new));
         assertThat(o.exitCode()).as(o.err()).isZero();
 
         Path killed = dir.resolve("killed");
-        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+        List<String> child = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
                 "-cp", System.getProperty("java.class.path"), "-Djava.awt.headless=true", MocoCommand.class.getName()));
-        command.addAll(detect(data, killed));
-        Process run = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(dir.resolve("killed.log").toFile())
+        child.addAll(withOut(command, killed));
+        Process run = new ProcessBuilder(child).redirectErrorStream(true).redirectOutput(dir.resolve("killed.log").toFile())
                 .start();
         int killedAfter = -1;
         while (run.isAlive()) {
@@ -67,11 +86,11 @@ class TransferKillAndResumeIntegrationTest {
         assertThat(killedAfter).as("killed before the last epoch (else the run was too fast to kill: "
                 + Files.readString(dir.resolve("killed.log")) + ")").isBetween(2, EPOCHS - 1);
 
-        MocoCommandTest.Outcome refused = MocoCommandTest.run(detect(data, killed).toArray(String[]::new));
+        MocoCommandTest.Outcome refused = MocoCommandTest.run(withOut(command, killed).toArray(String[]::new));
         assertThat(refused.exitCode()).isEqualTo(1);
         assertThat(refused.err()).contains("already holds a run").contains("--resume");
 
-        List<String> resume = new ArrayList<>(detect(data, killed));
+        List<String> resume = withOut(command, killed);
         resume.add("--resume");
         MocoCommandTest.Outcome resumed = MocoCommandTest.run(resume.toArray(String[]::new));
         assertThat(resumed.exitCode()).as(resumed.err()).isZero();
@@ -81,10 +100,17 @@ class TransferKillAndResumeIntegrationTest {
         Checkpoint expected = CheckpointDirectory.load(straight.resolve("checkpoints"));
         Checkpoint actual = CheckpointDirectory.load(killed.resolve("checkpoints"));
         assertThat(actual.position()).isEqualTo(expected.position());
-        assertThat(actual.components().keySet()).containsExactlyInAnyOrder("encoder", "head", "optimizer");
+        assertThat(actual.components().keySet()).containsExactlyInAnyOrderElementsOf(components);
         expected.components().forEach((component, tensors) -> tensors.forEach((name, tensor) ->
                 assertThat(actual.tensor(component, name)).as(component + "/" + name).isEqualTo(tensor)));
         assertThat(metricsWithoutThroughput(killed)).isEqualTo(metricsWithoutThroughput(straight)).hasSize(EPOCHS + 1);
+        return new Path[] {straight, killed};
+    }
+
+    private static List<String> withOut(List<String> command, Path out) {
+        List<String> args = new ArrayList<>(command);
+        args.addAll(List.of("--out", out.toString()));
+        return args;
     }
 
     private static String lastLine(String out) {
