@@ -248,8 +248,8 @@ public final class ImageFolderDataset implements ImageDataset {
                 unreadable(options, file, e, skipped);
             }
         }
-        Set<Path> left = new HashSet<>();
-        skipped.forEach(s -> left.add(s.file()));
+        Set<Path> leftOut = new HashSet<>();
+        skipped.forEach(s -> leftOut.add(s.file()));
         int channels = options.channels != 0 ? options.channels : allGrey ? 1 : 3;
 
         ImageShape shape = new ImageShape(channels, options.height, options.width);
@@ -265,7 +265,7 @@ public final class ImageFolderDataset implements ImageDataset {
         float[] resized = new float[length];
         for (int i = 0; i < candidates.size(); i++) {
             Path file = candidates.get(i);
-            if (left.contains(file)) {
+            if (leftOut.contains(file)) {
                 continue;
             }
             BufferedImage image;
