@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 
 /**
  * Replaces a file atomically: the content goes into a temporary file
@@ -16,11 +17,18 @@ import java.nio.file.StandardOpenOption;
  * temporary file is removed and the target is untouched. A process killed part-way leaves
  * the temporary file, which {@link #isTemporaryOf} recognises for clean-up.
  *
+ * <p>Every file it writes gets the mode {@value #FILE_MODE} (where the file system has POSIX
+ * modes): a temporary file is created owner-only, and without this a checkpoint or chart would
+ * end up with another mode than the CSV beside it.
+ *
  * <pre>{@code
  * AtomicFile.replace(target, channel -> channel.write(bytes));
  * }</pre>
  */
 public final class AtomicFile {
+
+    /** The mode of every file written here: read-write for the owner, readable by others. */
+    public static final String FILE_MODE = "rw-r--r--";
 
     private AtomicFile() {}
 
@@ -53,6 +61,7 @@ public final class AtomicFile {
         try {
             Files.createDirectories(dir);
             tmp = Files.createTempFile(dir, "." + absolute.getFileName() + ".", ".tmp");
+            setMode(tmp);
             try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
                 content.writeTo(channel);
                 channel.force(true);
@@ -73,6 +82,22 @@ public final class AtomicFile {
                 }
             }
         }
+    }
+
+    /**
+     * Replaces {@code target} with {@code bytes}, atomically.
+     *
+     * @param target the file to create or replace
+     * @param bytes its whole content
+     * @throws IOException as {@link #replace}; the target is then as it was
+     */
+    public static void write(Path target, byte[] bytes) throws IOException {
+        replace(target, channel -> {
+            java.nio.ByteBuffer buffer = java.nio.ByteBuffer.wrap(bytes);
+            while (buffer.hasRemaining()) {
+                channel.write(buffer);
+            }
+        });
     }
 
     /**
@@ -105,6 +130,12 @@ public final class AtomicFile {
     public static boolean isTemporaryOf(Path file, String targetName) {
         String name = file.getFileName().toString();
         return name.startsWith("." + targetName + ".") && name.endsWith(".tmp");
+    }
+
+    private static void setMode(Path file) throws IOException {
+        if (file.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString(FILE_MODE));
+        }
     }
 
     /** Forces the directory entry of a rename to disk (Linux; a no-op where unsupported). */

@@ -25,6 +25,7 @@ public final class FlatSgd {
     private final INDArray gradients;
     private final SgdMomentum rule;
     private final GradientUpdater<?> updater;
+    private final INDArray state;
 
     public FlatSgd(double momentum, double weightDecay, ISchedule learningRate, INDArray parameters, INDArray gradients) {
         if (!(weightDecay >= 0)) {
@@ -38,7 +39,13 @@ public final class FlatSgd {
         this.gradients = gradients;
         this.rule = new SgdMomentum(learningRate.valueAt(0, 0), momentum, learningRate);
         long size = rule.stateSize(parameters.length());
-        this.updater = rule.instantiate(size == 0 ? null : Nd4j.zeros(parameters.dataType(), size), true);
+        this.state = size == 0 ? Nd4j.empty(parameters.dataType()) : Nd4j.zeros(parameters.dataType(), size);
+        this.updater = rule.instantiate(size == 0 ? null : state, true);
+    }
+
+    /** The rule's state (the momentum buffer v; empty without momentum), live: a checkpoint saves it and restores into it. */
+    public INDArray state() {
+        return state;
     }
 
     /** One update from the gradients accumulated since they were last zeroed. */

@@ -1,14 +1,13 @@
 package dev.moco.bench.experiment;
 
+import dev.moco.tensorfile.AtomicFile;
 import java.awt.Color;
 import java.awt.Font;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import javax.imageio.ImageIO;
 import org.knowm.xchart.BitmapEncoder;
@@ -99,15 +98,9 @@ final class ExperimentChart {
             g.dispose();
         }
         try {
-            Path absolute = png.toAbsolutePath();
-            Files.createDirectories(absolute.getParent());
-            Path tmp = Files.createTempFile(absolute.getParent(), ".chart", ".png");
-            try {
-                ImageIO.write(image, "png", tmp.toFile());
-                Files.move(tmp, absolute, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
+            java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+            ImageIO.write(image, "png", bytes);
+            AtomicFile.write(png, bytes.toByteArray());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the chart " + png, e);
         }

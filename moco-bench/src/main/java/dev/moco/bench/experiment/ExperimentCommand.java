@@ -42,8 +42,9 @@ public final class ExperimentCommand implements Runnable {
 
     /** The options every experiment takes. */
     static final class Common {
-        @Option(names = "--budget", defaultValue = "small", paramLabel = "small|full",
-                description = "small (about 30 minutes on 2 cores) or full (what the README reports); tiny is a smoke test of a few steps. Default: ${DEFAULT-VALUE}")
+        @Option(names = "--budget", defaultValue = "small", paramLabel = "tiny|small|full",
+                description = "small (about 30 minutes on 2 cores), full (what the README reports), or tiny: a smoke test of"
+                        + " the command on a few hundred images, whose numbers mean nothing. Default: ${DEFAULT-VALUE}")
         String budget;
 
         @Option(names = "--data", defaultValue = "/usr/share/datasets/fashion-mnist", paramLabel = "DIR",

@@ -1,8 +1,16 @@
 package dev.moco.bench.experiment;
 
+import dev.moco.bench.cli.pretrain.RunDirectory;
+import dev.moco.core.checkpoint.CheckpointDirectory;
 import dev.moco.core.config.MocoConfig;
+import dev.moco.core.data.IdxFile;
+import dev.moco.core.data.ImageDataset;
+import dev.moco.core.data.Split;
 import dev.moco.core.wiring.DictionaryRegistry;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -22,7 +30,8 @@ import org.knowm.xchart.CategoryChart;
  * every initialisation. The MoCo encoder is pretrained with the queue (K=4096) at the budget;
  * the supervised one by {@code ./moco train-supervised} for the budget's epochs over the whole
  * training split (the command takes no subset, so on the small budget it sees more images
- * than MoCo).
+ * than MoCo). On the tiny budget, a smoke test, every command reads the first
+ * {@value #TINY_TRAIN} training and {@value #TINY_TEST} test images instead ({@link #tinyData}).
  */
 final class TransferExperiment implements Experiment {
 
@@ -84,7 +93,8 @@ final class TransferExperiment implements Experiment {
         // over every sitting: a pretraining finished in an earlier one is reused, not timed again
         double trainSeconds = init.equals("random") ? 0 : ExperimentRuns.readSeconds(runDir);
         long evalStart = System.nanoTime();
-        String dataDir = data.directory().toString();
+        String dataDir = budget.equals(Budget.TINY) ? tinyData(data, runDir.resolve("tiny-data")).toString()
+                : data.directory().toString();
         List<String> linear = new ArrayList<>(List.of("eval", "linear", "--checkpoint", encoder, "--data", dataDir));
         if (budget.equals(Budget.TINY)) {
             linear.addAll(List.of("--set", "epochs=" + budget.linearEpochs(), "--set", "milestones=1"));
@@ -92,13 +102,14 @@ final class TransferExperiment implements Experiment {
         String linearTop1 = Commands.run(linear, Pattern.compile("linear top-1: " + NUMBER), out)[0];
         String knnTop1 = Commands.run(List.of("eval", "knn", "--checkpoint", encoder, "--data", dataDir),
                 Pattern.compile("knn top-1: " + NUMBER), out)[0];
-        List<String> canvases = budget.equals(Budget.TINY) ? List.of("--train", "8", "--test", "4", "--epochs", "1") : List.of();
-        List<String> segment = new ArrayList<>(List.of("transfer", "segment", "--init", encoder, "--data", dataDir, "--out",
-                runDir.resolve("segment").toString()));
+        List<String> canvases = budget.equals(Budget.TINY)
+                ? List.of("--train", "8", "--test", "4", "--epochs", "1", "--batch-size", "4") : List.of();
+        List<String> segment = new ArrayList<>(List.of("transfer", "segment", "--init", encoder, "--data", dataDir));
+        segment.addAll(runDirectory(runDir.resolve("segment")));
         segment.addAll(canvases);
         String miou = Commands.run(segment, Pattern.compile("mIoU: " + NUMBER), out)[0];
-        List<String> detect = new ArrayList<>(List.of("transfer", "detect", "--init", encoder, "--data", dataDir, "--out",
-                runDir.resolve("detect").toString()));
+        List<String> detect = new ArrayList<>(List.of("transfer", "detect", "--init", encoder, "--data", dataDir));
+        detect.addAll(runDirectory(runDir.resolve("detect")));
         detect.addAll(canvases);
         String[] ap = Commands.run(detect, Pattern.compile("AP: " + NUMBER + " AP50: " + NUMBER + " AP75: " + NUMBER), out);
         Map<String, String> row = new LinkedHashMap<>();
@@ -114,14 +125,73 @@ final class TransferExperiment implements Experiment {
         return row;
     }
 
+    /**
+     * {@code --out dir}, with {@code --resume} when an earlier sitting left a checkpoint there (a
+     * finished run is then only scored again), or {@code --overwrite} when it left a run without one.
+     */
+    private static List<String> runDirectory(Path dir) {
+        if (Files.exists(dir.resolve(RunDirectory.CHECKPOINTS).resolve(CheckpointDirectory.LATEST))) {
+            return List.of("--out", dir.toString(), "--resume");
+        }
+        return RunDirectory.runFiles(dir).isEmpty() ? List.of("--out", dir.toString())
+                : List.of("--out", dir.toString(), "--overwrite");
+    }
+
+    /** Training and test images of the tiny budget's evaluations and transfers: a smoke test, not a measurement. */
+    static final int TINY_TRAIN = 256;
+    static final int TINY_TEST = 128;
+
+    /**
+     * The tiny budget's evaluation data: the first {@value #TINY_TRAIN} training and
+     * {@value #TINY_TEST} test images of the experiment's data, written as IDX files, so that a
+     * tiny run's kNN, linear probe, supervised training and canvases read a few hundred images
+     * instead of the whole data set. Only grey images of one size can be written so; other data
+     * is used whole.
+     */
+    static Path tinyData(ExperimentData data, Path dir) {
+        if (data.train().channels() != 1 || data.test().channels() != 1) {
+            return data.directory();
+        }
+        try {
+            Files.createDirectories(dir);
+            writeIdx(data.train(), Math.min(TINY_TRAIN, data.train().size()), dir, Split.TRAIN);
+            writeIdx(data.test(), Math.min(TINY_TEST, data.test().size()), dir, Split.TEST);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the tiny budget's data to " + dir, e);
+        }
+        return dir;
+    }
+
+    private static void writeIdx(ImageDataset images, int count, Path dir, Split split) throws IOException {
+        int length = images.shape().length();
+        float[] pixels = new float[length];
+        byte[] bytes = new byte[count * length];
+        byte[] labels = new byte[count];
+        for (int i = 0; i < count; i++) {
+            images.readImage(i, pixels, 0);
+            for (int p = 0; p < length; p++) {
+                bytes[i * length + p] = (byte) Math.round(pixels[p] * 255f);
+            }
+            labels[i] = (byte) Math.max(0, images.label(i));
+        }
+        try (OutputStream out = Files.newOutputStream(dir.resolve(split.imagesFileName()))) {
+            IdxFile.write(out, new int[] {count, images.height(), images.width()}, bytes);
+        }
+        try (OutputStream out = Files.newOutputStream(dir.resolve(split.labelsFileName()))) {
+            IdxFile.write(out, new int[] {count}, labels);
+        }
+    }
+
     /** The supervised checkpoint, trained by {@code ./moco train-supervised} unless an earlier sitting left it. */
     private static String supervised(MocoConfig config, ExperimentData data, Budget budget, Path runDir, PrintStream out) {
         Path checkpoint = runDir.resolve("latest.zip");
         if (!Files.isRegularFile(checkpoint)) {
             long start = System.nanoTime();
-            Commands.run(List.of("train-supervised", "--data", data.directory().toString(), "--epochs",
-                    Integer.toString(budget.pick(1, 1, budget.epochs())), "--batch-size", config.getString(MocoConfig.BATCH_SIZE),
-                    "--out", runDir.toString()), Pattern.compile("supervised train accuracy: " + NUMBER), out);
+            Path trainOn = budget.equals(Budget.TINY) ? tinyData(data, runDir.resolve("tiny-data")) : data.directory();
+            List<String> command = new ArrayList<>(List.of("train-supervised", "--data", trainOn.toString(), "--epochs",
+                    Integer.toString(budget.pick(1, 1, budget.epochs())), "--batch-size", config.getString(MocoConfig.BATCH_SIZE)));
+            command.addAll(runDirectory(runDir));
+            Commands.run(command, Pattern.compile("supervised train accuracy: " + NUMBER), out);
             ExperimentRuns.writeSeconds(runDir, (System.nanoTime() - start) / 1e9);
         }
         return checkpoint.toString();

@@ -97,7 +97,8 @@ class DownstreamCliTest {
         Path weights = dir.resolve("rgb.zip");
         EncoderWeights.save(Encoders.create(EncoderSpec.of("resnet20")), weights);
         MocoCommandTest.Outcome o = MocoCommandTest.run("transfer", "detect", "--init", weights.toString(), "--data",
-                idx().toString(), "--train", "2", "--test", "1", "--canvas-size", "16");
+                idx().toString(), "--train", "2", "--test", "1", "--canvas-size", "16", "--batch-size", "2", "--out",
+                dir.resolve("rgb-run").toString());
         assertThat(o.exitCode()).isEqualTo(1);
         assertThat(o.err()).contains("takes 3-channel images but the canvases are grey");
     }

@@ -1,9 +1,7 @@
 package dev.moco.core.data;
 
-import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
 import java.awt.image.ColorModel;
-import java.awt.image.IndexColorModel;
 import java.awt.image.Raster;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -12,6 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
@@ -19,7 +18,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import javax.imageio.ImageIO;
 
 /**
  * Images from a directory tree, like torchvision's {@code ImageFolder}: either one
@@ -28,7 +26,12 @@ import javax.imageio.ImageIO;
  * directory) or a flat directory of images (unlabelled, label -1).
  *
  * <p>PNG, JPEG, BMP and GIF files are decoded with {@code javax.imageio} when the data set
- * is opened, converted to the requested number of channels (RGB, or grayscale with the
+ * is opened. Every file's header is read first: a file declaring more pixels than
+ * {@link ImageFile#maxPixels()} is refused (or skipped) before anything is decoded. The
+ * channel count is the requested one or, by default, the folder's: 1 when every image is grey
+ * (a grey colour space, 8 or 16 bits, without a palette), else 3, a folder that mixes grey and
+ * colour images being read as RGB with the grey ones replicated. Images are converted to that
+ * count (RGB, or grayscale with the
  * ITU-R 601 luma weights 0.299/0.587/0.114 that Pillow's {@code convert("L")} uses),
  * resized to the requested size with {@link Resampler bilinear (antialiased) resampling}
  * and kept in memory as bytes ({@code size * channels * height * width} bytes). An
@@ -80,8 +83,9 @@ public final class ImageFolderDataset implements ImageDataset {
         private final Path root;
         private int height;
         private int width;
-        private int channels = 3;
+        private int channels;
         private boolean skipUnreadable;
+        private long maxPixels = -1;
 
         private Builder(Path root) {
             this.root = Objects.requireNonNull(root, "root");
@@ -97,12 +101,25 @@ public final class ImageFolderDataset implements ImageDataset {
             return this;
         }
 
-        /** 3 for RGB (the default), 1 for grayscale; images are converted as needed. */
+        /**
+         * 3 for RGB, 1 for grayscale, 0 (the default) for the folder's: 1 if every image is grey,
+         * else 3. Images are converted as needed.
+         */
         public Builder channels(int channels) {
-            if (channels != 1 && channels != 3) {
-                throw new IllegalArgumentException("channels must be 1 (grayscale) or 3 (RGB), got " + channels);
+            if (channels != 0 && channels != 1 && channels != 3) {
+                throw new IllegalArgumentException("channels must be 1 (grayscale) or 3 (RGB), or 0 for the folder's own, got "
+                        + channels);
             }
             this.channels = channels;
+            return this;
+        }
+
+        /** The most pixels an image file may declare (default {@link ImageFile#maxPixels()}). */
+        public Builder maxPixels(long maxPixels) {
+            if (maxPixels < 1) {
+                throw new IllegalArgumentException("the pixel limit must be positive, got " + maxPixels);
+            }
+            this.maxPixels = maxPixels;
             return this;
         }
 
@@ -220,41 +237,52 @@ public final class ImageFolderDataset implements ImageDataset {
                     + ") found in " + root);
         }
 
-        ImageShape shape = new ImageShape(options.channels, options.height, options.width);
+        long maxPixels = options.maxPixels > 0 ? options.maxPixels : ImageFile.maxPixels();
+        // the headers first: a file too large to decode is found before any decoding
+        List<SkippedFile> skipped = new ArrayList<>();
+        boolean allGrey = true;
+        for (Path file : candidates) {
+            try {
+                allGrey &= ImageFile.header(file, maxPixels).grey();
+            } catch (IOException e) {
+                unreadable(options, file, e, skipped);
+            }
+        }
+        Set<Path> leftOut = new HashSet<>();
+        skipped.forEach(s -> leftOut.add(s.file()));
+        int channels = options.channels != 0 ? options.channels : allGrey ? 1 : 3;
+
+        ImageShape shape = new ImageShape(channels, options.height, options.width);
         int length = shape.length();
+        if ((long) candidates.size() * length > Integer.MAX_VALUE - 8) {
+            throw new IOException(root + ": " + candidates.size() + " images of " + shape + " need "
+                    + (long) candidates.size() * length + " bytes, more than one array holds; use a smaller image size");
+        }
         byte[] pixels = new byte[candidates.size() * length];
         List<Path> files = new ArrayList<>(candidates.size());
         int[] labels = new int[candidates.size()];
-        List<SkippedFile> skipped = new ArrayList<>();
         Resampler resampler = new Resampler();
         float[] resized = new float[length];
         for (int i = 0; i < candidates.size(); i++) {
             Path file = candidates.get(i);
-            BufferedImage image;
-            String problem;
-            try {
-                image = ImageIO.read(file.toFile());
-                problem = image == null ? "no image decoder recognises its content" : null;
-            } catch (IOException | RuntimeException e) {
-                image = null;
-                problem = "cannot be decoded: " + e;
+            if (leftOut.contains(file)) {
+                continue;
             }
-            if (problem != null) {
-                if (!options.skipUnreadable) {
-                    throw new IOException("unreadable image " + file + ": " + problem
-                            + " (remove or convert the file)");
-                }
-                skipped.add(new SkippedFile(file, problem));
+            BufferedImage image;
+            try {
+                image = ImageFile.read(file, maxPixels);
+            } catch (IOException e) {
+                unreadable(options, file, e, skipped);
                 continue;
             }
             int srcHeight = image.getHeight();
             int srcWidth = image.getWidth();
-            float[] decoded = toChw(image, options.channels);
+            float[] decoded = toChw(image, channels);
             float[] target;
             if (srcHeight == shape.height() && srcWidth == shape.width()) {
                 target = decoded;
             } else {
-                resampler.resize(decoded, 0, options.channels, srcHeight, srcWidth, 0, 0,
+                resampler.resize(decoded, 0, channels, srcHeight, srcWidth, 0, 0,
                         srcHeight, srcWidth, resized, 0, shape.height(), shape.width());
                 target = resized;
             }
@@ -276,6 +304,20 @@ public final class ImageFolderDataset implements ImageDataset {
                 List.copyOf(skipped));
     }
 
+    /** Fails naming the file, or (when skipping) records it as skipped. */
+    private static void unreadable(Builder options, Path file, IOException e, List<SkippedFile> skipped) throws IOException {
+        String problem = e instanceof ImageFile.ImageTooLargeException ? "too large: " + e.getMessage()
+                : e.getMessage() != null && e.getMessage().startsWith(file.toString()) ? e.getMessage().substring(file.toString().length()).replaceFirst("^:? *", "")
+                : "cannot be decoded: " + e;
+        if (!options.skipUnreadable) {
+            if (e instanceof ImageFile.ImageTooLargeException) {
+                throw new ImageFile.ImageTooLargeException("image " + e.getMessage() + "; remove or shrink the file");
+            }
+            throw new IOException("unreadable image " + file + ": " + problem + " (remove or convert the file)", e);
+        }
+        skipped.add(new SkippedFile(file, problem));
+    }
+
     /** Decodes to CHW floats in [0, 1] with the requested channel count. */
     static float[] toChw(BufferedImage image, int channels) {
         int height = image.getHeight();
@@ -283,7 +325,7 @@ public final class ImageFolderDataset implements ImageDataset {
         int plane = height * width;
         float[] out = new float[channels * plane];
         ColorModel model = image.getColorModel();
-        if (model.getColorSpace().getType() == ColorSpace.TYPE_GRAY && !(model instanceof IndexColorModel)) {
+        if (ImageFile.isGrey(model)) {
             // read gray samples directly: getRGB() would convert linear gray to sRGB
             Raster raster = image.getRaster();
             float scale = 1f / ((1 << model.getComponentSize(0)) - 1);

@@ -8,6 +8,10 @@ public record ImageShape(int channels, int height, int width) {
             throw new IllegalArgumentException("image shape must be positive, got "
                     + channels + "x" + height + "x" + width + " (channels x height x width)");
         }
+        if ((long) channels * height * width > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("image shape " + channels + "x" + height + "x" + width + " has "
+                    + (long) channels * height * width + " values, more than an array holds (" + Integer.MAX_VALUE + ")");
+        }
     }
 
     /** Number of floats in one image, {@code channels * height * width}. */

@@ -54,8 +54,8 @@ public final class TrainingImages {
 
     /**
      * The images of a folder with one subdirectory per class ({@code directory/<class>/*.png},
-     * or the same under {@code directory/train/}), resized to {@code size} × {@code size}
-     * and read as RGB.
+     * or the same under {@code directory/train/}), resized to {@code size} × {@code size},
+     * with one channel if every image is grey, else RGB.
      *
      * @param directory the folder
      * @param size the height and width the images are resized to
@@ -116,11 +116,27 @@ public final class TrainingImages {
      * @param directory the data set's directory
      * @param split {@code train} or {@code test}
      * @param imageSize the height and width image files are resized to (IDX images keep theirs)
-     * @return the images of that split
+     * @return the images of that split; an image folder's with its own channel count (1 if every
+     *     image is grey, else 3)
      * @throws IllegalArgumentException saying what was looked for and not found
-     * @throws UncheckedIOException if a file cannot be read
+     * @throws UncheckedIOException if a file cannot be read, naming it
      */
     public static TrainingImages open(Path directory, String split, int imageSize) {
+        return open(directory, split, imageSize, 0);
+    }
+
+    /**
+     * As {@link #open(Path, String, int)}, an image folder read with {@code channels} channels
+     * (1 or 3, converting; 0 for the folder's own).
+     *
+     * @param directory the data set's directory
+     * @param split {@code train} or {@code test}
+     * @param imageSize the height and width image files are resized to (IDX images keep theirs)
+     * @param channels 1 (grey) or 3 (RGB) to convert an image folder to, or 0 for its own
+     * @return the images of that split
+     * @throws IllegalArgumentException also if {@code channels} is 3 for IDX files, which are grey
+     */
+    public static TrainingImages open(Path directory, String split, int imageSize, int channels) {
         if (!Files.isDirectory(directory)) {
             throw new IllegalArgumentException(directory + " is not a directory");
         }
@@ -131,6 +147,10 @@ public final class TrainingImages {
         };
         try {
             if (hasIdxFiles(directory)) {
+                if (channels == 3) {
+                    throw new IllegalArgumentException(directory + " holds IDX files, whose images are grey (1 channel);"
+                            + " 3 channels apply to image folders only");
+                }
                 if (!hasFile(directory, which.imagesFileName())) {
                     throw new IllegalArgumentException(directory + " holds IDX files but not " + which.imagesFileName()
                             + "[.gz] (the " + split + " split)");
@@ -150,7 +170,7 @@ public final class TrainingImages {
                 throw new IllegalArgumentException("found neither IDX files (train-images-idx3-ubyte[.gz]) nor class"
                         + " subdirectories of images in " + root);
             }
-            ImageFolderDataset folder = ImageFolderDataset.builder(root).size(imageSize, imageSize).build();
+            ImageFolderDataset folder = ImageFolderDataset.builder(root).size(imageSize, imageSize).channels(channels).build();
             return new TrainingImages(folder, describe(root, folder));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the data set in " + directory + ": " + e.getMessage(), e);

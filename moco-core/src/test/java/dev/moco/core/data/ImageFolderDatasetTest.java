@@ -81,6 +81,34 @@ class ImageFolderDatasetTest {
     }
 
     @Test
+    void aFolderOfGreyImagesIsReadWithOneChannelAndAFolderWithAnyColourImageAsRgb() throws IOException {
+        BufferedImage gray = new BufferedImage(2, 2, BufferedImage.TYPE_BYTE_GRAY);
+        gray.getRaster().setSample(0, 0, 0, 100);
+        write(gray, "png", root.resolve("a/gray.png"));
+        write(gray, "png", root.resolve("b/gray.png"));
+        assertThat(ImageFolderDataset.builder(root).size(2, 2).build().channels()).isEqualTo(1);
+
+        write(solid(2, 2, 0xff0000), "png", root.resolve("b/red.png"));
+        ImageFolderDataset mixed = ImageFolderDataset.builder(root).size(2, 2).build();
+        assertThat(mixed.channels()).isEqualTo(3);
+        assertThat(read(mixed, 0)).startsWith(100 / 255f).contains(100 / 255f, org.assertj.core.data.Index.atIndex(4));
+    }
+
+    @Test
+    void anImageDeclaringMorePixelsThanTheLimitIsRefusedByItsHeaderNamingTheFileAndTheLimit() throws IOException {
+        write(solid(2, 2, 0xff0000), "png", root.resolve("a/small.png"));
+        write(solid(4, 3, 0xff0000), "png", root.resolve("a/large.png"));
+        assertThatThrownBy(() -> ImageFolderDataset.builder(root).size(2, 2).maxPixels(11).build())
+                .isInstanceOf(ImageFile.ImageTooLargeException.class)
+                .hasMessageContaining(root.resolve("a/large.png").toString())
+                .hasMessageContaining("4x3 = 12 pixels, above the limit of 11 pixels per image")
+                .hasMessageContaining("-D" + ImageFile.MAX_PIXELS_PROPERTY);
+        ImageFolderDataset skipping = ImageFolderDataset.builder(root).size(2, 2).maxPixels(11).skipUnreadable(true).build();
+        assertThat(skipping.size()).isEqualTo(1);
+        assertThat(skipping.skippedFiles().get(0).reason()).startsWith("too large");
+    }
+
+    @Test
     void convertsRgbToGrayAndGrayToRgb() throws IOException {
         write(solid(2, 2, 0xff0000), "png", root.resolve("a/red.png"));
         BufferedImage gray = new BufferedImage(2, 2, BufferedImage.TYPE_BYTE_GRAY);

@@ -1,5 +1,6 @@
 package dev.moco.downstream.canvas;
 
+import dev.moco.core.data.ImageFile;
 import java.awt.image.BufferedImage;
 import java.awt.image.WritableRaster;
 import java.io.IOException;
@@ -101,8 +102,11 @@ public final class CanvasDirectory {
         try {
             spec = new CanvasSpec(integer(p, "size"), integer(p, "min-garment"), integer(p, "max-garment"),
                     integer(p, "max-garments"), integer(p, "train"), integer(p, "test"), Long.parseLong(p.getProperty("seed", "")));
+            ImageFile.requireWithin("a canvas of " + dir.resolve(PROPERTIES), spec.size(), spec.size(), ImageFile.maxPixels());
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException(dir.resolve(PROPERTIES) + " has a missing or malformed key: " + e.getMessage(), e);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(dir.resolve(PROPERTIES) + ": " + e.getMessage(), e);
         }
         List<Canvas> train = readSplit(dir.resolve("train"), spec.size(), spec.trainCount());
         List<Canvas> test = readSplit(dir.resolve("test"), spec.size(), spec.testCount());
@@ -171,14 +175,20 @@ public final class CanvasDirectory {
     }
 
     private static byte[] readGrey(Path file, int size) {
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException(file + " is missing");
+        }
         BufferedImage image;
         try {
-            image = ImageIO.read(file.toFile());
+            // the canvases' own size is the limit: a file declaring another is refused before decoding
+            ImageFile.Header header = ImageFile.header(file, Long.MAX_VALUE);
+            if (header.width() != size || header.height() != size) {
+                throw new IllegalArgumentException(file + " is " + header.width() + "x" + header.height()
+                        + "; the set's canvases are " + size + "x" + size + " grey");
+            }
+            image = ImageFile.read(file, (long) size * size);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file, e);
-        }
-        if (image == null) {
-            throw new IllegalArgumentException(file + " is missing or not an image");
+            throw new IllegalArgumentException("cannot read " + file + ": " + e.getMessage(), e);
         }
         if (image.getWidth() != size || image.getHeight() != size || image.getRaster().getNumBands() != 1) {
             throw new IllegalArgumentException(file + " is " + image.getWidth() + "x" + image.getHeight() + " with "

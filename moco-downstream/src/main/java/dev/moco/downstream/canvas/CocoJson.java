@@ -143,7 +143,8 @@ public final class CocoJson {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file, e);
         } catch (JsonParseException | IllegalStateException e) {
-            throw new IllegalArgumentException(file + " is not a COCO instances JSON object: " + e.getMessage(), e);
+            String why = String.valueOf(e.getMessage()).replaceFirst("^[\\w.$]+(Exception|Error): ", "");
+            throw new IllegalArgumentException(file + " is not a COCO instances JSON object: " + why, e);
         }
         Map<Integer, List<GarmentInstance>> byImage = new LinkedHashMap<>();
         try {
@@ -170,10 +171,20 @@ public final class CocoJson {
                 for (JsonElement c : segmentation.getAsJsonArray("counts")) {
                     counts.add(c.getAsInt());
                 }
-                boolean[] mask = CocoRle.decode(counts, size, size);
-                JsonArray bbox = a.getAsJsonArray("bbox");
-                BoundingBox box = new BoundingBox(bbox.get(0).getAsDouble(), bbox.get(1).getAsDouble(),
-                        bbox.get(2).getAsDouble(), bbox.get(3).getAsDouble());
+                boolean[] mask;
+                BoundingBox box;
+                try {
+                    mask = CocoRle.decode(counts, size, size);
+                    JsonArray bbox = a.getAsJsonArray("bbox");
+                    if (bbox.size() != 4) {
+                        throw new IllegalArgumentException("bbox has " + bbox.size() + " numbers, not [x, y, w, h]");
+                    }
+                    box = new BoundingBox(bbox.get(0).getAsDouble(), bbox.get(1).getAsDouble(),
+                            bbox.get(2).getAsDouble(), bbox.get(3).getAsDouble());
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException(file + ": annotation " + a.get("id") + " (image " + imageId + "): "
+                            + e.getMessage(), e);
+                }
                 int label = a.get("category_id").getAsInt() - 1;
                 if (label < 0 || label >= CanvasSpec.GARMENT_CLASSES) {
                     throw new IllegalArgumentException(file + ": annotation " + a.get("id") + " has category_id "

@@ -1,12 +1,15 @@
 package dev.moco.downstream.supervised;
 
 import dev.moco.api.Encoder;
+import dev.moco.core.checkpoint.Checkpoint;
+import dev.moco.core.checkpoint.TensorRestore;
 import dev.moco.core.data.ImageDataset;
 import dev.moco.core.data.TwoViewBatch;
 import dev.moco.core.data.TwoViewBatchLoader;
 import dev.moco.core.data.augment.AugmentationPipeline;
 import dev.moco.core.optim.CosineSchedule;
 import dev.moco.downstream.FlatSgd;
+import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -53,6 +56,15 @@ public final class SupervisedTraining {
     }
 
     public void run(ImageDataset train, Listener listener) {
+        run(train, listener, 0);
+    }
+
+    /**
+     * Continues a run whose first {@code epochsDone} epochs are done and whose {@link #state()}
+     * has been restored; batch order and augmentation are functions of the seed and the step,
+     * so the result equals the uninterrupted run's.
+     */
+    public void run(ImageDataset train, Listener listener, int epochsDone) {
         int classes = encoder.outputDimension();
         for (int i = 0; i < train.size(); i++) {
             int label = train.label(i);
@@ -62,13 +74,13 @@ public final class SupervisedTraining {
             }
         }
         try (TwoViewBatchLoader loader = TwoViewBatchLoader.builder(train, augmentation).batchSize(settings.batchSize())
-                .seed(settings.seed()).epochs(settings.epochs()).workers(settings.workers()).build()) {
+                .seed(settings.seed()).epochs(settings.epochs()).workers(settings.workers()).startAt(epochsDone, 0).build()) {
             long stepsPerEpoch = loader.stepsPerEpoch();
             double lossSum = 0;
             double accuracySum = 0;
             long images = 0;
             long nanos = 0;
-            int iteration = 0;
+            int iteration = Math.toIntExact(epochsDone * stepsPerEpoch);
             while (loader.hasNext()) {
                 TwoViewBatch batch = loader.next();
                 long start = System.nanoTime();
@@ -90,6 +102,24 @@ public final class SupervisedTraining {
                 }
             }
         }
+    }
+
+    /**
+     * What a resumed run needs besides its position, live: the encoder's parameters and BN
+     * statistics (component {@code query-encoder}, as in a pretraining checkpoint) and the
+     * optimizer's momentum buffer.
+     */
+    public Map<String, Map<String, INDArray>> state() {
+        return Map.of(Checkpoint.QUERY_ENCODER, Map.of("parameters", encoder.parameters(), "buffers", encoder.buffers()),
+                Checkpoint.OPTIMIZER, Map.of("sgd", sgd.state()));
+    }
+
+    /** Assigns a saved {@link #state()} into this run's arrays, after checking every component fits. */
+    public void restore(Map<String, Map<String, INDArray>> saved) {
+        Map<String, Map<String, INDArray>> live = state();
+        live.forEach((component, tensors) -> TensorRestore.requireCompatible(component, tensors,
+                saved.getOrDefault(component, Map.of())));
+        live.forEach((component, tensors) -> TensorRestore.copy(component, tensors, saved.get(component)));
     }
 
     private record StepResult(double loss, double accuracy) {

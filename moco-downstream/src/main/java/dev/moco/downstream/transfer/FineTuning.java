@@ -3,6 +3,7 @@ package dev.moco.downstream.transfer;
 import dev.moco.api.Encoder;
 import dev.moco.api.FeatureMapEncoder;
 import dev.moco.api.kit.SplitMix64;
+import dev.moco.core.checkpoint.TensorRestore;
 import dev.moco.core.data.augment.Normalize;
 import dev.moco.core.optim.StepDecaySchedule;
 import dev.moco.downstream.FlatSgd;
@@ -93,12 +94,24 @@ public final class FineTuning {
 
     /** Fine-tunes on {@code set.train()} for the configured epochs, evaluating on {@code set.test()} after each. */
     public List<EpochResult> run(CanvasSet set, Listener listener) {
+        return run(set, listener, 0);
+    }
+
+    /**
+     * Continues a run whose first {@code epochsDone} epochs are done and whose {@link #state()}
+     * has been restored: the batch order of an epoch and the learning rate of a step depend only
+     * on the seed and the position, so the result equals the uninterrupted run's.
+     */
+    public List<EpochResult> run(CanvasSet set, Listener listener, int epochsDone) {
         requireFits(set);
+        if (epochsDone < 0 || epochsDone > settings.epochs()) {
+            throw new IllegalArgumentException("epochs done must be in 0.." + settings.epochs() + ", got " + epochsDone);
+        }
         List<EpochResult> results = new ArrayList<>();
         List<Canvas> train = set.train();
-        int stepsPerEpoch = (train.size() + settings.batchSize() - 1) / settings.batchSize();
-        int iteration = 0;
-        for (int epoch = 0; epoch < settings.epochs(); epoch++) {
+        int stepsPerEpoch = stepsPerEpoch(train.size());
+        int iteration = epochsDone * stepsPerEpoch;
+        for (int epoch = epochsDone; epoch < settings.epochs(); epoch++) {
             int[] order = new int[train.size()];
             Arrays.setAll(order, i -> i);
             new SplitMix64(SplitMix64.derive(settings.seed(), epoch)).shuffle(order);
@@ -124,6 +137,35 @@ public final class FineTuning {
             listener.afterEpoch(result);
         }
         return results;
+    }
+
+    /** Steps in one epoch over {@code trainingCanvases} (the last batch may be smaller). */
+    public int stepsPerEpoch(int trainingCanvases) {
+        return (trainingCanvases + settings.batchSize() - 1) / settings.batchSize();
+    }
+
+    /**
+     * Everything a resumed run needs besides its position, by component and name, live (a
+     * checkpoint saves these arrays; {@link #restore} assigns into them): the backbone's and the
+     * head's parameters and BN statistics, and both optimizers' momentum buffers.
+     */
+    public Map<String, Map<String, INDArray>> state() {
+        return Map.of(
+                "encoder", Map.of("parameters", encoder.parameters(), "buffers", encoder.buffers()),
+                "head", Map.of("parameters", head.parameters(), "buffers", head.buffers()),
+                "optimizer", Map.of("encoder", encoderOptimizer.state(), "head", headOptimizer.state()));
+    }
+
+    /**
+     * Assigns a saved {@link #state()} into this run's arrays, after checking every component fits.
+     *
+     * @throws dev.moco.core.checkpoint.CheckpointException naming the first tensor that does not fit
+     */
+    public void restore(Map<String, Map<String, INDArray>> saved) {
+        Map<String, Map<String, INDArray>> live = state();
+        live.forEach((component, tensors) -> TensorRestore.requireCompatible(component, tensors,
+                saved.getOrDefault(component, Map.of())));
+        live.forEach((component, tensors) -> TensorRestore.copy(component, tensors, saved.get(component)));
     }
 
     /**

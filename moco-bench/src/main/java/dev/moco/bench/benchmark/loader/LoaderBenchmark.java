@@ -1,5 +1,6 @@
 package dev.moco.bench.benchmark.loader;
 
+import dev.moco.core.data.ImageFile;
 import dev.moco.core.data.ImageShape;
 import dev.moco.api.kit.SplitMix64;
 import dev.moco.core.data.TwoViewBatchLoader;
@@ -57,8 +58,12 @@ public final class LoaderBenchmark {
                 if (parts.length != 2 || dims.length != 3) {
                     throw new NumberFormatException();
                 }
-                return new Row(new ImageShape(Integer.parseInt(dims[0]), Integer.parseInt(dims[1]),
-                        Integer.parseInt(dims[2])), Integer.parseInt(parts[1]));
+                int height = Integer.parseInt(dims[1]);
+                int width = Integer.parseInt(dims[2]);
+                if (height > 0 && width > 0) {
+                    ImageFile.requireWithin("the view of row '" + text + "'", height, width, ImageFile.maxPixels());
+                }
+                return new Row(new ImageShape(Integer.parseInt(dims[0]), height, width), Integer.parseInt(parts[1]));
             } catch (NumberFormatException e) {
                 throw new IllegalArgumentException("a row is CHANNELSxHEIGHTxWIDTH:BATCH, e.g. 3x224x224:32; got '"
                         + text + "'");
@@ -86,12 +91,24 @@ public final class LoaderBenchmark {
             rows = List.copyOf(rows);
             workers = List.copyOf(workers);
             Objects.requireNonNull(preset, "preset");
+            if (sourceSize > 0) {
+                ImageFile.requireWithin("the stored images of source size " + sourceSize, sourceSize, sourceSize,
+                        ImageFile.maxPixels());
+            }
             if (rows.isEmpty() || workers.isEmpty() || workers.stream().anyMatch(w -> w < 1) || sourceSize < 0
                     || images < 1 || !(seconds > 0) || !(warmupSeconds >= 0)) {
                 throw new IllegalArgumentException("need at least one row and one worker count, worker counts >= 1,"
                         + " source size >= 0, images >= 1, seconds > 0 and warm-up >= 0; got rows " + rows
                         + ", workers " + workers + ", source size " + sourceSize + ", images " + images
                         + ", seconds " + seconds + ", warm-up " + warmupSeconds);
+            }
+            for (Row row : rows) {
+                long perImage = (long) row.view().channels() * (sourceSize > 0 ? (long) sourceSize * sourceSize
+                        : (long) row.view().height() * row.view().width());
+                if (images * perImage > Integer.MAX_VALUE) {
+                    throw new IllegalArgumentException(images + " images of row " + row + " need " + images * perImage
+                            + " bytes, more than one array holds; use fewer --images or smaller views");
+                }
             }
         }
 

@@ -55,9 +55,13 @@ public final class LoaderCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        LoaderBenchmark.Options options = new LoaderBenchmark.Options(
-                rows.stream().map(LoaderBenchmark.Row::parse).toList(), workers, AugmentationPreset.parse(preset),
-                sourceSize, images, seconds, warmupSeconds, seed);
+        LoaderBenchmark.Options options;
+        try {
+            options = new LoaderBenchmark.Options(rows.stream().map(LoaderBenchmark.Row::parse).toList(), workers,
+                    AugmentationPreset.parse(preset), sourceSize, images, seconds, warmupSeconds, seed);
+        } catch (IllegalArgumentException e) {   // every one of these is about an option's value
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
         print(LoaderBenchmark.run(options, out), out);
         out.flush();
         return 0;

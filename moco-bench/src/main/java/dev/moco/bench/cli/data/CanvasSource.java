@@ -26,14 +26,20 @@ public final class CanvasSource {
      * @param spec the set to generate when {@code data} holds IDX files (ignored for a canvas directory)
      */
     public static CanvasSet open(Path data, CanvasSpec spec) throws IOException {
+        return open("--data", data, spec);
+    }
+
+    /** As {@link #open(Path, CanvasSpec)}, with the option that named {@code data}, for messages. */
+    public static CanvasSet open(String option, Path data, CanvasSpec spec) throws IOException {
         if (!Files.isDirectory(data)) {
-            throw new IllegalArgumentException("--data " + data + " is not a directory");
+            throw new IllegalArgumentException(option + " " + data + (Files.exists(data) ? " is not a directory"
+                    : " does not exist"));
         }
         if (CanvasDirectory.isCanvasDirectory(data)) {
             return CanvasDirectory.read(data);
         }
         if (!Files.exists(data.resolve(Split.TRAIN.imagesFileName())) && !Files.exists(data.resolve(Split.TRAIN.imagesFileName() + ".gz"))) {
-            throw new IllegalArgumentException(data + " is neither a canvas set (no " + CanvasDirectory.PROPERTIES
+            throw new IllegalArgumentException(option + " " + data + " is neither a canvas set (no " + CanvasDirectory.PROPERTIES
                     + ") nor a directory of Fashion-MNIST IDX files to generate one from");
         }
         return CanvasGenerator.generate(spec, IdxDataset.open(data, Split.TRAIN), IdxDataset.open(data, Split.TEST));

@@ -1,13 +1,18 @@
 package dev.moco.bench.cli.data;
 
+import dev.moco.bench.cli.pretrain.RunDirectory;
+import dev.moco.core.data.ImageFile;
 import dev.moco.downstream.canvas.CanvasDirectory;
 import dev.moco.downstream.canvas.CanvasSet;
 import dev.moco.downstream.canvas.CanvasSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 
 /**
  * {@code moco data canvases}: writes the detection and segmentation benchmark built from
@@ -43,6 +48,27 @@ public final class CanvasesCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         java.io.PrintWriter console = spec.commandLine().getOut();
+        // a set every transfer command accepts, or none: they need training and test canvases
+        List<String> problems = new ArrayList<>();
+        if (train < 1) {
+            problems.add("--train must be at least 1 canvas (fine-tuning needs training canvases), got " + train);
+        }
+        if (test < 1) {
+            problems.add("--test must be at least 1 canvas (scoring needs test canvases), got " + test);
+        }
+        if (size < 8) {
+            problems.add("--size must be at least 8 pixels, got " + size);
+        } else {
+            try {
+                ImageFile.requireWithin("--size " + size + ": a canvas", size, size, ImageFile.maxPixels());
+            } catch (IllegalArgumentException e) {
+                problems.add(e.getMessage());
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new ParameterException(spec.commandLine(), String.join("\n", problems));
+        }
+        RunDirectory.requireWritable("--out", out);
         if (Files.isDirectory(out)) {
             try (var entries = Files.list(out)) {
                 if (entries.findAny().isPresent()) {
@@ -51,7 +77,7 @@ public final class CanvasesCommand implements Callable<Integer> {
             }
         }
         CanvasSpec spec = CanvasSpec.of(size, train, test, seed);
-        CanvasSet set = CanvasSource.open(fashionMnist, spec);
+        CanvasSet set = CanvasSource.open("--fashion-mnist", fashionMnist, spec);
         CanvasDirectory.write(set, out);
         long garments = set.train().stream().mapToLong(c -> c.instances().size()).sum()
                 + set.test().stream().mapToLong(c -> c.instances().size()).sum();

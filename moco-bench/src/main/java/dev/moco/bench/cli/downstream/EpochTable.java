@@ -1,12 +1,12 @@
 package dev.moco.bench.cli.downstream;
 
+import dev.moco.tensorfile.AtomicFile;
 import java.awt.Color;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -55,6 +55,46 @@ public final class EpochTable {
         rows.add(row);
     }
 
+    /**
+     * Adds the rows of epochs 1..{@code epochsDone} from the directory's {@code metrics.csv}, as
+     * a resumed run does before its next epoch (rows after those, written by the interrupted run
+     * after its last checkpoint, are dropped when the table is next written).
+     *
+     * @throws IllegalArgumentException if the file lacks one of those epochs
+     */
+    public void readBack(int epochsDone) {
+        Path file = directory.resolve("metrics.csv");
+        List<String> lines;
+        try {
+            lines = Files.exists(file) ? Files.readAllLines(file, StandardCharsets.UTF_8) : List.of();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
+        }
+        List<String> header = lines.isEmpty() ? List.of() : List.of(lines.get(0).split(",", -1));
+        for (String line : lines.subList(Math.min(1, lines.size()), lines.size())) {
+            String[] cells = line.split(",", -1);
+            int epoch = Integer.parseInt(cells[0]);
+            if (epoch > epochsDone || cells.length != header.size()) {
+                continue;
+            }
+            Map<String, Double> row = new LinkedHashMap<>();
+            for (String c : columns) {
+                int i = header.indexOf(c);
+                row.put(c, i < 0 || cells[i].isEmpty() ? Double.NaN : Double.parseDouble(cells[i]));
+            }
+            add(epoch, row);
+        }
+        if (rows.size() != epochsDone) {
+            throw new IllegalArgumentException(file + " holds " + rows.size() + " of the " + epochsDone
+                    + " epochs the checkpoint says are done; it cannot be continued (start again with --overwrite)");
+        }
+    }
+
+    /** The last row's value of {@code column} (NaN before the first row). */
+    public double last(String column) {
+        return rows.isEmpty() ? Double.NaN : rows.get(rows.size() - 1).getOrDefault(column, Double.NaN);
+    }
+
     /** Writes {@code metrics.csv} and {@code training.png} into the directory. */
     public void write(String title) {
         StringBuilder csv = new StringBuilder("epoch," + String.join(",", columns)).append('\n');
@@ -67,8 +107,7 @@ public final class EpochTable {
             csv.append('\n');
         }
         try {
-            Files.createDirectories(directory);
-            Files.writeString(directory.resolve("metrics.csv"), csv, StandardCharsets.UTF_8);
+            AtomicFile.write(directory.resolve("metrics.csv"), csv.toString().getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + directory.resolve("metrics.csv"), e);
         }
@@ -92,15 +131,9 @@ public final class EpochTable {
         for (String metric : chartedMetrics) {
             add(chart, metric, epochs, 1);
         }
-        Path png = directory.resolve("training.png").toAbsolutePath();
+        Path png = directory.resolve("training.png");
         try {
-            Path tmp = Files.createTempFile(png.getParent(), ".chart", ".png");
-            try {
-                BitmapEncoder.saveBitmap(chart, tmp.toString(), BitmapEncoder.BitmapFormat.PNG);
-                Files.move(tmp, png, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
+            AtomicFile.write(png, BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the chart " + png, e);
         }

@@ -9,7 +9,6 @@ import dev.moco.core.run.TrainingImages;
 import dev.moco.core.wiring.TrainingData;
 import dev.moco.downstream.FeatureExtractor;
 import dev.moco.downstream.LabelledFeatures;
-import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 
@@ -24,24 +23,41 @@ import java.nio.file.Path;
  */
 record FrozenFeatures(LabelledFeatures train, LabelledFeatures test) {
 
-    static FrozenFeatures extract(PretrainedEncoder loaded, Path data, int batchSize, boolean l2Normalize, PrintStream console)
-            throws IOException {
-        ImageDataset probe = TrainingImages.open(data, "train", loaded.imageSize().orElse(28)).dataset();
-        int imageSize = loaded.imageSize().orElse(probe.height());
-        TrainingImages trainImages = TrainingImages.open(data, "train", imageSize);
-        ImageDataset train = trainImages.dataset();
-        ImageDataset test = TrainingImages.open(data, "test", imageSize).dataset();
-        if (train.channels() != loaded.spec().orElseThrow().inputChannels()) {
-            throw new IllegalArgumentException("the encoder (" + loaded.description() + ") takes " + loaded.spec().orElseThrow().inputChannels()
-                    + "-channel images but " + data + " has " + train.channels() + "-channel images");
+    /**
+     * The two splits, read and checked against the encoder; nothing extracted yet.
+     *
+     * @param train the training split
+     * @param test the test split, with the training split's channel count
+     */
+    record Splits(ImageDataset train, ImageDataset test, int imageSize, Normalize normalize) {
+
+        /**
+         * @param channels 1 or 3 to read an image folder so, 0 for the training split's own
+         *     (1 if every image is grey, else 3); the test split is read like the training split
+         */
+        static Splits open(PretrainedEncoder loaded, Path data, int channels, PrintStream console) {
+            int imageSize = loaded.imageSize().orElseGet(() -> TrainingImages.open(data, "train", 28, channels).dataset().height());
+            TrainingImages trainImages = TrainingImages.open(data, "train", imageSize, channels);
+            ImageDataset train = trainImages.dataset();
+            int encoderChannels = loaded.spec().orElseThrow().inputChannels();
+            if (train.channels() != encoderChannels) {
+                throw new IllegalArgumentException("the encoder (" + loaded.description() + ") takes " + encoderChannels
+                        + "-channel images but " + data + " has " + train.channels() + "-channel images"
+                        + (channels == 0 ? " (pass --channels " + encoderChannels + " to convert them)" : ""));
+            }
+            ImageDataset test = TrainingImages.open(data, "test", imageSize, train.channels()).dataset();
+            Normalize normalize = loaded.normalization().orElseGet(() -> TrainingData.estimateNormalization(train, 10_000));
+            console.println("data: train " + trainImages + ", test " + test.size() + " images; input "
+                    + imageSize + "x" + imageSize + ", " + normalize);
+            return new Splits(train, test, imageSize, normalize);
         }
-        Normalize normalize = loaded.normalization().orElseGet(() -> TrainingData.estimateNormalization(train, 10_000));
-        console.println("data: train " + trainImages + ", test " + test.size() + " images; input "
-                + imageSize + "x" + imageSize + ", " + normalize);
-        FeatureExtractor extractor = new FeatureExtractor(
-                AugmentationPreset.NONE.pipeline(train.shape(), imageSize, imageSize, normalize), batchSize);
-        return new FrozenFeatures(features(extractor, loaded, train, "train features", l2Normalize, console),
-                features(extractor, loaded, test, "test features", l2Normalize, console));
+
+        FrozenFeatures extract(PretrainedEncoder loaded, int batchSize, boolean l2Normalize, PrintStream console) {
+            FeatureExtractor extractor = new FeatureExtractor(
+                    AugmentationPreset.NONE.pipeline(train.shape(), imageSize, imageSize, normalize), batchSize);
+            return new FrozenFeatures(features(extractor, loaded, train, "train features", l2Normalize, console),
+                    features(extractor, loaded, test, "test features", l2Normalize, console));
+        }
     }
 
     private static LabelledFeatures features(FeatureExtractor extractor, PretrainedEncoder loaded, ImageDataset data, String task,

@@ -4,12 +4,16 @@ import dev.moco.bench.cli.downstream.EncoderOptions;
 import dev.moco.bench.cli.downstream.EncoderSource;
 import dev.moco.core.run.PretrainedEncoder;
 import dev.moco.downstream.KnnClassifier;
+import dev.moco.bench.cli.ChannelsOption;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 
 /**
  * {@code moco eval knn}: weighted kNN on L2-normalised frozen features, the whole training
@@ -43,12 +47,40 @@ public final class KnnEvalCommand implements Callable<Integer> {
     @Mixin
     EncoderOptions encoderOptions;
 
+    @Mixin
+    ChannelsOption channels;
+
     @Override
     public Integer call() throws Exception {
         java.io.PrintWriter out = spec.commandLine().getOut();
-        PretrainedEncoder loaded = EncoderSource.load(checkpoint, encoderOptions.randomSpec(1), encoderOptions.implementation);
+        List<String> problems = new ArrayList<>();
+        if (k < 1) {
+            problems.add("--k must be at least 1, got " + k);
+        }
+        if (!(temperature > 0) || Double.isInfinite(temperature)) {
+            problems.add("--temperature must be a positive number, got " + temperature);
+        }
+        if (batchSize < 1) {
+            problems.add("--batch-size must be at least 1, got " + batchSize);
+        }
+        if (!problems.isEmpty()) {
+            throw new ParameterException(spec.commandLine(), String.join("\n", problems));
+        }
+        PretrainedEncoder loaded = EncoderSource.load(checkpoint, encoderOptions.randomSpec(Math.max(1, channels.channels())),
+                encoderOptions.implementation);
         out.println("encoder: " + loaded.description());
-        FrozenFeatures features = FrozenFeatures.extract(loaded, data, batchSize, true, System.err);
+        FrozenFeatures.Splits splits = FrozenFeatures.Splits.open(loaded, data, channels.channels(), System.err);
+        int bank = splits.train().size();
+        if (k > bank && spec.commandLine().getParseResult().hasMatchedOption("--k")) {
+            throw new ParameterException(spec.commandLine(), "--k " + k + " is larger than the bank of " + bank
+                    + " training images of " + data);
+        }
+        if (k > bank) {
+            System.err.println("note: the default k=" + k + " is larger than the bank of " + bank + " training images; using k="
+                    + bank);
+            k = bank;
+        }
+        FrozenFeatures features = splits.extract(loaded, batchSize, true, System.err);
         double top1 = new KnnClassifier(features.train(), k, temperature).accuracy(features.test());
         out.printf(Locale.ROOT, "bank: %d training features, queries: %d test features, k=%d, T=%s%n",
                 features.train().size(), features.test().size(), k, temperature);

@@ -5,6 +5,7 @@ import dev.moco.bench.cli.downstream.EncoderSource;
 import dev.moco.core.run.PretrainedEncoder;
 import dev.moco.downstream.LinearProbe;
 import dev.moco.downstream.LinearProbeSettings;
+import dev.moco.bench.cli.ChannelsOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,6 +14,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 
 /**
  * {@code moco eval linear}: the paper's linear classification protocol on frozen features
@@ -45,20 +47,32 @@ public final class LinearEvalCommand implements Callable<Integer> {
     @Mixin
     EncoderOptions encoderOptions;
 
+    @Mixin
+    ChannelsOption channels;
+
     @Override
     public Integer call() throws Exception {
         java.io.PrintWriter out = spec.commandLine().getOut();
         LinearProbeSettings settings = LinearProbeSettings.preset();
-        for (String o : overrides) {
-            int eq = o.indexOf('=');
-            if (eq <= 0) {
-                throw new IllegalArgumentException("--set expects key=value, got '" + o + "'");
+        try {
+            for (String o : overrides) {
+                int eq = o.indexOf('=');
+                if (eq <= 0) {
+                    throw new IllegalArgumentException("--set expects key=value, got '" + o + "'");
+                }
+                settings = settings.with(o.substring(0, eq).trim(), o.substring(eq + 1).trim());
             }
-            settings = settings.with(o.substring(0, eq).trim(), o.substring(eq + 1).trim());
+            if (batchSize < 1) {
+                throw new IllegalArgumentException("--batch-size must be at least 1, got " + batchSize);
+            }
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
         }
-        PretrainedEncoder loaded = EncoderSource.load(checkpoint, encoderOptions.randomSpec(1), encoderOptions.implementation);
+        PretrainedEncoder loaded = EncoderSource.load(checkpoint, encoderOptions.randomSpec(Math.max(1, channels.channels())),
+                encoderOptions.implementation);
         out.println("encoder: " + loaded.description());
-        FrozenFeatures features = FrozenFeatures.extract(loaded, data, batchSize, false, System.err);
+        FrozenFeatures features = FrozenFeatures.Splits.open(loaded, data, channels.channels(), System.err)
+                .extract(loaded, batchSize, false, System.err);
         out.println("linear classifier: " + settings.asMap());
         long start = System.nanoTime();
         double top1 = new LinearProbe(settings).fit(features.train()).accuracy(features.test());

@@ -1,6 +1,8 @@
 package dev.moco.bench.cli.export;
 
 import dev.moco.api.Encoder;
+import dev.moco.bench.cli.ChannelsOption;
+import dev.moco.bench.cli.pretrain.RunDirectory;
 import dev.moco.core.checkpoint.Checkpoint;
 import dev.moco.core.checkpoint.CheckpointDirectory;
 import dev.moco.core.checkpoint.FiniteTensors;
@@ -27,6 +29,7 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -67,11 +70,18 @@ public final class ExportFeaturesCommand implements Callable<Integer> {
     @Option(names = "--l2-normalize", description = "Divide every feature vector by its L2 norm.")
     boolean l2Normalize;
 
+    @Mixin
+    ChannelsOption channels;
+
     @Override
     public Integer call() throws IOException {
         if (!out.getFileName().toString().endsWith(".npy")) {
             throw new IllegalArgumentException("--out must name a .npy file, got " + out);
         }
+        if (Files.isDirectory(out)) {
+            throw new IllegalArgumentException("--out " + out + " is a directory, not a .npy file");
+        }
+        RunDirectory.requireWritable("--out", out.toAbsolutePath().getParent());   // before any work
         EncoderSpec spec;
         Encoder encoder;
         int imageSize;
@@ -83,7 +93,7 @@ public final class ExportFeaturesCommand implements Callable<Integer> {
             PretrainedEncoder loaded = PretrainedEncoder.load(checkpoint);
             spec = loaded.spec().orElseThrow();
             encoder = loaded.encoder();
-            images = TrainingImages.open(data, split, 28).dataset();
+            images = TrainingImages.open(data, split, 28, channels.channels()).dataset();
             imageSize = images.height();
             normalize = TrainingData.estimateNormalization(images, 10_000);
         } else {
@@ -99,7 +109,7 @@ public final class ExportFeaturesCommand implements Callable<Integer> {
             encoder = configured.create();
             CheckpointContents.restoreQueryEncoder(c, encoder);
             imageSize = Integer.parseInt(CheckpointContents.configuration(c).get(MocoConfig.IMAGE_SIZE));
-            images = TrainingImages.open(data, split, imageSize).dataset();
+            images = TrainingImages.open(data, split, imageSize, channels.channels()).dataset();
             normalize = CheckpointContents.normalize(c);
         }
         if (images.channels() != spec.inputChannels()) {

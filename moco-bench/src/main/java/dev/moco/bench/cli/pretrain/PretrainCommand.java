@@ -1,5 +1,6 @@
 package dev.moco.bench.cli.pretrain;
 
+import dev.moco.bench.cli.ChannelsOption;
 import dev.moco.core.checkpoint.CheckpointDirectory;
 import dev.moco.core.checkpoint.StoredCheckpoint;
 import dev.moco.core.config.MocoConfig;
@@ -14,6 +15,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine;
 
@@ -99,6 +101,9 @@ public final class PretrainCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    @Mixin
+    ChannelsOption channels;
+
     @Override
     public Integer call() throws Exception {
         validateOptions();
@@ -126,10 +131,11 @@ public final class PretrainCommand implements Callable<Integer> {
         builder.set(settings);
         MocoConfig config = builder.build();
 
+        RunDirectory.requireWritable("--out", out != null ? out : RunDirectory.of(resume));    // before any work
         if (!Files.isDirectory(data)) {
             throw new IllegalArgumentException("--data " + data + " is not a directory");
         }
-        TrainingImages images = TrainingImages.open(data, split, config.getInt(MocoConfig.IMAGE_SIZE));
+        TrainingImages images = TrainingImages.open(data, split, config.getInt(MocoConfig.IMAGE_SIZE), channels.channels());
         ImageDataset dataset = images.dataset();
         int held = heldOut != null ? heldOut : Math.min(2_000, dataset.size() / 10);
         if (held >= dataset.size()) {

@@ -1,6 +1,7 @@
 package dev.moco.bench.cli.pretrain;
 
 import dev.moco.core.checkpoint.CheckpointDirectory;
+import dev.moco.core.checkpoint.StoredCheckpoint;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.AccessDeniedException;
@@ -15,10 +16,14 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
- * A run's output directory: {@value #CONFIG}, {@value #METRICS}, {@value #CHART} and
+ * A run's output directory, the one rule of every command that writes one ({@code pretrain},
+ * {@code train-supervised}, {@code transfer segment|detect}): {@value #CONFIG},
+ * {@value #METRICS}, {@value #CHART}, {@value #MODEL} (train-supervised's result) and
  * {@value #CHECKPOINTS}/. A new run never replaces another run's files silently: it is
  * refused unless asked to overwrite, and then the old run's files are removed first so that
- * checkpoints of two runs never mix.
+ * checkpoints of two runs never mix. An interrupted run is continued from
+ * {@value #CHECKPOINTS}/latest.zip. The location is checked before any work
+ * ({@link #check}), the old files deleted only when the work begins ({@link Start#begin}).
  */
 public final class RunDirectory {
 
@@ -26,6 +31,8 @@ public final class RunDirectory {
     public static final String METRICS = "metrics.csv";
     public static final String CHART = "training.png";
     public static final String CHECKPOINTS = "checkpoints";
+    /** The trained model of a command whose result is a checkpoint ({@code train-supervised}). */
+    public static final String MODEL = CheckpointDirectory.LATEST;
 
     private RunDirectory() {}
 
@@ -44,7 +51,7 @@ public final class RunDirectory {
     /** The files of a run present in {@code dir} (none if it is not a run directory). */
     public static List<Path> runFiles(Path dir) {
         List<Path> files = new ArrayList<>();
-        for (String name : List.of(CONFIG, METRICS, CHART)) {
+        for (String name : List.of(CONFIG, METRICS, CHART, MODEL)) {
             if (Files.exists(dir.resolve(name))) {
                 files.add(dir.resolve(name));
             }
@@ -68,6 +75,10 @@ public final class RunDirectory {
      * @throws IllegalArgumentException if {@code dir} holds a run and {@code overwrite} is false
      */
     public static void requireFresh(Path dir, boolean overwrite) {
+        requireFresh("--out", dir, overwrite, "--resume " + dir);
+    }
+
+    private static void requireFresh(String option, Path dir, boolean overwrite, String resume) {
         List<Path> existing = runFiles(dir);
         if (existing.isEmpty()) {
             return;
@@ -75,8 +86,8 @@ public final class RunDirectory {
         if (!overwrite) {
             String names = existing.stream().limit(4).map(f -> dir.relativize(f).toString())
                     .collect(Collectors.joining(", ")) + (existing.size() > 4 ? ", ..." : "");
-            throw new IllegalArgumentException("--out " + dir + " already holds a run (" + names + "): continue it with"
-                    + " --resume " + dir + ", or pass --overwrite to start again and delete that run's files");
+            throw new IllegalArgumentException(option + " " + dir + " already holds a run (" + names + "): continue it with "
+                    + resume + ", or pass --overwrite to start again and delete that run's files");
         }
         for (Path file : existing) {
             try {
@@ -104,15 +115,92 @@ public final class RunDirectory {
         }
     }
 
+    /**
+     * A run about to start in a checked directory: a new one, or the continuation of the run
+     * whose checkpoint is {@code resumeFrom}.
+     *
+     * @param dir the run directory
+     * @param overwrite whether the old run's files are deleted when the work begins
+     * @param resumeFrom the checkpoint to continue from, or null for a new run
+     */
+    public record Start(Path dir, boolean overwrite, StoredCheckpoint resumeFrom) {
+
+        /** The run's checkpoints (the newest epoch kept, and {@code latest.zip}). */
+        public CheckpointDirectory checkpoints() {
+            return new CheckpointDirectory(dir.resolve(CHECKPOINTS), 1);
+        }
+
+        /**
+         * Called when the work begins: deletes the old run's files (with --overwrite), creates the
+         * directory and its checkpoints/, and removes temporaries of writes killed part-way.
+         */
+        public void begin(java.io.PrintStream log) {
+            if (resumeFrom == null && overwrite) {
+                requireFresh(dir, true);
+            }
+            create(dir);
+            removeStaleTemporaries(checkpoints(), log);
+        }
+    }
+
+    /**
+     * The rule, applied before any work: {@code dir} must be a directory or creatable, and
+     * writable (else the reason is given); a new run is refused where a run is unless
+     * {@code overwrite}; {@code resume} needs a run with a checkpoint there. Deletes and
+     * creates nothing.
+     *
+     * @param option the option that named {@code dir}, for messages
+     * @throws IllegalArgumentException saying what is wrong with {@code dir}
+     * @throws dev.moco.core.checkpoint.CheckpointException if the checkpoint to resume from cannot be read
+     */
+    public static Start check(String option, Path dir, boolean overwrite, boolean resume) {
+        requireWritable(option, dir);
+        if (!resume) {
+            if (!overwrite) {
+                requireFresh(option, dir, false, "--resume");
+            }
+            return new Start(dir, overwrite, null);
+        }
+        Path latest = dir.resolve(CHECKPOINTS).resolve(CheckpointDirectory.LATEST);
+        if (!Files.exists(latest)) {
+            throw new IllegalArgumentException(option + " " + dir + " holds no run to resume (no " + CHECKPOINTS + "/"
+                    + CheckpointDirectory.LATEST + "); start it without --resume");
+        }
+        return new Start(dir, false, CheckpointDirectory.open(latest));
+    }
+
+    /**
+     * @throws IllegalArgumentException if files cannot be created in {@code dir} (or in the
+     *     directory it would be created in), with the reason
+     */
+    public static void requireWritable(String option, Path dir) {
+        Path existing = dir.toAbsolutePath().normalize();
+        while (existing != null && !Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        if (existing == null) {
+            throw new IllegalArgumentException(option + " " + dir + " cannot be created: no part of the path exists");
+        }
+        if (!Files.isDirectory(existing)) {
+            throw new IllegalArgumentException(option + " " + dir + (existing.equals(dir.toAbsolutePath().normalize())
+                    ? " is a file, not a directory" : " cannot be created: " + existing + " is a file, not a directory"));
+        }
+        try {
+            Files.delete(Files.createTempFile(existing, ".moco-write-check", ".tmp"));
+        } catch (IOException e) {
+            throw new IllegalArgumentException(option + " " + dir + " is not writable: " + reason(e), e);
+        }
+    }
+
     /** Deletes the stale temporaries of checkpoint writes killed part-way; says which on {@code log}. */
-    static void removeStaleTemporaries(CheckpointDirectory checkpoints, java.io.PrintStream log) {
+    public static void removeStaleTemporaries(CheckpointDirectory checkpoints, java.io.PrintStream log) {
         for (Path stale : checkpoints.removeStaleTemporaries()) {
             log.println("note: removed " + stale.getFileName() + ", left by a checkpoint write that was interrupted");
         }
     }
 
     /** Why a file operation failed, in words. */
-    static String reason(IOException e) {
+    public static String reason(IOException e) {
         String file = e instanceof FileSystemException f && f.getFile() != null ? f.getFile() : null;
         String what = e instanceof AccessDeniedException ? "permission denied"
                 : e instanceof FileAlreadyExistsException ? "a file of that name is in the way"

@@ -1,10 +1,12 @@
 package dev.moco.bench.cli.supervised;
 
 import dev.moco.api.Encoder;
+import dev.moco.bench.cli.ChannelsOption;
+import dev.moco.bench.cli.RunOptions;
+import dev.moco.bench.cli.pretrain.RunDirectory;
 import dev.moco.bench.cli.downstream.EpochTable;
 import dev.moco.bench.cli.downstream.StepProgress;
 import dev.moco.core.checkpoint.Checkpoint;
-import dev.moco.core.checkpoint.CheckpointDirectory;
 import dev.moco.core.checkpoint.CheckpointWriter;
 import dev.moco.core.config.MocoConfig;
 import dev.moco.core.data.ImageDataset;
@@ -23,6 +25,7 @@ import dev.moco.encoders.EncoderSpec;
 import dev.moco.encoders.HeadType;
 import dev.moco.encoders.Precision;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -30,7 +33,12 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.IDefaultValueProvider;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.ArgSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 
 /**
  * {@code moco train-supervised}: the supervised pre-training baseline. The encoder of
@@ -39,9 +47,11 @@ import picocli.CommandLine.Option;
  * momentum, weight decay and a cosine schedule. Writes {@code <out>/latest.zip}, a checkpoint
  * in the pretraining layout (query-encoder tensors, encoder spec, implementation,
  * normalisation, image size) that {@code eval} and {@code transfer} read, plus
- * {@code metrics.csv} and {@code training.png}.
+ * {@code metrics.csv} and {@code training.png}; after every epoch a checkpoint with the
+ * optimizer state in {@code checkpoints/}, from which {@code --resume} continues exactly.
  */
 @Command(name = "train-supervised", mixinStandardHelpOptions = true, sortOptions = false,
+        defaultValueProvider = TrainSupervisedCommand.Defaults.class,
         description = "Supervised pre-training baseline: the same encoder with a linear classifier, trained on labels.",
         footer = {"", "Writes <out>/latest.zip (accepted by eval and transfer), metrics.csv and training.png.",
             "Last line: supervised train accuracy: <mean accuracy of the last epoch>"})
@@ -56,8 +66,17 @@ public final class TrainSupervisedCommand implements Callable<Integer> {
     @Option(names = "--epochs", required = true, paramLabel = "N", description = "Passes over the training images.")
     int epochs;
 
-    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Run directory.")
-    Path out;
+    /** --out (default runs/supervised), --overwrite, --resume. */
+    @Mixin
+    RunOptions run;
+
+    /** The default --out, the command's own. */
+    public static final class Defaults implements IDefaultValueProvider {
+        @Override
+        public String defaultValue(ArgSpec argument) {
+            return argument instanceof OptionSpec o && o.longestName().equals("--out") ? "runs/supervised" : null;
+        }
+    }
 
     @Option(names = "--encoder", defaultValue = "resnet20", paramLabel = "ARCH", description = "Architecture (default: ${DEFAULT-VALUE}).")
     String architecture;
@@ -90,11 +109,20 @@ public final class TrainSupervisedCommand implements Callable<Integer> {
     @Option(names = "--workers", defaultValue = "1", paramLabel = "N", description = "Augmentation threads (default: ${DEFAULT-VALUE}).")
     int workers;
 
+    @Mixin
+    ChannelsOption channels;
+
     @Override
     public Integer call() throws Exception {
         java.io.PrintWriter console = spec.commandLine().getOut();
-        TrainingImages trainImages = TrainingImages.open(data, "train", imageSize);
+        validateOptions();
+        RunDirectory.Start start = run.check();
+        TrainingImages trainImages = TrainingImages.open(data, "train", imageSize, channels.channels());
         ImageDataset train = trainImages.dataset();
+        if (batchSize > train.size()) {
+            throw new ParameterException(spec.commandLine(), "--batch-size " + batchSize + " is larger than the "
+                    + train.size() + " training images of " + data);
+        }
         int classes = 0;
         for (int i = 0; i < train.size(); i++) {
             if (train.label(i) < 0) {
@@ -110,19 +138,111 @@ public final class TrainSupervisedCommand implements Callable<Integer> {
         SupervisedSettings settings = new SupervisedSettings(epochs, batchSize, learningRate, momentum, weightDecay, seed, workers);
         console.println("supervised: " + spec.architecture() + " (" + impl.id() + ") + linear classifier of " + classes
                 + " classes on " + trainImages + "; " + settings + ", augmentation " + augmentation);
+        SupervisedTraining training = new SupervisedTraining(encoder, settings, AugmentationPreset.parse(augmentation)
+                .pipeline(train.shape(), imageSize, imageSize, normalize));
+        Map<String, String> identity = identity(spec);
+        int done = 0;
+        if (start.resumeFrom() != null) {
+            Checkpoint saved = start.resumeFrom().checkpoint();
+            List<String> differences = new ArrayList<>();
+            identity.forEach((key, value) -> {
+                String was = saved.property(IDENTITY + key).orElse("(none)");
+                if (!was.equals(value)) {
+                    differences.add(key + " " + value + " (the run: " + was + ")");
+                }
+            });
+            if (!differences.isEmpty()) {
+                throw new IllegalArgumentException("--resume continues the run of " + start.resumeFrom().file()
+                        + " with the options it was started with, but these differ: " + String.join("; ", differences));
+            }
+            training.restore(saved.components());
+            done = saved.position().completedEpochs();
+            console.printf(Locale.ROOT, "resuming %s after epoch %d of %d%n", start.resumeFrom().file(), done, epochs);
+        }
+        start.begin(System.err);
+        Path out = start.dir();
         EpochTable table = new EpochTable(out, List.of("loss", "train_accuracy", "images_per_second", "learning_rate"),
                 List.of("train_accuracy"));
-        EpochLogger log = new EpochLogger(console, table, "supervised " + spec.architecture() + ", " + data.getFileName());
-        new SupervisedTraining(encoder, settings, AugmentationPreset.parse(augmentation)
-                .pipeline(train.shape(), imageSize, imageSize, normalize)).run(train, log);
-        long steps = (long) epochs * (train.size() / batchSize);
+        table.readBack(done);
+        long stepsPerEpoch = train.size() / batchSize;
+        EpochLogger log = new EpochLogger(console, table, "supervised " + spec.architecture() + ", " + data.getFileName(),
+                epoch -> {
+                    Checkpoint.Builder c = checkpoint(new TrainingPosition(epoch, 0, epoch * stepsPerEpoch, stepsPerEpoch),
+                            spec, impl, train, normalize, encoder).properties(IDENTITY, identity);
+                    c.tensors(Checkpoint.OPTIMIZER, training.state().get(Checkpoint.OPTIMIZER));
+                    start.checkpoints().saveEpoch(epoch, c.build());
+                });
+        training.run(train, log, done);
+        Checkpoint checkpoint = checkpoint(new TrainingPosition(epochs, 0, epochs * stepsPerEpoch, stepsPerEpoch), spec, impl,
+                train, normalize, encoder).build();
+        Path file = out.resolve(RunDirectory.MODEL);
+        new CheckpointWriter().write(checkpoint, file);
+        console.println("wrote " + file + " (use it with --checkpoint / --init)");
+        if (done == epochs) {
+            console.println("the run in " + out + " was already complete (" + done + " of " + epochs + " epochs)");
+        }
+        console.printf(Locale.ROOT, "supervised train accuracy: %.4f%n", table.last("train_accuracy"));
+        console.flush();
+        return 0;
+    }
+
+    /** Prefix of the checkpoint properties that say which run it belongs to. */
+    private static final String IDENTITY = "supervised.";
+
+    /** What makes a run this run: a resumed run must have every one of these as it was. */
+    private Map<String, String> identity(EncoderSpec encoderSpec) {
+        Map<String, String> id = new TreeMap<>();
+        id.put("data", data.toAbsolutePath().normalize().toString());
+        id.put("encoder", encoderSpec.toString());
+        id.put("settings", List.of(epochs, batchSize, learningRate, momentum, weightDecay, seed, imageSize).toString());
+        id.put("augmentation", augmentation);
+        return id;
+    }
+
+    /** Checks the options on their own, by the names the user typed, before anything is read or written. */
+    private void validateOptions() {
+        List<String> problems = new ArrayList<>();
+        if (epochs < 1) {
+            problems.add("--epochs must be at least 1, got " + epochs);
+        }
+        if (batchSize < 2) {
+            problems.add("--batch-size must be at least 2 (batch statistics), got " + batchSize);
+        }
+        if (!(learningRate > 0) || Double.isInfinite(learningRate)) {
+            problems.add("--lr must be a positive number, got " + learningRate);
+        }
+        if (!(momentum >= 0 && momentum < 1)) {
+            problems.add("--momentum must be in [0, 1), got " + momentum);
+        }
+        if (!(weightDecay >= 0) || Double.isInfinite(weightDecay)) {
+            problems.add("--weight-decay must be 0 or more, got " + weightDecay);
+        }
+        if (imageSize < 1) {
+            problems.add("--image-size must be at least 1 pixel, got " + imageSize);
+        }
+        if (workers < 1) {
+            problems.add("--workers must be at least 1, got " + workers);
+        }
+        try {
+            AugmentationPreset.parse(augmentation);
+        } catch (IllegalArgumentException e) {
+            problems.add("--augmentation: " + e.getMessage());
+        }
+        if (!problems.isEmpty()) {
+            throw new ParameterException(spec.commandLine(), String.join("\n", problems));
+        }
+    }
+
+    /** The model checkpoint in the pretraining layout, at {@code position}; tensors of the encoder as they are. */
+    private Checkpoint.Builder checkpoint(TrainingPosition position, EncoderSpec spec, EncoderImplementation impl,
+            ImageDataset train, Normalize normalize, Encoder encoder) {
         Map<String, String> config = new TreeMap<>();
         config.put(MocoConfig.IMAGE_SIZE, Integer.toString(imageSize));
         config.put(MocoConfig.AUGMENTATION, augmentation);
         config.put(MocoConfig.BATCH_SIZE, Integer.toString(batchSize));
         config.put(MocoConfig.EPOCHS, Integer.toString(epochs));
         config.put(MocoConfig.SEED, Long.toString(seed));
-        Checkpoint checkpoint = Checkpoint.builder(new TrainingPosition(epochs, 0, steps, train.size() / batchSize))
+        return Checkpoint.builder(position)
                 .property(PretrainedEncoder.TRAINED_BY, PretrainedEncoder.SUPERVISED)
                 .properties(CheckpointContents.CONFIG_PREFIX, config)
                 .properties(CheckpointContents.ENCODER_PREFIX, new ConfiguredEncoder(spec, impl, Precision.FP32).description().properties())
@@ -130,14 +250,7 @@ public final class TrainSupervisedCommand implements Callable<Integer> {
                 .property(CheckpointContents.DATA_SOURCE, data.toString())
                 .properties("", CheckpointContents.normalizeProperties(normalize))
                 .tensor(Checkpoint.QUERY_ENCODER, "parameters", encoder.parameters())
-                .tensor(Checkpoint.QUERY_ENCODER, "buffers", encoder.buffers())
-                .build();
-        Path file = out.resolve(CheckpointDirectory.LATEST);
-        new CheckpointWriter().write(checkpoint, file);
-        console.println("wrote " + file + " (use it with --checkpoint / --init)");
-        console.printf(Locale.ROOT, "supervised train accuracy: %.4f%n", log.lastAccuracy);
-        console.flush();
-        return 0;
+                .tensor(Checkpoint.QUERY_ENCODER, "buffers", encoder.buffers());
     }
 
     /** Progress bar per epoch, a metrics row and a console line after each. */
@@ -145,13 +258,14 @@ public final class TrainSupervisedCommand implements Callable<Integer> {
         private final java.io.PrintWriter console;
         private final EpochTable table;
         private final String title;
+        private final java.util.function.IntConsumer checkpoint;
         private StepProgress bar;
-        private double lastAccuracy = Double.NaN;
 
-        EpochLogger(java.io.PrintWriter console, EpochTable table, String title) {
+        EpochLogger(java.io.PrintWriter console, EpochTable table, String title, java.util.function.IntConsumer checkpoint) {
             this.console = console;
             this.table = table;
             this.title = title;
+            this.checkpoint = checkpoint;
         }
 
         @Override
@@ -175,7 +289,7 @@ public final class TrainSupervisedCommand implements Callable<Integer> {
             row.put("learning_rate", learningRate);
             table.add(epoch, row);
             table.write(title);
-            lastAccuracy = meanAccuracy;
+            checkpoint.accept(epoch);
             console.printf(Locale.ROOT, "epoch %d: loss %.4f, train accuracy %.4f, %.0f img/s%n", epoch, meanLoss,
                     meanAccuracy, imagesPerSecond);
         }

@@ -1,9 +1,11 @@
 package dev.moco.bench.cli.transfer;
 
+import dev.moco.bench.cli.pretrain.RunDirectory;
 import dev.moco.downstream.canvas.CocoJson;
 import dev.moco.downstream.transfer.DetectionTask;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -36,11 +38,21 @@ public final class DetectCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         java.io.PrintWriter out = spec.commandLine().getOut();
         DetectionTask task = new DetectionTask();
-        TransferRun.Outcome outcome = TransferRun.run("detection", task, options, out);
+        RunDirectory.Start start = TransferRun.check(options, spec.commandLine());
+        Path truth = cocoOut == null ? null : cocoOut.resolve("instances_test.json");
+        Path detections = cocoOut == null ? null : cocoOut.resolve("detections_test.json");
+        if (cocoOut != null) {
+            RunDirectory.requireWritable("--coco-out", cocoOut);
+            for (Path file : List.of(truth, detections)) {
+                if (Files.exists(file) && !options.run.overwrite && !options.run.resume) {
+                    throw new IllegalArgumentException("--coco-out " + cocoOut + " already holds " + file.getFileName()
+                            + ": pass --overwrite to replace it, or choose another directory");
+                }
+            }
+        }
+        TransferRun.Outcome outcome = TransferRun.run("detection", task, options, start, spec.commandLine(), out);
         if (cocoOut != null) {
             Files.createDirectories(cocoOut);
-            Path truth = cocoOut.resolve("instances_test.json");
-            Path detections = cocoOut.resolve("detections_test.json");
             CocoJson.writeInstances(outcome.canvases().test(), truth, "test canvases");
             CocoJson.writeResults(task.lastDetections(), detections);
             out.println("wrote " + truth + " and " + detections + " (" + task.lastDetections().size() + " detections)");

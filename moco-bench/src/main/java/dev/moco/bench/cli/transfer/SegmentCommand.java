@@ -25,7 +25,8 @@ public final class SegmentCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         java.io.PrintWriter out = spec.commandLine().getOut();
         SegmentationTask task = new SegmentationTask();
-        TransferRun.Outcome outcome = TransferRun.run("segmentation", task, options, out);
+        TransferRun.Outcome outcome = TransferRun.run("segmentation", task, options,
+                TransferRun.check(options, spec.commandLine()), spec.commandLine(), out);
         SegmentationScores scores = task.lastScores();
         StringBuilder perClass = new StringBuilder("per-class IoU: background ");
         perClass.append(format(scores.classIou()[0]));

@@ -1,7 +1,13 @@
 package dev.moco.bench.cli.transfer;
 
 import dev.moco.bench.cli.downstream.EncoderOptions;
+import dev.moco.bench.cli.RunOptions;
+import dev.moco.downstream.canvas.CanvasDirectory;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
@@ -16,9 +22,9 @@ public final class TransferOptions {
             description = "A canvas set (moco data canvases), or Fashion-MNIST IDX files to generate one from in memory.")
     Path data;
 
-    @Option(names = "--out", defaultValue = "runs/transfer", paramLabel = "DIR",
-            description = "Run directory for metrics.csv and training.png (default: ${DEFAULT-VALUE}).")
-    Path out;
+    /** --out (default from the command's {@link TransferBudget}), --overwrite, --resume. */
+    @Mixin
+    RunOptions run;
 
     static final String EPOCHS = "--epochs";
     static final String LEARNING_RATE = "--lr";
@@ -74,4 +80,58 @@ public final class TransferOptions {
 
     @Mixin
     EncoderOptions encoder;
+
+    /** Whether {@code --data} is a directory of IDX files the canvases are generated from (else a canvas set). */
+    boolean generates() {
+        return !CanvasDirectory.isCanvasDirectory(data);
+    }
+
+    /**
+     * Checks every option on its own, by the name the user typed, before anything is read.
+     *
+     * @throws CommandLine.ParameterException listing every problem
+     */
+    void validate(CommandLine cli) {
+        List<String> problems = new ArrayList<>();
+        if (epochs < 1) {
+            problems.add(EPOCHS + " must be at least 1, got " + epochs);
+        }
+        if (batchSize < 1) {
+            problems.add("--batch-size must be at least 1, got " + batchSize);
+        }
+        if (!(learningRate > 0) || Double.isInfinite(learningRate)) {
+            problems.add(LEARNING_RATE + " must be a positive number, got " + learningRate);
+        }
+        if (!(momentum >= 0 && momentum < 1)) {
+            problems.add("--momentum must be in [0, 1), got " + momentum);
+        }
+        if (!(weightDecay >= 0) || Double.isInfinite(weightDecay)) {
+            problems.add("--weight-decay must be 0 or more, got " + weightDecay);
+        }
+        if (headWidth < 1) {
+            problems.add("--head-width must be at least 1, got " + headWidth);
+        }
+        if (Files.isDirectory(data) && generates()) {
+            if (trainCanvases < 1) {
+                problems.add("--train must be at least 1 canvas, got " + trainCanvases);
+            }
+            if (testCanvases < 1) {
+                problems.add("--test must be at least 1 canvas, got " + testCanvases);
+            }
+            if (canvasSize < 8) {
+                problems.add("--canvas-size must be at least 8 pixels, got " + canvasSize);
+            }
+            if (trainCanvases >= 1 && batchSize > trainCanvases) {
+                problems.add(batchSizeProblem(trainCanvases));
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new CommandLine.ParameterException(cli, String.join("\n", problems));
+        }
+    }
+
+    /** The message for a batch larger than the training set (checked again once a canvas set's size is read). */
+    String batchSizeProblem(int trainingCanvases) {
+        return "--batch-size " + batchSize + " is larger than the " + trainingCanvases + " training canvases";
+    }
 }

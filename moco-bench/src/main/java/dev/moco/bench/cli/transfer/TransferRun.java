@@ -12,7 +12,13 @@ import dev.moco.downstream.canvas.CanvasSpec;
 import dev.moco.downstream.transfer.FineTuneSettings;
 import dev.moco.downstream.transfer.FineTuning;
 import dev.moco.downstream.transfer.TransferTask;
+import dev.moco.bench.cli.pretrain.RunDirectory;
+import dev.moco.core.checkpoint.Checkpoint;
+import dev.moco.core.run.TrainingPosition;
 import java.io.IOException;
+import java.nio.file.Path;
+import java.util.TreeMap;
+import picocli.CommandLine;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -21,9 +27,11 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * What both transfer commands do: read the canvases and the encoder, check that they fit,
- * fine-tune with {@link FineTuning} behind a progress bar, and write {@code metrics.csv} and
- * {@code training.png} after every epoch. Returns the last epoch's result.
+ * What both transfer commands do: check the options and the run directory, read the canvases
+ * and the encoder, check that they fit, fine-tune with {@link FineTuning} behind a progress
+ * bar, and write {@code metrics.csv}, {@code training.png} and a checkpoint of the whole
+ * fine-tuning state ({@code checkpoints/latest.zip}) after every epoch, from which
+ * {@code --resume} continues exactly. Returns the last epoch's result.
  */
 final class TransferRun {
 
@@ -34,8 +42,18 @@ final class TransferRun {
     record Outcome(FineTuning.EpochResult last, FineTuning tuning, CanvasSet canvases) {
     }
 
-    static Outcome run(String taskName, TransferTask task, TransferOptions o, PrintWriter out) throws IOException {
+    /** Checks the options and the run directory before any work; the check of another output can follow. */
+    static RunDirectory.Start check(TransferOptions o, CommandLine cli) {
+        o.validate(cli);
+        return o.run.check();
+    }
+
+    static Outcome run(String taskName, TransferTask task, TransferOptions o, RunDirectory.Start start, CommandLine cli,
+            PrintWriter out) throws IOException {
         CanvasSet canvases = CanvasSource.open(o.data, CanvasSpec.of(o.canvasSize, o.trainCanvases, o.testCanvases, o.canvasSeed));
+        if (o.batchSize > canvases.train().size() && !canvases.train().isEmpty()) {
+            throw new CommandLine.ParameterException(cli, o.batchSizeProblem(canvases.train().size()) + " of " + o.data);
+        }
         PretrainedEncoder loaded = EncoderSource.load(o.init, o.encoder.randomSpec(1), o.encoder.implementation);
         if (loaded.spec().orElseThrow().inputChannels() != 1) {
             throw new IllegalArgumentException("the encoder of " + o.init + " takes " + loaded.spec().orElseThrow().inputChannels()
@@ -57,10 +75,68 @@ final class TransferRun {
                 o.batchSize, o.learningRate, o.momentum, o.weightDecay, java.util.Arrays.toString(settings.milestones()),
                 o.headWidth);
         FineTuning tuning = new FineTuning(encoder, task, settings, normalize);
-        EpochLogger log = new EpochLogger(out, o, taskName + " transfer, init " + o.init);
-        tuning.run(canvases, log);
-        out.println("wrote " + o.out.resolve("metrics.csv") + " and " + o.out.resolve("training.png"));
+        Map<String, String> identity = identity(taskName, o, canvases);
+        int done = 0;
+        if (start.resumeFrom() != null) {
+            Checkpoint saved = start.resumeFrom().checkpoint();
+            requireSameRun(saved, identity, start.resumeFrom().file());
+            tuning.restore(saved.components());
+            done = saved.position().completedEpochs();
+            out.printf(Locale.ROOT, "resuming %s after epoch %d of %d%n", start.resumeFrom().file(), done, o.epochs);
+        }
+        start.begin(System.err);
+        Path dir = start.dir();
+        EpochLogger log = new EpochLogger(out, o, dir, taskName + " transfer, init " + o.init, done, epoch -> {
+            int steps = tuning.stepsPerEpoch(canvases.train().size());
+            Checkpoint.Builder checkpoint = Checkpoint.builder(new TrainingPosition(epoch, 0, (long) epoch * steps, steps))
+                    .properties(IDENTITY, identity);
+            new TreeMap<>(tuning.state()).forEach(checkpoint::tensors);
+            start.checkpoints().saveEpoch(epoch, checkpoint.build());
+        });
+        tuning.run(canvases, log, done);
+        if (log.last == null) {      // resumed after the last epoch: nothing to train, the scores again
+            out.println("the run in " + dir + " is complete (" + done + " of " + o.epochs + " epochs); its test scores:");
+            log.last = new FineTuning.EpochResult(done, Double.NaN, Double.NaN, Double.NaN, tuning.evaluate(canvases.test()));
+        } else {
+            out.println("wrote " + dir.resolve(RunDirectory.METRICS) + ", " + dir.resolve(RunDirectory.CHART) + " and "
+                    + start.checkpoints().latest());
+        }
         return new Outcome(log.last, tuning, canvases);
+    }
+
+    /** Prefix of the checkpoint properties that say which run it belongs to. */
+    private static final String IDENTITY = "transfer.";
+
+    /** What makes a run this run: a resumed run must have every one of these as it was. */
+    private static Map<String, String> identity(String taskName, TransferOptions o, CanvasSet canvases) {
+        Map<String, String> id = new TreeMap<>();
+        id.put("task", taskName);
+        id.put("init", o.init.equals(EncoderSource.RANDOM) ? o.init : Path.of(o.init).toAbsolutePath().normalize().toString());
+        id.put("data", o.data.toAbsolutePath().normalize().toString());
+        id.put("canvases", canvases.spec().toString());
+        id.put("epochs", Integer.toString(o.epochs));
+        id.put("batch-size", Integer.toString(o.batchSize));
+        id.put("lr", Double.toString(o.learningRate));
+        id.put("momentum", Double.toString(o.momentum));
+        id.put("weight-decay", Double.toString(o.weightDecay));
+        id.put("head-width", Integer.toString(o.headWidth));
+        id.put("seed", Long.toString(o.seed));
+        id.put("encoder", o.encoder.architecture + ", seed " + o.encoder.seed + ", " + o.encoder.implementation);
+        return id;
+    }
+
+    private static void requireSameRun(Checkpoint saved, Map<String, String> identity, Path file) {
+        List<String> differences = new ArrayList<>();
+        identity.forEach((key, value) -> {
+            String was = saved.property(IDENTITY + key).orElse("(none)");
+            if (!was.equals(value)) {
+                differences.add(key + " " + value + " (the run: " + was + ")");
+            }
+        });
+        if (!differences.isEmpty()) {
+            throw new IllegalArgumentException("--resume continues the run of " + file + " with the options it was started"
+                    + " with, but these differ: " + String.join("; ", differences));
+        }
     }
 
 
@@ -68,15 +144,22 @@ final class TransferRun {
     private static final class EpochLogger implements FineTuning.Listener {
         private final PrintWriter out;
         private final TransferOptions options;
+        private final Path dir;
         private final String title;
+        private final int resumedAfter;
+        private final java.util.function.IntConsumer checkpoint;
         private StepProgress bar;
         private EpochTable table;
         private FineTuning.EpochResult last;
 
-        EpochLogger(PrintWriter out, TransferOptions options, String title) {
+        EpochLogger(PrintWriter out, TransferOptions options, Path dir, String title, int resumedAfter,
+                java.util.function.IntConsumer checkpoint) {
             this.out = out;
             this.options = options;
+            this.dir = dir;
             this.title = title;
+            this.resumedAfter = resumedAfter;
+            this.checkpoint = checkpoint;
         }
 
         @Override
@@ -97,7 +180,8 @@ final class TransferRun {
                 List<String> columns = new ArrayList<>(List.of(EpochTable.LOSS));
                 columns.addAll(r.metrics().keySet());
                 columns.addAll(List.of("images_per_second", "learning_rate"));
-                table = new EpochTable(options.out, columns, new ArrayList<>(r.metrics().keySet()));
+                table = new EpochTable(dir, columns, new ArrayList<>(r.metrics().keySet()));
+                table.readBack(resumedAfter);
             }
             Map<String, Double> row = new LinkedHashMap<>();
             row.put(EpochTable.LOSS, r.meanLoss());
@@ -106,6 +190,7 @@ final class TransferRun {
             row.put("learning_rate", r.learningRate());
             table.add(r.epoch(), row);
             table.write(title);
+            checkpoint.accept(r.epoch());
             StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "epoch %d: loss %.4f", r.epoch(), r.meanLoss()));
             r.metrics().forEach((k, v) -> line.append(String.format(Locale.ROOT, ", %s %.4f", k, v)));
             line.append(String.format(Locale.ROOT, ", %.1f img/s (training step)", r.imagesPerSecond()));
