@@ -1,6 +1,6 @@
 package dev.moco.bench.cli;
 
-import dev.moco.bench.cli.pretrain.RunDirectory;
+import dev.moco.bench.cli.RunDirectory;
 import java.nio.file.Path;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;

@@ -1,6 +1,6 @@
 package dev.moco.bench.experiment;
 
-import dev.moco.bench.cli.pretrain.RunDirectory;
+import dev.moco.bench.cli.RunDirectory;
 import dev.moco.core.checkpoint.CheckpointDirectory;
 import dev.moco.core.config.MocoConfig;
 import dev.moco.core.data.IdxFile;

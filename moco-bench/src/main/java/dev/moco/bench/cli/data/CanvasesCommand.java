@@ -1,6 +1,6 @@
 package dev.moco.bench.cli.data;
 
-import dev.moco.bench.cli.pretrain.RunDirectory;
+import dev.moco.bench.cli.RunDirectory;
 import dev.moco.core.data.ImageFile;
 import dev.moco.downstream.canvas.CanvasDirectory;
 import dev.moco.downstream.canvas.CanvasSet;

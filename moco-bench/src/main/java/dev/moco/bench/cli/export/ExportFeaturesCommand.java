@@ -2,7 +2,7 @@ package dev.moco.bench.cli.export;
 
 import dev.moco.api.Encoder;
 import dev.moco.bench.cli.ChannelsOption;
-import dev.moco.bench.cli.pretrain.RunDirectory;
+import dev.moco.bench.cli.RunDirectory;
 import dev.moco.core.checkpoint.Checkpoint;
 import dev.moco.core.checkpoint.CheckpointDirectory;
 import dev.moco.core.checkpoint.FiniteTensors;

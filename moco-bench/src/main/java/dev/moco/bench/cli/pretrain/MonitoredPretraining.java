@@ -1,5 +1,6 @@
 package dev.moco.bench.cli.pretrain;
 
+import dev.moco.bench.cli.RunDirectory;
 import dev.moco.core.NonFiniteLossException;
 import dev.moco.core.checkpoint.Checkpoint;
 import dev.moco.core.checkpoint.CheckpointDirectory;

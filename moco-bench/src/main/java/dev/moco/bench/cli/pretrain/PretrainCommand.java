@@ -1,6 +1,7 @@
 package dev.moco.bench.cli.pretrain;
 
 import dev.moco.bench.cli.ChannelsOption;
+import dev.moco.bench.cli.RunDirectory;
 import dev.moco.core.checkpoint.CheckpointDirectory;
 import dev.moco.core.checkpoint.StoredCheckpoint;
 import dev.moco.core.config.MocoConfig;

@@ -3,7 +3,7 @@ package dev.moco.bench.cli.supervised;
 import dev.moco.api.Encoder;
 import dev.moco.bench.cli.ChannelsOption;
 import dev.moco.bench.cli.RunOptions;
-import dev.moco.bench.cli.pretrain.RunDirectory;
+import dev.moco.bench.cli.RunDirectory;
 import dev.moco.bench.cli.downstream.EpochTable;
 import dev.moco.bench.cli.downstream.StepProgress;
 import dev.moco.core.checkpoint.Checkpoint;

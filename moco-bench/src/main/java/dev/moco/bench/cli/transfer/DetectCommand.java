@@ -1,6 +1,6 @@
 package dev.moco.bench.cli.transfer;
 
-import dev.moco.bench.cli.pretrain.RunDirectory;
+import dev.moco.bench.cli.RunDirectory;
 import dev.moco.downstream.canvas.CocoJson;
 import dev.moco.downstream.transfer.DetectionTask;
 import java.nio.file.Files;

@@ -12,7 +12,7 @@ import dev.moco.downstream.canvas.CanvasSpec;
 import dev.moco.downstream.transfer.FineTuneSettings;
 import dev.moco.downstream.transfer.FineTuning;
 import dev.moco.downstream.transfer.TransferTask;
-import dev.moco.bench.cli.pretrain.RunDirectory;
+import dev.moco.bench.cli.RunDirectory;
 import dev.moco.core.checkpoint.Checkpoint;
 import dev.moco.core.run.TrainingPosition;
 import java.io.IOException;

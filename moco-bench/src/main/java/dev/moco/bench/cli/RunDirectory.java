@@ -1,4 +1,4 @@
-package dev.moco.bench.cli.pretrain;
+package dev.moco.bench.cli;
 
 import dev.moco.core.checkpoint.CheckpointDirectory;
 import dev.moco.core.checkpoint.StoredCheckpoint;
