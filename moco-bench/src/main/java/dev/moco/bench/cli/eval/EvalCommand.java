@@ -1,7 +1,7 @@
 package dev.moco.bench.cli.eval;
 
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /** {@code moco eval}: frozen-feature evaluations. */
 @Command(name = "eval", mixinStandardHelpOptions = true,

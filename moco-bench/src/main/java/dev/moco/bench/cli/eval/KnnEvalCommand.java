@@ -1,11 +1,7 @@
 package dev.moco.bench.cli.eval;
 
-import dev.moco.bench.cli.downstream.EncoderOptions;
-import dev.moco.bench.cli.downstream.EncoderSource;
 import dev.moco.core.run.PretrainedEncoder;
 import dev.moco.downstream.KnnClassifier;
-import dev.moco.bench.cli.ChannelsOption;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -28,27 +24,14 @@ public final class KnnEvalCommand implements Callable<Integer> {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--checkpoint", required = true, paramLabel = "PATH|random",
-            description = "A pretraining or supervised checkpoint (.zip or run directory), an encoder weights file, a PyTorch .pth or safetensors file (docs/interop.md), or 'random'.")
-    String checkpoint;
-
-    @Option(names = "--data", required = true, paramLabel = "DIR", description = "IDX files or an image folder with train and test splits.")
-    Path data;
-
     @Option(names = "--k", defaultValue = "200", paramLabel = "K", description = "Neighbours per query (default: ${DEFAULT-VALUE}).")
     int k;
 
     @Option(names = "--temperature", defaultValue = "0.1", paramLabel = "T", description = "Vote weight exp(s/T) (default: ${DEFAULT-VALUE}).")
     double temperature;
 
-    @Option(names = "--batch-size", defaultValue = "256", paramLabel = "N", description = "Images per forward pass (default: ${DEFAULT-VALUE}).")
-    int batchSize;
-
     @Mixin
-    EncoderOptions encoderOptions;
-
-    @Mixin
-    ChannelsOption channels;
+    FrozenEncoderOptions input;
 
     @Override
     public Integer call() throws Exception {
@@ -60,27 +43,24 @@ public final class KnnEvalCommand implements Callable<Integer> {
         if (!(temperature > 0) || Double.isInfinite(temperature)) {
             problems.add("--temperature must be a positive number, got " + temperature);
         }
-        if (batchSize < 1) {
-            problems.add("--batch-size must be at least 1, got " + batchSize);
-        }
+        input.check(problems);
         if (!problems.isEmpty()) {
             throw new ParameterException(spec.commandLine(), String.join("\n", problems));
         }
-        PretrainedEncoder loaded = EncoderSource.load(checkpoint, encoderOptions.randomSpec(Math.max(1, channels.channels())),
-                encoderOptions.implementation);
+        PretrainedEncoder loaded = input.load();
         out.println("encoder: " + loaded.description());
-        FrozenFeatures.Splits splits = FrozenFeatures.Splits.open(loaded, data, channels.channels(), System.err);
+        FrozenFeatures.Splits splits = input.open(loaded, System.err);
         int bank = splits.train().size();
         if (k > bank && spec.commandLine().getParseResult().hasMatchedOption("--k")) {
             throw new ParameterException(spec.commandLine(), "--k " + k + " is larger than the bank of " + bank
-                    + " training images of " + data);
+                    + " training images of " + input.data);
         }
         if (k > bank) {
             System.err.println("note: the default k=" + k + " is larger than the bank of " + bank + " training images; using k="
                     + bank);
             k = bank;
         }
-        FrozenFeatures features = splits.extract(loaded, batchSize, true, System.err);
+        FrozenFeatures features = splits.extract(loaded, input.batchSize, true, System.err);
         double top1 = new KnnClassifier(features.train(), k, temperature).accuracy(features.test());
         out.printf(Locale.ROOT, "bank: %d training features, queries: %d test features, k=%d, T=%s%n",
                 features.train().size(), features.test().size(), k, temperature);

@@ -1,12 +1,8 @@
 package dev.moco.bench.cli.eval;
 
-import dev.moco.bench.cli.downstream.EncoderOptions;
-import dev.moco.bench.cli.downstream.EncoderSource;
 import dev.moco.core.run.PretrainedEncoder;
 import dev.moco.downstream.LinearProbe;
 import dev.moco.downstream.LinearProbeSettings;
-import dev.moco.bench.cli.ChannelsOption;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -31,24 +27,11 @@ public final class LinearEvalCommand implements Callable<Integer> {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--checkpoint", required = true, paramLabel = "PATH|random",
-            description = "A pretraining or supervised checkpoint (.zip or run directory), an encoder weights file, a PyTorch .pth or safetensors file (docs/interop.md), or 'random'.")
-    String checkpoint;
-
-    @Option(names = "--data", required = true, paramLabel = "DIR", description = "IDX files or an image folder with train and test splits.")
-    Path data;
-
     @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a linear-eval preset key (repeatable).")
     List<String> overrides = new ArrayList<>();
 
-    @Option(names = "--batch-size", defaultValue = "256", paramLabel = "N", description = "Images per forward pass (default: ${DEFAULT-VALUE}).")
-    int batchSize;
-
     @Mixin
-    EncoderOptions encoderOptions;
-
-    @Mixin
-    ChannelsOption channels;
+    FrozenEncoderOptions input;
 
     @Override
     public Integer call() throws Exception {
@@ -62,17 +45,18 @@ public final class LinearEvalCommand implements Callable<Integer> {
                 }
                 settings = settings.with(o.substring(0, eq).trim(), o.substring(eq + 1).trim());
             }
-            if (batchSize < 1) {
-                throw new IllegalArgumentException("--batch-size must be at least 1, got " + batchSize);
+            List<String> problems = new ArrayList<>();
+            input.check(problems);
+            if (!problems.isEmpty()) {
+                throw new IllegalArgumentException(String.join("\n", problems));
             }
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
-        PretrainedEncoder loaded = EncoderSource.load(checkpoint, encoderOptions.randomSpec(Math.max(1, channels.channels())),
-                encoderOptions.implementation);
+        PretrainedEncoder loaded = input.load();
         out.println("encoder: " + loaded.description());
-        FrozenFeatures features = FrozenFeatures.Splits.open(loaded, data, channels.channels(), System.err)
-                .extract(loaded, batchSize, false, System.err);
+        FrozenFeatures features = input.open(loaded, System.err)
+                .extract(loaded, input.batchSize, false, System.err);
         out.println("linear classifier: " + settings.asMap());
         long start = System.nanoTime();
         double top1 = new LinearProbe(settings).fit(features.train()).accuracy(features.test());
