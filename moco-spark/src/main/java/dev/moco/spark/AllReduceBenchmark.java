@@ -79,6 +79,7 @@ public final class AllReduceBenchmark implements Callable<Integer> {
         List<AllReduceWorker.Report> reports;
         String sparkMaster;
         try (JavaSparkContext context = new JavaSparkContext(conf)) {
+            context.setLogLevel("WARN");
             sparkMaster = context.master();
             reports = BarrierAllReduce.run(context, workers, plan);
         }

@@ -128,19 +128,20 @@ public final class RingAllReduce implements AutoCloseable {
         }
         long length = array.length();
         // ND4J's data buffer of a view already starts at the view's offset (address() is element 0)
-        BytePointer memory = new BytePointer(array.data().addressPointer());
-        memory.position(0).capacity(length * Float.BYTES).limit(length * Float.BYTES);
+        BytePointer memory = new BytePointer(array.data().addressPointer()).position(0);
         for (long start = 0; start < length; start += chunkElements) {
             int count = (int) Math.min(chunkElements, length - start);
-            long from = start * Float.BYTES;
-            ByteBuffer chunk = memory.position(from).limit(from + (long) count * Float.BYTES).asByteBuffer();
+            long bytes = (long) count * Float.BYTES;
+            // a pointer that starts at the chunk: the native side reads a buffer's address, not its position
+            ByteBuffer chunk = memory.getPointer(start * Float.BYTES).capacity(bytes).limit(bytes).asByteBuffer();
             sumInPlace(chunk, count);
         }
     }
 
     /**
-     * Replaces the first {@code count} floats of a direct buffer (native byte order) by their
-     * sum over workers. A buffer kept across steps costs no allocation per call.
+     * Replaces the first {@code count} floats of a direct buffer (native byte order), counted
+     * from its address whatever its position, by their sum over workers. A buffer kept across
+     * steps costs no allocation per call.
      */
     public void sumInPlace(ByteBuffer direct, int count) {
         requireOwner();
