@@ -53,8 +53,8 @@ public final class AllReduceBenchmark implements Callable<Integer> {
     @Option(names = "--repeats", description = "timed calls per size and method, after one warm-up (default ${DEFAULT-VALUE})")
     int repeats = 9;
 
-    @Option(names = "--chunk-mb", description = "chunk of the chunked zero-copy method, in MB (default ${DEFAULT-VALUE})")
-    int chunkMegabytes = 4;
+    @Option(names = "--chunk-mb", split = ",", description = "chunks of the chunked zero-copy method, in MB (default 1,4,16)")
+    List<Double> chunkMegabytes = List.of(1.0, 4.0, 16.0);
 
     @Option(names = "--encoders", split = ",",
             description = "architectures whose gradient sizes to time (default resnet20 at 1 channel, resnet18, resnet50)")
@@ -72,7 +72,8 @@ public final class AllReduceBenchmark implements Callable<Integer> {
         if (workers < 1) {
             throw new CommandLine.ParameterException(new CommandLine(this), "--workers must be at least 1, got " + workers);
         }
-        AllReduceWorker.Plan plan = new AllReduceWorker.Plan(payloads(), repeats, chunkMegabytes * (1 << 20) / Float.BYTES);
+        AllReduceWorker.Plan plan = new AllReduceWorker.Plan(payloads(), repeats,
+                chunkMegabytes.stream().map(mb -> (int) Math.round(mb * 1e6 / Float.BYTES)).toList());
         SparkConf conf = new SparkConf().setAppName("moco all-reduce benchmark")
                 .setIfMissing("spark.master", master != null ? master : "local[" + workers + "]")
                 .setIfMissing("spark.ui.enabled", "false");
@@ -115,7 +116,7 @@ public final class AllReduceBenchmark implements Callable<Integer> {
      * One payload and method over all workers: each call's time on the slowest worker (the
      * calls start together), then the median and range over calls.
      */
-    record Row(AllReduceWorker.Payload payload, AllReduceWorker.Method method, int repeats, double medianMillis,
+    record Row(AllReduceWorker.Payload payload, AllReduceWorker.Variant variant, int repeats, double medianMillis,
             double minMillis, double maxMillis, double busGigabytesPerSecond) {
     }
 
@@ -136,9 +137,9 @@ public final class AllReduceBenchmark implements Callable<Integer> {
             Arrays.sort(sorted);
             double median = median(sorted);
             // ring all-reduce moves 2(W−1)/W of the buffer through each link (NCCL's "bus bandwidth")
-            double bus = first.method() == AllReduceWorker.Method.PUBLIC_API_COPY_ONLY || world < 2 ? Double.NaN
+            double bus = first.variant().method() == AllReduceWorker.Method.PUBLIC_API_COPY_ONLY || world < 2 ? Double.NaN
                     : 2.0 * (world - 1) / world * first.payload().bytes() / (median / 1e3) / 1e9;
-            rows.add(new Row(first.payload(), first.method(), plan.repeats(), median, sorted[0], sorted[sorted.length - 1], bus));
+            rows.add(new Row(first.payload(), first.variant(), plan.repeats(), median, sorted[0], sorted[sorted.length - 1], bus));
         }
         return rows;
     }
@@ -163,10 +164,10 @@ public final class AllReduceBenchmark implements Callable<Integer> {
     static String table(List<Row> rows, String cpu, String master, int workers) {
         StringBuilder s = new StringBuilder();
         s.append(String.format(Locale.ROOT, "all-reduce (sum, float32) on %s, W = %d, %s; per call, slowest worker%n", master, workers, cpu));
-        s.append(String.format(Locale.ROOT, "%-22s %9s %-18s %10s %19s %8s%n", "payload", "MB", "method", "median ms", "range ms", "bus GB/s"));
+        s.append(String.format(Locale.ROOT, "%-22s %9s %-28s %10s %19s %8s%n", "payload", "MB", "method", "median ms", "range ms", "bus GB/s"));
         for (Row r : rows) {
-            s.append(String.format(Locale.ROOT, "%-22s %9.1f %-18s %10.1f %19s %8s%n", r.payload().name(), r.payload().bytes() / 1e6,
-                    r.method().label(), r.medianMillis(), String.format(Locale.ROOT, "%.1f–%.1f", r.minMillis(), r.maxMillis()),
+            s.append(String.format(Locale.ROOT, "%-22s %9.1f %-28s %10.1f %19s %8s%n", r.payload().name(), r.payload().bytes() / 1e6,
+                    r.variant().label(), r.medianMillis(), String.format(Locale.ROOT, "%.1f–%.1f", r.minMillis(), r.maxMillis()),
                     Double.isNaN(r.busGigabytesPerSecond()) ? "" : String.format(Locale.ROOT, "%.2f", r.busGigabytesPerSecond())));
         }
         return s.toString();
@@ -189,7 +190,7 @@ public final class AllReduceBenchmark implements Callable<Integer> {
         String now = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
         for (Row r : rows) {
             s.append(String.join(",", now, quoted(cpu), quoted(master), Integer.toString(workers), quoted(r.payload().name()),
-                    Long.toString(r.payload().elements()), Long.toString(r.payload().bytes()), quoted(r.method().label()),
+                    Long.toString(r.payload().elements()), Long.toString(r.payload().bytes()), quoted(r.variant().label()),
                     Integer.toString(r.repeats()), fixed(r.medianMillis()), fixed(r.minMillis()), fixed(r.maxMillis()),
                     Double.isNaN(r.busGigabytesPerSecond()) ? "" : fixed(r.busGigabytesPerSecond()))).append('\n');
         }

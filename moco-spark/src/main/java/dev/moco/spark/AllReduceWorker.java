@@ -33,10 +33,12 @@ public final class AllReduceWorker {
         PUBLIC_API("api float[]"),
         /** The public API's two copies alone, as it makes them, without the collective: where its extra time goes. */
         PUBLIC_API_COPY_ONLY("api copy only"),
+        /** A float[] through one direct buffer kept across calls, with bulk copies in and out. */
+        REUSED_BUFFER("reused buffer"),
         /** The ND4J array's own native memory handed to the collective: no copy, no allocation. */
         ZERO_COPY("zero-copy"),
-        /** As {@link #ZERO_COPY}, in chunks of {@link Plan#chunkElements()}, one collective call each. */
-        ZERO_COPY_CHUNKED("zero-copy chunked");
+        /** As {@link #ZERO_COPY}, in consecutive chunks, one collective call each. */
+        ZERO_COPY_CHUNKED("zero-copy, chunks of");
 
         private final String label;
 
@@ -46,6 +48,23 @@ public final class AllReduceWorker {
 
         public String label() {
             return label;
+        }
+    }
+
+    /**
+     * A method, and for {@link Method#ZERO_COPY_CHUNKED} its chunk.
+     *
+     * @param method how the buffer reaches the collective
+     * @param chunkElements floats per collective call; 0 for the whole buffer at once
+     */
+    public record Variant(Method method, int chunkElements) implements Serializable {
+        public String label() {
+            if (chunkElements == 0) {
+                return method.label();
+            }
+            double megabytes = chunkElements * (double) Float.BYTES / 1e6;
+            return megabytes >= 0.1 ? String.format(java.util.Locale.ROOT, "%s %.1f MB", method.label(), megabytes)
+                    : method.label() + " " + chunkElements + " floats";
         }
     }
 
@@ -73,17 +92,33 @@ public final class AllReduceWorker {
      *
      * @param payloads the buffers, in order
      * @param repeats timed calls per payload and method (after one untimed warm-up call)
-     * @param chunkElements the chunk of {@link Method#ZERO_COPY_CHUNKED}
+     * @param chunkElements the chunks {@link Method#ZERO_COPY_CHUNKED} is timed with, in floats
      */
-    public record Plan(List<Payload> payloads, int repeats, int chunkElements) implements Serializable {
+    public record Plan(List<Payload> payloads, int repeats, List<Integer> chunkElements) implements Serializable {
         public Plan {
             payloads = List.copyOf(payloads);
+            chunkElements = List.copyOf(chunkElements);
             if (repeats < 1) {
                 throw new IllegalArgumentException("repeats must be at least 1, got " + repeats);
             }
-            if (chunkElements < 1) {
-                throw new IllegalArgumentException("chunkElements must be positive, got " + chunkElements);
+            for (int chunk : chunkElements) {
+                if (chunk < 1 || chunk > RingAllReduce.MAX_ELEMENTS_PER_CALL) {
+                    throw new IllegalArgumentException("a chunk has 1.." + RingAllReduce.MAX_ELEMENTS_PER_CALL + " floats, got " + chunk);
+                }
             }
+        }
+
+        /** Every method once, the chunked one once per chunk, in the order they are timed. */
+        public List<Variant> variants() {
+            List<Variant> variants = new ArrayList<>();
+            for (Method method : Method.values()) {
+                if (method == Method.ZERO_COPY_CHUNKED) {
+                    chunkElements.forEach(chunk -> variants.add(new Variant(method, chunk)));
+                } else {
+                    variants.add(new Variant(method, 0));
+                }
+            }
+            return variants;
         }
     }
 
@@ -91,10 +126,10 @@ public final class AllReduceWorker {
      * One payload and method on one worker.
      *
      * @param payload the buffer
-     * @param method how it was all-reduced
+     * @param variant how it was all-reduced
      * @param millis each timed call, in order
      */
-    public record Timing(Payload payload, Method method, double[] millis) implements Serializable {
+    public record Timing(Payload payload, Variant variant, double[] millis) implements Serializable {
     }
 
     /**
@@ -146,8 +181,8 @@ public final class AllReduceWorker {
                 joinMillis = (t2 - t1) / 1e6;
                 worldSize = ring.worldSize();
                 for (Payload payload : plan.payloads()) {
-                    for (Method method : Method.values()) {
-                        timings.add(time(ring, payload, method, plan, wrong));
+                    for (Variant variant : plan.variants()) {
+                        timings.add(time(ring, payload, variant, plan.repeats(), wrong));
                     }
                 }
                 afterJoin = EngineFingerprint.take(encoder);
@@ -159,48 +194,59 @@ public final class AllReduceWorker {
         return new Report(rank, worldSize, before, afterJoin, fresh, barrierMillis, joinMillis, timings, wrong);
     }
 
-    private static Timing time(RingAllReduce ring, Payload payload, Method method, Plan plan, List<String> wrong) {
+    private static Timing time(RingAllReduce ring, Payload payload, Variant variant, int repeats, List<String> wrong) {
         int n = (int) payload.elements();
-        int world = ring.worldSize();
         float[] values = new float[n];
         for (int i = 0; i < n; i++) {
             values[i] = (ring.rank() + 1) * (float) (i % PATTERN_PERIOD);
         }
         INDArray mine = Nd4j.createFromArray(values);
-        INDArray expected = Nd4j.createFromArray(expectedSum(n, world));
+        INDArray expected = Nd4j.createFromArray(expectedSum(n, ring.worldSize()));
         INDArray buffer = Nd4j.create(DataType.FLOAT, n);
+        ByteBuffer reused = variant.method() == Method.REUSED_BUFFER
+                ? ByteBuffer.allocateDirect(n * Float.BYTES).order(ByteOrder.nativeOrder()) : null;
+        float[] out = new float[n];
         INDArray start = Nd4j.create(DataType.FLOAT, 1);
-        double[] millis = new double[plan.repeats()];
-        for (int rep = -1; rep < plan.repeats(); rep++) {
+        String label = payload.name() + " " + variant.label();
+        double[] millis = new double[repeats];
+        for (int rep = -1; rep < repeats; rep++) {
             buffer.assign(mine);
             ring.sumInPlace(start);
             long t0 = System.nanoTime();
-            switch (method) {
+            switch (variant.method()) {
                 case PUBLIC_API -> {
                     float[] sum = ring.sumThroughPublicApi(values);
                     millis(millis, rep, t0);
-                    check(Nd4j.createFromArray(sum), expected, payload, method, rep, wrong);
+                    check(Nd4j.createFromArray(sum), expected, label, rep, wrong);
                 }
                 case PUBLIC_API_COPY_ONLY -> {
                     float[] back = copyInAndOutAsThePublicApiDoes(values);
                     millis(millis, rep, t0);
-                    if (back[n - 1] != values[n - 1]) {
-                        wrong.add(payload.name() + " " + method.label() + ": the copy changed the last value");
+                    if (!java.util.Arrays.equals(back, values)) {
+                        wrong.add(label + ": the copy changed the values");
                     }
+                }
+                case REUSED_BUFFER -> {
+                    reused.clear();
+                    reused.asFloatBuffer().put(values);
+                    ring.sumInPlace(reused, n);
+                    reused.asFloatBuffer().get(out);
+                    millis(millis, rep, t0);
+                    check(Nd4j.createFromArray(out), expected, label, rep, wrong);
                 }
                 case ZERO_COPY -> {
                     ring.sumInPlace(buffer);
                     millis(millis, rep, t0);
-                    check(buffer, expected, payload, method, rep, wrong);
+                    check(buffer, expected, label, rep, wrong);
                 }
                 case ZERO_COPY_CHUNKED -> {
-                    ring.sumInPlace(buffer, plan.chunkElements());
+                    ring.sumInPlace(buffer, variant.chunkElements());
                     millis(millis, rep, t0);
-                    check(buffer, expected, payload, method, rep, wrong);
+                    check(buffer, expected, label, rep, wrong);
                 }
             }
         }
-        return new Timing(payload, method, millis);
+        return new Timing(payload, variant, millis);
     }
 
     /** Records the time since {@code t0}, except for the warm-up call (rep −1). */
@@ -233,10 +279,10 @@ public final class AllReduceWorker {
         return sum;
     }
 
-    private static void check(INDArray actual, INDArray expected, Payload payload, Method method, int rep, List<String> wrong) {
-        double maxError = actual.sub(expected).norm1Number().doubleValue();
-        if (maxError != 0) {
-            wrong.add(payload.name() + " " + method.label() + " call " + rep + ": the sum is off by " + maxError + " in total");
+    private static void check(INDArray actual, INDArray expected, String label, int rep, List<String> wrong) {
+        double totalError = actual.sub(expected).norm1Number().doubleValue();
+        if (totalError != 0) {
+            wrong.add(label + (rep < 0 ? " warm-up call" : " call " + rep) + ": the sum is off by " + totalError + " in total");
         }
     }
 }
