@@ -15,9 +15,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * One worker's membership of XGBoost4J's collective: a ring all-reduce over TCP between the
- * workers a {@link CollectiveTracker} introduced. The collective is process-wide state in
- * XGBoost's native library, per thread, so a worker joins once, on the thread that will call
- * it, and {@link #close() leaves} on that thread too.
+ * workers a {@link CollectiveTracker} introduced. XGBoost's native library keeps a worker's
+ * collective per thread (two Spark tasks in one JVM are two workers), so a worker joins once, on
+ * the thread that will call it, and {@link #close() leaves} on that thread too.
  *
  * <pre>{@code
  * try (RingAllReduce ring = RingAllReduce.join(tracker.workerArgs(), rank)) {
