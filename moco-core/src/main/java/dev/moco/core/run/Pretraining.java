@@ -94,6 +94,8 @@ public final class Pretraining {
         } catch (ListenerFailedException e) {
             Optional<Path> last = lastCheckpoint();
             throw last.isPresent() ? new ListenerFailedException(e, last.get()) : e;
+        } finally {
+            run.dictionary().close();   // the key encoder, at once; the caller owns the query encoder
         }
         return new PretrainingResult(run.queryEncoder(), epochs, end, lastCheckpoint());
     }

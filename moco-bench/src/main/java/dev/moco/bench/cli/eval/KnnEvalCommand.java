@@ -48,11 +48,12 @@ public final class KnnEvalCommand implements Callable<Integer> {
         java.io.PrintWriter out = spec.commandLine().getOut();
         PretrainedEncoder loaded = EncoderSource.load(checkpoint, encoderOptions.randomSpec(1), encoderOptions.implementation);
         out.println("encoder: " + loaded.description());
-        FrozenFeatures features = FrozenFeatures.extract(loaded, data, batchSize, true, System.err);
-        double top1 = new KnnClassifier(features.train(), k, temperature).accuracy(features.test());
-        out.printf(Locale.ROOT, "bank: %d training features, queries: %d test features, k=%d, T=%s%n",
-                features.train().size(), features.test().size(), k, temperature);
-        out.printf(Locale.ROOT, "knn top-1: %.4f%n", top1);
+        try (loaded; FrozenFeatures features = FrozenFeatures.extract(loaded, data, batchSize, true, System.err)) {
+            double top1 = new KnnClassifier(features.train(), k, temperature).accuracy(features.test());
+            out.printf(Locale.ROOT, "bank: %d training features, queries: %d test features, k=%d, T=%s%n",
+                    features.train().size(), features.test().size(), k, temperature);
+            out.printf(Locale.ROOT, "knn top-1: %.4f%n", top1);
+        }
         out.flush();
         return 0;
     }

@@ -77,7 +77,12 @@ public final class ExportFeaturesCommand implements Callable<Integer> {
         }
         ConfiguredEncoder configured = ConfiguredEncoder.of(c);
         EncoderSpec spec = configured.spec();
-        Encoder encoder = configured.create();
+        try (Encoder encoder = configured.create()) {
+            return export(c, spec, encoder);
+        }
+    }
+
+    private int export(Checkpoint c, EncoderSpec spec, Encoder encoder) throws IOException {
         TrainingSnapshot.restoreQueryEncoder(c, encoder);
 
         int imageSize = Integer.parseInt(TrainingSnapshot.configuration(c).get(MocoConfig.IMAGE_SIZE));
@@ -95,6 +100,8 @@ public final class ExportFeaturesCommand implements Callable<Integer> {
         Files.createDirectories(parent);
         try (OutputStream o = new BufferedOutputStream(Files.newOutputStream(out), 1 << 16)) {
             Npy.write(features.features(), o);
+        } finally {
+            features.features().close();    // at once, not when the collector finds it
         }
         long[] labels = new long[features.size()];
         for (int i = 0; i < labels.length; i++) {

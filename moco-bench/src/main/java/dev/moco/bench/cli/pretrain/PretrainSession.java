@@ -238,6 +238,7 @@ public final class PretrainSession {
         out.println("chart: " + chart);
         out.println("checkpoint: " + latest);
         out.flush();
+        setup.close();      // the encoders' native memory, at once
         return new Result(untrained, finalKnn, end, csv.file(), chart, latest);
     }
 

@@ -30,8 +30,19 @@ final class TransferRun {
     private TransferRun() {
     }
 
-    /** The outcome: the final epoch, and the fine-tuned network for what the caller writes next. */
-    record Outcome(FineTuning.EpochResult last, FineTuning tuning, CanvasSet canvases) {
+    /**
+     * The outcome: the final epoch, and the fine-tuned network for what the caller writes next;
+     * closing it frees the encoder's native memory.
+     */
+    record Outcome(FineTuning.EpochResult last, FineTuning tuning, CanvasSet canvases, PretrainedEncoder loaded,
+            FeatureMapEncoder encoder) implements AutoCloseable {
+        @Override
+        public void close() {
+            if (encoder != loaded.encoder()) {
+                encoder.close();        // a reference copy featureMapEncoder() made
+            }
+            loaded.close();
+        }
     }
 
     static Outcome run(String taskName, TransferTask task, TransferOptions o, PrintWriter out) throws IOException {
@@ -58,9 +69,15 @@ final class TransferRun {
                 o.headWidth);
         FineTuning tuning = new FineTuning(encoder, task, settings, normalize);
         EpochLogger log = new EpochLogger(out, o, taskName + " transfer, init " + o.init);
-        tuning.run(canvases, log);
+        Outcome outcome = new Outcome(null, tuning, canvases, loaded, encoder);
+        try {
+            tuning.run(canvases, log);
+        } catch (RuntimeException e) {
+            outcome.close();
+            throw e;
+        }
         out.println("wrote " + o.out.resolve("metrics.csv") + " and " + o.out.resolve("training.png"));
-        return new Outcome(log.last, tuning, canvases);
+        return new Outcome(log.last, tuning, canvases, loaded, encoder);
     }
 
 
