@@ -1,6 +1,7 @@
 package dev.moco.bench.benchmark.memory;
 
 import dev.moco.api.DictionaryProvider;
+import dev.moco.api.kit.StepWorkspace;
 import dev.moco.bench.benchmark.throughput.BlankImages;
 import dev.moco.core.Batch;
 import dev.moco.core.MocoTrainer;
@@ -13,7 +14,11 @@ import dev.moco.core.run.internal.TrainingRun;
 import dev.moco.core.wiring.DictionaryRegistry;
 import dev.moco.core.wiring.MocoModule;
 import dev.moco.core.wiring.TrainingData;
+import dev.moco.dict.queue.QueueDictionary;
 import dev.moco.encoders.EncoderSpec;
+import dev.moco.encoders.fast.FastEncoder;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -59,8 +64,38 @@ public final class AllocationsCommand implements Callable<Integer> {
     @Option(names = "--steps", defaultValue = "100", description = "Steps counted (default: ${DEFAULT-VALUE}).")
     int steps;
 
+    /**
+     * What the measured steps left for the collector.
+     *
+     * @param growth the counts over the measured steps
+     * @param waitingKinds the kinds of buffers that wait, most frequent first
+     * @param breakdown where the resident set goes, one line per part
+     * @param seconds the measured steps' time
+     */
+    public record Measurement(NativeArrays.Growth growth, String waitingKinds, String breakdown, double seconds) {}
+
     @Override
     public Integer call() {
+        Measurement m = measure(encoder, channels, imageSize, batch, queueSize, shuffleGroups, warmup, steps);
+        NativeArrays.Growth g = m.growth();
+        System.out.printf(Locale.ROOT, "%s %dx%dx%d N=%d K=%d G=%d, %d steps after %d warm-up (%.1f s):%n", encoder,
+                channels, imageSize, imageSize, batch, queueSize, shuffleGroups, steps, warmup, m.seconds());
+        System.out.printf(Locale.ROOT, "ND4J buffers created: %d (%.1f per step): %d in a workspace, %d closed, %d owning"
+                + " memory that waits for the collector%n", g.buffers(), g.buffers() / (double) steps,
+                g.workspaceBuffers(), g.closedBuffers(), g.waitingBuffers());
+        System.out.printf(Locale.ROOT, "bytes waiting for the collector: %d (%.1f KiB per step)%n", g.waitingBytes(),
+                g.waitingBytes() / (double) steps / 1024);
+        System.out.println("  of kinds: " + m.waitingKinds());
+        System.out.printf(Locale.ROOT, "javacpp: totalBytes %+d, totalCount %+d; physicalBytes (RSS) %+.1f MiB;"
+                + " garbage collections in the window: %d%n", g.javacppBytes(), g.javacppCount(),
+                g.physicalBytes() / (double) (1 << 20), g.collections());
+        System.out.print(m.breakdown());
+        return 0;
+    }
+
+    /** Runs {@code warmup} steps of the queue step on random images, then counts over {@code steps} more. */
+    public static Measurement measure(String encoder, int channels, int imageSize, int batch, int queueSize,
+            int shuffleGroups, int warmup, int steps) {
         DictionaryRegistry registry = DictionaryRegistry.discover();
         MocoConfig config = MocoConfig.builder(registry.settings()).preset("moco-v2")
                 .set(MocoConfig.DICTIONARY, "queue")
@@ -100,18 +135,49 @@ public final class AllocationsCommand implements Callable<Integer> {
                         new TrainingPosition((int) (step / stepsPerEpoch), step % stepsPerEpoch, step, stepsPerEpoch));
             }
             double seconds = (System.nanoTime() - t0) / 1e9;
-            NativeArrays.Growth g = NativeArrays.growthSince(before);
-            System.out.printf(Locale.ROOT, "%s %dx%dx%d N=%d K=%d G=%d, %d steps after %d warm-up (%.1f s):%n", encoder,
-                    channels, imageSize, imageSize, batch, queueSize, shuffleGroups, steps, warmup, seconds);
-            System.out.printf(Locale.ROOT, "ND4J buffers created: %d (%.1f per step): %d in a workspace, %d closed, %d owning"
-                    + " memory that waits for the collector%n", g.buffers(), g.buffers() / (double) steps,
-                    g.workspaceBuffers(), g.closedBuffers(), g.waitingBuffers());
-            System.out.printf(Locale.ROOT, "bytes waiting for the collector: %d (%.1f MiB per step)%n", g.waitingBytes(),
-                    g.waitingBytes() / (double) steps / (1 << 20));
-            System.out.printf(Locale.ROOT, "javacpp: totalBytes %+d, totalCount %+d; physicalBytes (RSS) %+.1f MiB;"
-                    + " garbage collections in the window: %d%n", g.javacppBytes(), g.javacppCount(),
-                    g.physicalBytes() / (double) (1 << 20), g.collections());
+            return new Measurement(NativeArrays.growthSince(before), NativeArrays.waitingKinds(before, 12),
+                    breakdown(run, queryView), seconds);
         }
-        return 0;
+    }
+
+    /** Where the resident set goes: what the step holds by design, and the rest. */
+    static String breakdown(TrainingRun run, INDArray view) {
+        StringBuilder b = new StringBuilder("peak RSS breakdown (MiB):\n");
+        long p = run.queryEncoder().parameters().length() * (long) Float.BYTES;
+        long buffers = run.queryEncoder().buffers().length() * (long) Float.BYTES;
+        long activations = arenaBytes(run.queryEncoder());
+        long queue = 0;
+        if (run.dictionary() instanceof QueueDictionary q) {
+            activations += arenaBytes(q.keyEncoder());
+            queue = q.negativesPerQuery() * run.queryEncoder().outputDimension() * (long) Float.BYTES;
+        }
+        long logits = (long) view.size(0) * run.dictionary().negativesPerQuery() * Float.BYTES;
+        long workspace = Nd4j.getWorkspaceManager().checkIfWorkspaceExists(StepWorkspace.TRAINING_STEP)
+                ? Nd4j.getWorkspaceManager().getWorkspaceForCurrentThread(StepWorkspace.TRAINING_STEP).getCurrentSize() : 0;
+        long views = 2 * view.length() * Float.BYTES;
+        MemoryMXBean jvm = ManagementFactory.getMemoryMXBean();
+        long heap = jvm.getHeapMemoryUsage().getUsed();
+        long nonHeap = jvm.getNonHeapMemoryUsage().getCommitted();
+        long peak = ResidentMemory.peakBytes();
+        long[] parts = {2 * (p + buffers), 2 * p, run.trainer().optimizer().state().length() * (long) Float.BYTES,
+            activations, queue, logits, workspace, views, heap, nonHeap};
+        String[] names = {"weights and BN buffers (query + key encoder)", "gradients (accumulated + per pass)",
+            "optimizer state (momentum)", "activation arenas (query + key encoder)", "queue K x C", "logits block N x K",
+            "step workspace (the step's temporaries)", "input views x_q, x_k", "JVM heap (used)",
+            "JVM non-heap (metaspace, code; committed)"};
+        long sum = 0;
+        for (int i = 0; i < parts.length; i++) {
+            b.append(String.format(Locale.ROOT, "  %-48s %8.1f%n", names[i], parts[i] / (double) (1 << 20)));
+            sum += parts[i];
+        }
+        b.append(String.format(Locale.ROOT, "  %-48s %8.1f%n", "rest (oneDNN scratch and blocked weights, libraries,"
+                + " malloc, stacks)", (peak - sum) / (double) (1 << 20)));
+        b.append(String.format(Locale.ROOT, "  %-48s %8.1f%n", "peak RSS (VmHWM)", peak / (double) (1 << 20)));
+        return b.toString();
+    }
+
+    private static long arenaBytes(dev.moco.api.Encoder encoder) {
+        Object inner = encoder;
+        return inner instanceof FastEncoder fast ? fast.arenaBytes() : 0;
     }
 }

@@ -88,6 +88,26 @@ public final class NativeArrays {
                 ResidentMemory.collections() - before.collections());
     }
 
+    /**
+     * The buffers that wait for the collector since {@code before}, by data type and length,
+     * most frequent first: what is left, to find where it comes from.
+     *
+     * @param limit at most this many kinds
+     * @return e.g. {@code "FLOAT[1] x 91, LONG[6] x 26"}
+     */
+    public static String waitingKinds(Snapshot before, int limit) {
+        Map<String, Integer> kinds = new java.util.HashMap<>();
+        for (Map.Entry<String, DeallocatableReference> e : references().entrySet()) {
+            if (!before.registered().contains(e.getKey()) && e.getValue().get() instanceof DataBuffer buffer
+                    && !buffer.isAttached() && !buffer.wasClosed() && buffer.originalDataBuffer() == null
+                    && !buffer.isConstant()) {
+                kinds.merge(buffer.dataType() + "[" + buffer.length() + "]", 1, Integer::sum);
+            }
+        }
+        return kinds.entrySet().stream().sorted(Map.Entry.<String, Integer>comparingByValue().reversed()).limit(limit)
+                .map(e -> e.getKey() + " x " + e.getValue()).collect(java.util.stream.Collectors.joining(", "));
+    }
+
     @SuppressWarnings("unchecked")
     private static Map<String, DeallocatableReference> references() {
         try {
