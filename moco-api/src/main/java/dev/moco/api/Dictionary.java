@@ -13,6 +13,11 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * ... loss, backward (into the keys too when c is InBatchKeys), optimizer step ...
  * dictionary.update(batch, queries, c);               // after the optimizer step
  * }</pre>
+ *
+ * <p>Both calls run inside the step's ND4J workspace ({@link dev.moco.api.kit.StepWorkspace}):
+ * an array they create is reused by the next step, so state that outlives the step is written
+ * into arrays made beforehand (the queue, the bank), or created
+ * {@link dev.moco.api.kit.StepWorkspace#outside()} the workspace.
  */
 public interface Dictionary extends AutoCloseable {
 

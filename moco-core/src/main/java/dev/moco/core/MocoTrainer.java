@@ -8,8 +8,10 @@ import dev.moco.api.InBatchKeys;
 import dev.moco.api.SharedNegatives;
 import dev.moco.api.TrainingBatch;
 import dev.moco.api.kit.NormalizedPass;
-import dev.moco.core.run.TrainingPosition;
+import dev.moco.api.kit.StepWorkspace;
 import dev.moco.core.optim.Optimizer;
+import dev.moco.core.run.TrainingPosition;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -68,6 +70,13 @@ public final class MocoTrainer {
         if (batch.step() != at.globalStep()) {
             throw new IllegalArgumentException("batch of step " + batch.step() + " given at global step " + at.globalStep());
         }
+        // every array the step creates lives in the step's workspace, reused by the next step
+        try (MemoryWorkspace stepMemory = StepWorkspace.open(StepWorkspace.TRAINING_STEP)) {
+            return stepInWorkspace(batch, at);
+        }
+    }
+
+    private StepResult stepInWorkspace(TrainingBatch batch, TrainingPosition at) {
         queryEncoder.zeroGradients();
 
         // q = normalize(f_q(x_q))

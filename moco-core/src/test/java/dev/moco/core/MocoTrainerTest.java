@@ -48,7 +48,7 @@ class MocoTrainerTest {
         @Override
         public void update(TrainingBatch batch, INDArray queries, Contrast contrast) {
             calls.add("update");
-            parametersAtUpdate = encoder.parameters().dup();
+            parametersAtUpdate = encoder.parameters().dup().detach();     // kept beyond the step's workspace
         }
 
         public long negativesPerQuery() { return negatives.size(0); }

@@ -1,12 +1,14 @@
 package dev.moco.downstream;
 
 import dev.moco.api.Encoder;
+import dev.moco.api.kit.StepWorkspace;
 import dev.moco.core.data.ImageDataset;
 import dev.moco.core.data.LabelledBatch;
 import dev.moco.core.data.SequentialBatchIterator;
 import dev.moco.core.data.augment.AugmentationPipeline;
 import java.util.function.IntConsumer;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -64,11 +66,15 @@ public final class FeatureExtractor {
         INDArray features = Nd4j.create(DataType.FLOAT, n, encoder.representationDimension());
         SequentialBatchIterator batches = new SequentialBatchIterator(data, preprocessing, batchSize);
         while (batches.hasNext()) {
-            LabelledBatch batch = batches.next();
-            int start = batch.firstIndex();
-            System.arraycopy(batch.labels(), 0, labels, start, batch.size());
-            features.get(NDArrayIndex.interval(start, start + batch.size())).assign(encoder.represent(batch.images()));
-            progress.accept(start + batch.size());
+            int done;
+            try (MemoryWorkspace batchMemory = StepWorkspace.open(StepWorkspace.EVALUATION_BATCH)) {
+                LabelledBatch batch = batches.next();
+                int start = batch.firstIndex();
+                System.arraycopy(batch.labels(), 0, labels, start, batch.size());
+                features.get(NDArrayIndex.interval(start, start + batch.size())).assign(encoder.represent(batch.images()));
+                done = start + batch.size();
+            }
+            progress.accept(done);
         }
         if (l2Normalize) {
             l2NormalizeRows(features);
@@ -78,9 +84,11 @@ public final class FeatureExtractor {
 
     /** Divides each row of {@code features} by its L2 norm (rows of zeros stay zero), in place. */
     public static INDArray l2NormalizeRows(INDArray features) {
-        INDArray norms = features.norm2(1).reshape(features.size(0), 1);
-        norms.addi(1e-12);
-        features.diviColumnVector(norms);
+        try (MemoryWorkspace normsMemory = StepWorkspace.open(StepWorkspace.EVALUATION_BATCH)) {
+            INDArray norms = features.norm2(1).reshape(features.size(0), 1);
+            norms.addi(1e-12);
+            features.diviColumnVector(norms);
+        }
         return features;
     }
 }

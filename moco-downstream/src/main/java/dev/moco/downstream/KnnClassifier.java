@@ -1,7 +1,9 @@
 package dev.moco.downstream;
 
+import dev.moco.api.kit.StepWorkspace;
 import java.util.Arrays;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
@@ -73,9 +75,12 @@ public final class KnnClassifier {
         double[] votes = new double[classes];
         for (int start = 0; start < n; start += QUERY_CHUNK) {
             int count = Math.min(QUERY_CHUNK, n - start);
-            INDArray chunk = queries.get(NDArrayIndex.interval(start, start + count), NDArrayIndex.all())
-                    .castTo(DataType.FLOAT);
-            float[] similarities = chunk.mmul(bank.transpose()).dup('c').data().asFloat();
+            float[] similarities;
+            try (MemoryWorkspace chunkMemory = StepWorkspace.open(StepWorkspace.EVALUATION_BATCH)) {
+                INDArray chunk = queries.get(NDArrayIndex.interval(start, start + count), NDArrayIndex.all())
+                        .castTo(DataType.FLOAT);
+                similarities = chunk.mmul(bank.transpose()).dup('c').data().asFloat();
+            }
             for (int q = 0; q < count; q++) {
                 int size = topK(similarities, q * m, m, heapIndex, heapSim);
                 Arrays.fill(votes, 0);

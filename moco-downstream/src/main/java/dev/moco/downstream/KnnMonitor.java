@@ -50,7 +50,12 @@ public final class KnnMonitor implements AfterEpochListener {
     public double evaluate() {
         LabelledFeatures train = extractor.extract(encoder, bank, true);
         LabelledFeatures test = extractor.extract(encoder, heldOut, true);
-        return new KnnClassifier(train, k, temperature).accuracy(test);
+        try {
+            return new KnnClassifier(train, k, temperature).accuracy(test);
+        } finally {
+            train.features().close();   // at once, not when the collector finds them
+            test.features().close();
+        }
     }
 
     /** Adds {@link EpochReport#KNN_ACCURACY} to the report. */

@@ -1,9 +1,11 @@
 package dev.moco.downstream;
 
 import dev.moco.api.kit.SplitMix64;
+import dev.moco.api.kit.StepWorkspace;
 import dev.moco.core.optim.StepDecaySchedule;
 import java.util.Arrays;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -63,22 +65,30 @@ public final class LinearProbe {
         SplitMix64 random = new SplitMix64(settings.seed());
         int iteration = 0;
         for (int epoch = 0; epoch < settings.epochs(); epoch++) {
-            random.shuffle(order);
-            INDArray xs = Nd4j.pullRows(inputs, 1, order);
-            INDArray ys = Nd4j.pullRows(oneHot, 1, order);
-            for (int start = 0; start < n; start += settings.batchSize()) {
-                int count = Math.min(settings.batchSize(), n - start);
-                INDArray xb = xs.get(NDArrayIndex.interval(start, start + count), NDArrayIndex.all());
-                INDArray yb = ys.get(NDArrayIndex.interval(start, start + count), NDArrayIndex.all());
-                // d CE / d logits = softmax(logits) - onehot, averaged over the batch
-                INDArray probabilities = Transforms.softmax(xb.mmul(w).addiRowVector(b), false);
-                INDArray dLogits = probabilities.subi(yb).divi(count);
-                gw.assign(xb.transpose().mmul(dLogits));
-                gb.assign(dLogits.sum(true, 0));
-                sgd.step(iteration++, epoch);
+            // the epoch's shuffled copies and every minibatch temporary: one workspace, reused by the next epoch
+            try (MemoryWorkspace epochMemory = StepWorkspace.open(StepWorkspace.DOWNSTREAM_STEP)) {
+                random.shuffle(order);
+                INDArray xs = Nd4j.pullRows(inputs, 1, order);
+                INDArray ys = Nd4j.pullRows(oneHot, 1, order);
+                for (int start = 0; start < n; start += settings.batchSize()) {
+                    int count = Math.min(settings.batchSize(), n - start);
+                    INDArray xb = xs.get(NDArrayIndex.interval(start, start + count), NDArrayIndex.all());
+                    INDArray yb = ys.get(NDArrayIndex.interval(start, start + count), NDArrayIndex.all());
+                    // d CE / d logits = softmax(logits) - onehot, averaged over the batch
+                    INDArray probabilities = Transforms.softmax(xb.mmul(w).addiRowVector(b), false);
+                    INDArray dLogits = probabilities.subi(yb).divi(count);
+                    gw.assign(xb.transpose().mmul(dLogits));
+                    gb.assign(dLogits.sum(true, 0));
+                    sgd.step(iteration++, epoch);
+                }
             }
         }
-        return new Classifier(w.dup(), b.dup(), mean, std);
+        Classifier classifier = new Classifier(w.dup(), b.dup(), mean, std);
+        inputs.close();         // at once, not when the collector finds them
+        oneHot.close();
+        parameters.close();
+        gradients.close();
+        return classifier;
     }
 
     /** A trained linear classifier with the input transform it was trained with. */
@@ -101,9 +111,11 @@ public final class LinearProbe {
                 throw new IllegalArgumentException("features must be [N, " + weights.size(0) + "], got "
                         + Arrays.toString(features.shape()));
             }
-            INDArray x = features.castTo(DataType.FLOAT).subRowVector(mean).diviRowVector(std);
-            INDArray logits = x.mmul(weights).addiRowVector(bias);
-            return logits.argMax(1).toIntVector();
+            try (MemoryWorkspace predictMemory = StepWorkspace.open(StepWorkspace.EVALUATION_BATCH)) {
+                INDArray x = features.castTo(DataType.FLOAT).subRowVector(mean).diviRowVector(std);
+                INDArray logits = x.mmul(weights).addiRowVector(bias);
+                return logits.argMax(1).toIntVector();
+            }
         }
 
         /** Top-1 accuracy on {@code test}. */

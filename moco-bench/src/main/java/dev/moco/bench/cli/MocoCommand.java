@@ -56,7 +56,17 @@ public final class MocoCommand implements Runnable {
 
     public static void main(String[] args) {
         System.setProperty("java.awt.headless", "true");
-        System.exit(commandLine().execute(args));
+        int status;
+        try {
+            status = commandLine().execute(args);
+        } catch (OutOfMemoryError e) {       // picocli passes errors on: name the bound, not a stack trace
+            System.err.println("moco: error: " + MemoryBounds.explain(e).orElseThrow());
+            if (System.getenv("MOCO_DEBUG") != null) {
+                e.printStackTrace();
+            }
+            status = 1;
+        }
+        System.exit(status);
     }
 
     private static int handleFailure(Exception e, CommandLine cli, CommandLine.ParseResult parsed) {
@@ -67,6 +77,12 @@ public final class MocoCommand implements Runnable {
             return TrainingStoppedException.EXIT_CODE;
         }
         String where = cli.getCommandSpec().qualifiedName();
+        java.util.Optional<String> outOfMemory = MemoryBounds.explain(e);   // e.g. on a loader thread, wrapped
+        if (outOfMemory.isPresent()) {
+            err.println(where + ": error: " + outOfMemory.get());
+            err.flush();
+            return 1;
+        }
         String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         boolean expected = e instanceof IllegalArgumentException || e instanceof java.io.IOException
                 || e instanceof java.io.UncheckedIOException || e instanceof dev.moco.core.checkpoint.CheckpointException

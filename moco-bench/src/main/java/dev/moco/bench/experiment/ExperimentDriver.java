@@ -122,24 +122,12 @@ final class ExperimentDriver {
             }
             ran++;
             experiment.report(rowsOf(results, budget), budget, chart, table);
-            collectFinishedRunsGarbage();
         }
         List<ResultRow> rows = rowsOf(results, budget);
         if (!rows.isEmpty()) {
             experiment.report(rows, budget, chart, table);
         }
         return new Summary(results.file(), rows.size(), ran, skipped, chart, table);
-    }
-
-    /**
-     * ND4J frees an array's native buffer only when the garbage collector collects its Java
-     * object, and a heap of a few GiB fills so slowly that a finished run's buffers can outlive
-     * several more runs: a full-budget experiment JVM grew to 20.9 GiB of RSS, and one full GC
-     * in the mechanisms experiment took it from 8.9 to 5.7 GiB ({@code jcmd <pid> GC.run}). So
-     * a run's garbage is collected before the next run starts, at the cost of one full GC a row.
-     */
-    private static void collectFinishedRunsGarbage() {
-        System.gc();
     }
 
     /** The runs of {@code plan} that every {@code --only} filter admits. */

@@ -1,5 +1,6 @@
 package dev.moco.core.checkpoint;
 
+import dev.moco.api.kit.StepWorkspace;
 import dev.moco.core.run.TrainingPosition;
 import dev.moco.tensorfile.AtomicFile;
 import dev.moco.tensorfile.Npy;
@@ -13,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 
 /**
  * Writes a {@link Checkpoint} atomically as a {@link TensorArchive} (format in
@@ -51,6 +53,12 @@ public final class CheckpointWriter {
      *     as it was
      */
     public void write(Checkpoint checkpoint, Path target) {
+        try (MemoryWorkspace saveMemory = StepWorkspace.open(StepWorkspace.SAVE)) {  // copies made to write, reused
+            writeInWorkspace(checkpoint, target);
+        }
+    }
+
+    private void writeInWorkspace(Checkpoint checkpoint, Path target) {
         checkSupported(checkpoint);
         FiniteTensors.require(checkpoint);
         Map<String, String> properties = new TreeMap<>();

@@ -1,9 +1,11 @@
 package dev.moco.core.data;
 
 import dev.moco.api.kit.SplitMix64;
+import dev.moco.api.kit.StepWorkspace;
 import dev.moco.core.data.augment.AugmentationPipeline;
 import dev.moco.core.data.augment.ImageBuffer;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
@@ -18,6 +20,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -37,6 +40,11 @@ import org.nd4j.linalg.factory.Nd4j;
  * view) (see {@link SplitMix64#derive(long, long, long, long)}), whatever the thread count
  * or timing, and {@link Builder#startAt(int, long)} resumes a run exactly where a checkpoint
  * left it: the batches from there on equal those of the uninterrupted run.
+ *
+ * <p><b>Memory.</b> By default every batch owns new native arrays, which javacpp frees when the
+ * garbage collector finds them. With {@link Builder#reuseBatchMemory()} the loader cycles
+ * through at most {@code prefetch + 1} pairs of arrays instead: a batch is then valid until
+ * the next call of {@link #next()}, and {@link #close()} frees them (the training loop's case).
  *
  * <p><b>Clean.</b> {@link #close()} stops and joins the worker threads. An exception on a
  * worker reaches the consumer as a {@link DataLoadingException} (cause: the worker's
@@ -73,6 +81,12 @@ public final class TwoViewBatchLoader implements Iterator<TwoViewBatch>, AutoClo
     private final List<Thread> workerThreads = new CopyOnWriteArrayList<>();
     private final ThreadLocal<WorkerState> workerState;
     private final ArrayDeque<Pending> pending = new ArrayDeque<>();
+    private final boolean reuseBatchMemory;
+    /** With {@link #reuseBatchMemory}: views no batch holds, and every pair made so far. */
+    private final ArrayDeque<ViewMemory> freeMemory = new ArrayDeque<>();
+    private final List<ViewMemory> allMemory = new ArrayList<>();
+    /** The memory of the batch {@link #next()} returned last, free again at the next call. */
+    private ViewMemory served;
 
     private int submitEpoch;
     private long submitStepInEpoch;
@@ -81,7 +95,15 @@ public final class TwoViewBatchLoader implements Iterator<TwoViewBatch>, AutoClo
     private int orderEpoch = -1;
     private boolean closed;
 
-    private record Pending(Future<TwoViewBatch> future, int epoch, long stepInEpoch, long step) {
+    private record Pending(Future<TwoViewBatch> future, int epoch, long stepInEpoch, long step, ViewMemory memory) {
+    }
+
+    /** The native arrays of one batch's two views, reused when the loader reuses batch memory. */
+    private record ViewMemory(INDArray query, INDArray key) {
+        void close() {
+            query.close();
+            key.close();
+        }
     }
 
     /** Per-thread buffers: the source image, the two views of a batch, augmentation memory. */
@@ -101,6 +123,7 @@ public final class TwoViewBatchLoader implements Iterator<TwoViewBatch>, AutoClo
         this.endEpoch = b.epochs;
         this.stepsPerEpoch = dataset.size() / batchSize;
         this.prefetch = b.prefetch > 0 ? b.prefetch : Math.max(4, b.workers + 1);
+        this.reuseBatchMemory = b.reuseBatchMemory;
         if (!dataset.shape().equals(pipeline.inputShape())) {
             throw new IllegalArgumentException("the data set's images are " + dataset.shape()
                     + " but the augmentation pipeline expects " + pipeline.inputShape());
@@ -150,6 +173,7 @@ public final class TwoViewBatchLoader implements Iterator<TwoViewBatch>, AutoClo
         private int startEpoch;
         private long startStepInEpoch;
         private long startGlobalStep = -1;
+        private boolean reuseBatchMemory;
 
         private Builder(ImageDataset dataset, AugmentationPipeline pipeline) {
             this.dataset = Objects.requireNonNull(dataset, "dataset");
@@ -224,6 +248,17 @@ public final class TwoViewBatchLoader implements Iterator<TwoViewBatch>, AutoClo
             return this;
         }
 
+        /**
+         * Cycles through {@code prefetch + 1} preallocated pairs of view arrays instead of
+         * creating new ones per batch, so no batch's native memory waits for the garbage
+         * collector: a batch from {@link #next()} is then valid only until the next call of
+         * {@link #next()} or {@link #close()}.
+         */
+        public Builder reuseBatchMemory() {
+            this.reuseBatchMemory = true;
+            return this;
+        }
+
         /** Starts the workers, which begin preparing the first batches at once. */
         public TwoViewBatchLoader build() {
             if (batchSize == 0) {
@@ -259,10 +294,16 @@ public final class TwoViewBatchLoader implements Iterator<TwoViewBatch>, AutoClo
             throw new NoSuchElementException(closed ? "the loader is closed"
                     : "all " + endEpoch + " epochs have been delivered");
         }
+        if (served != null) {
+            freeMemory.add(served);     // the caller is done with the previous batch
+            served = null;
+        }
         Pending head = pending.poll();
         fill();
         try {
-            return head.future().get();
+            TwoViewBatch batch = head.future().get();
+            served = head.memory();
+            return batch;
         } catch (ExecutionException e) {
             close();
             Throwable cause = e.getCause();
@@ -302,6 +343,12 @@ public final class TwoViewBatchLoader implements Iterator<TwoViewBatch>, AutoClo
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        if (executor.isTerminated()) {  // no worker writes into the views any more
+            allMemory.forEach(ViewMemory::close);
+        }
+        allMemory.clear();
+        freeMemory.clear();
+        served = null;
     }
 
     /** The order in which epoch {@code epoch} visits a data set of {@code size} images. */
@@ -328,8 +375,9 @@ public final class TwoViewBatchLoader implements Iterator<TwoViewBatch>, AutoClo
             int epoch = submitEpoch;
             long stepInEpoch = submitStepInEpoch;
             long step = submitGlobalStep;
-            Future<TwoViewBatch> future = executor.submit(() -> makeBatch(indices, epoch, stepInEpoch, step));
-            pending.add(new Pending(future, epoch, stepInEpoch, step));
+            ViewMemory memory = reuseBatchMemory ? freeViewMemory() : null;
+            Future<TwoViewBatch> future = executor.submit(() -> makeBatch(indices, epoch, stepInEpoch, step, memory));
+            pending.add(new Pending(future, epoch, stepInEpoch, step, memory));
             submitGlobalStep++;
             if (++submitStepInEpoch == stepsPerEpoch) {
                 submitEpoch++;
@@ -338,7 +386,20 @@ public final class TwoViewBatchLoader implements Iterator<TwoViewBatch>, AutoClo
         }
     }
 
-    private TwoViewBatch makeBatch(long[] indices, int epoch, long stepInEpoch, long step) {
+    private ViewMemory freeViewMemory() {
+        ViewMemory memory = freeMemory.poll();
+        if (memory == null) {
+            ImageShape out = pipeline.outputShape();
+            long[] shape = {batchSize, out.channels(), out.height(), out.width()};
+            try (MemoryWorkspace outside = StepWorkspace.outside()) {
+                memory = new ViewMemory(Nd4j.create(DataType.FLOAT, shape), Nd4j.create(DataType.FLOAT, shape));
+            }
+            allMemory.add(memory);
+        }
+        return memory;
+    }
+
+    private TwoViewBatch makeBatch(long[] indices, int epoch, long stepInEpoch, long step, ViewMemory memory) {
         WorkerState state = workerState.get();
         ImageShape in = pipeline.inputShape();
         ImageShape out = pipeline.outputShape();
@@ -361,6 +422,11 @@ public final class TwoViewBatchLoader implements Iterator<TwoViewBatch>, AutoClo
             pipeline.apply(state.source, 0, state.random, state.buffer, state.query, i * viewLength);
             state.random.reseed(SplitMix64.derive(seed, epoch, index, 1));
             pipeline.apply(state.source, 0, state.random, state.buffer, state.key, i * viewLength);
+        }
+        if (memory != null) {
+            memory.query().data().setData(state.query);
+            memory.key().data().setData(state.key);
+            return new TwoViewBatch(memory.query(), memory.key(), indices, step, epoch, stepInEpoch);
         }
         long[] shape = {indices.length, out.channels(), out.height(), out.width()};
         INDArray query = Nd4j.create(state.query, shape, DataType.FLOAT);

@@ -3,7 +3,9 @@ package dev.moco.core.loss;
 import dev.moco.api.ContrastiveLoss;
 import dev.moco.api.InBatchKeys;
 import dev.moco.api.SharedNegatives;
+import dev.moco.api.kit.StepWorkspace;
 import java.util.Arrays;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
@@ -116,7 +118,9 @@ public final class InfoNceLoss implements ContrastiveLoss {
 
     private INDArray logitsBuffer(INDArray q, long n, long k) {
         if (logits == null || logits.size(0) != n || logits.size(1) != k || logits.dataType() != q.dataType()) {
-            logits = Nd4j.createUninitialized(q.dataType(), n, k);
+            try (MemoryWorkspace outside = StepWorkspace.outside()) {     // kept from step to step
+                logits = Nd4j.createUninitialized(q.dataType(), n, k);
+            }
         }
         return logits;
     }

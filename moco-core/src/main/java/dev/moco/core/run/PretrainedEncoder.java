@@ -39,8 +39,11 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * <p>A checkpoint records the encoder's architecture, the code that ran it, the normalisation
  * and the image size. A weights file (moco's or PyTorch's) records the architecture only: its
  * images are taken as they are given (no normalisation), at any size the architecture accepts.
+ *
+ * <p>{@link #close()} frees the encoder's native memory; a reference copy made by
+ * {@link #featureMapEncoder()} belongs to its caller.
  */
-public final class PretrainedEncoder {
+public final class PretrainedEncoder implements AutoCloseable {
 
     /** Checkpoint property saying what trained the encoder ({@code supervised}; absent for pretraining). */
     public static final String TRAINED_BY = "trained-by";
@@ -246,6 +249,16 @@ public final class PretrainedEncoder {
                         .subi(mean[k]).divi(std[k]);
             }
         }
-        return encoder.represent(x);
+        INDArray features = encoder.represent(x);
+        if (x.closeable()) {
+            x.close();      // at once, not when the collector finds it (in a workspace the workspace frees it)
+        }
+        return features;
+    }
+
+    /** Frees the encoder's native resources; it must not be used afterwards. Idempotent. */
+    @Override
+    public void close() {
+        encoder.close();
     }
 }

@@ -528,12 +528,18 @@ public final class Pretraining implements AutoCloseable {
         }
 
         /**
-         * {@link #build()}, then {@link Pretraining#run()}.
+         * {@link #build()}, then {@link Pretraining#run()}; the dictionary (and its key encoder)
+         * is freed at once, the trained query encoder belongs to the caller.
          *
          * @return the trained query encoder and the epochs' metrics
          */
         public PretrainingResult run() {
-            return build().run();
+            Pretraining run = build();
+            try {
+                return run.run();
+            } finally {
+                run.dictionary().close();
+            }
         }
 
         private DictionaryProvider chosenDictionary() {

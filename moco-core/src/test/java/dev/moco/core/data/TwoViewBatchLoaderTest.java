@@ -68,6 +68,22 @@ class TwoViewBatchLoaderTest {
     }
 
     @Test
+    void reusingBatchMemoryGivesTheSameBatchesFromAFixedSetOfArrays() {
+        ImageDataset data = new SyntheticDataset(18, SHAPE, 3);
+        List<Snapshot> fresh = drain(open(builder(data).epochs(3).workers(2)));
+        TwoViewBatchLoader reusing = open(builder(data).epochs(3).workers(2).prefetch(2).reuseBatchMemory());
+        List<Snapshot> reused = new ArrayList<>();
+        Set<Object> arrays = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        while (reusing.hasNext()) {
+            TwoViewBatch b = reusing.next();
+            arrays.add(b.queryView());
+            reused.add(Snapshot.of(b));
+        }
+        assertThat(reused).isEqualTo(fresh);
+        assertThat(arrays).hasSizeLessThanOrEqualTo(3);      // prefetch + the batch being served
+    }
+
+    @Test
     void everySampleOncePerEpochInFullBatches() {
         // 18 images, batches of 4: 4 steps per epoch, 2 images dropped each epoch
         ImageDataset data = new SyntheticDataset(18, SHAPE, 3);

@@ -6,9 +6,10 @@ import dev.moco.api.Encoder;
 import dev.moco.api.SharedNegatives;
 import dev.moco.api.TrainingBatch;
 import dev.moco.api.kit.FeatureNormalization;
-import dev.moco.api.kit.StepRandom;
 import dev.moco.api.kit.FixedKeys;
 import dev.moco.api.kit.RandomUnitRows;
+import dev.moco.api.kit.StepRandom;
+import dev.moco.api.kit.StepWorkspace;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -16,6 +17,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.factory.Nd4j;
@@ -152,7 +154,9 @@ public final class MemoryBankDictionary implements Dictionary {
                 throw new IllegalStateException(MemoryBankProvider.INIT + " = encoder: call"
                         + " MemoryBankDictionary.fillFromEncoder(...) with the whole training set before the first step");
             }
-            fillFromEncoder(pendingFill.encoder(), pendingFill.images().get());
+            try (MemoryWorkspace outside = StepWorkspace.outside()) {     // once, before the first step's own work
+                fillFromEncoder(pendingFill.encoder(), pendingFill.images().get());
+            }
         }
         int[] rows = rowsOf(batch, queries);
         INDArray positives = Nd4j.pullRows(bank, 1, rows);
@@ -234,8 +238,10 @@ public final class MemoryBankDictionary implements Dictionary {
                 throw new IllegalArgumentException("memory bank: the fill batches hold more than the "
                         + bank.rows() + " samples of the data set");
             }
-            INDArray features = FeatureNormalization.normalize(encoder.forward(images, Encoder.Mode.INFERENCE).output());
-            bank.get(NDArrayIndex.interval(next, next + n), NDArrayIndex.all()).assign(features);
+            try (MemoryWorkspace batchMemory = StepWorkspace.open(StepWorkspace.DOWNSTREAM_STEP)) {
+                INDArray features = FeatureNormalization.normalize(encoder.forward(images, Encoder.Mode.INFERENCE).output());
+                bank.get(NDArrayIndex.interval(next, next + n), NDArrayIndex.all()).assign(features);
+            }
             next += n;
         }
         if (next != bank.rows()) {

@@ -3,6 +3,7 @@ package dev.moco.downstream.transfer;
 import dev.moco.api.Encoder;
 import dev.moco.api.FeatureMapEncoder;
 import dev.moco.api.kit.SplitMix64;
+import dev.moco.api.kit.StepWorkspace;
 import dev.moco.core.checkpoint.TensorRestore;
 import dev.moco.core.data.augment.Normalize;
 import dev.moco.core.optim.StepDecaySchedule;
@@ -14,6 +15,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -178,6 +180,13 @@ public final class FineTuning {
      * @throws IllegalStateException if the loss is not finite
      */
     public double step(List<Canvas> batch, int iteration, int epoch) {
+        // every array the step creates lives in the step's workspace, reused by the next step
+        try (MemoryWorkspace stepMemory = StepWorkspace.open(StepWorkspace.DOWNSTREAM_STEP)) {
+            return stepInWorkspace(batch, iteration, epoch);
+        }
+    }
+
+    private double stepInWorkspace(List<Canvas> batch, int iteration, int epoch) {
         encoder.zeroGradients();
         head.zeroGradients();
         FeatureMapEncoder.FeatureMapPass backbone = encoder.forwardFeatureMaps(images(batch), Encoder.Mode.TRAINING, 1);
@@ -198,8 +207,10 @@ public final class FineTuning {
         TransferTask.Evaluation evaluation = task.evaluation(head);
         for (int from = 0; from < test.size(); from += settings.batchSize()) {
             List<Canvas> batch = test.subList(from, Math.min(test.size(), from + settings.batchSize()));
-            FeatureMapEncoder.FeatureMapPass backbone = encoder.forwardFeatureMaps(images(batch), Encoder.Mode.INFERENCE, 1);
-            evaluation.add(head.forward(backbone.featureMaps(), Encoder.Mode.INFERENCE).output(), batch);
+            try (MemoryWorkspace batchMemory = StepWorkspace.open(StepWorkspace.EVALUATION_BATCH)) {
+                FeatureMapEncoder.FeatureMapPass backbone = encoder.forwardFeatureMaps(images(batch), Encoder.Mode.INFERENCE, 1);
+                evaluation.add(head.forward(backbone.featureMaps(), Encoder.Mode.INFERENCE).output(), batch);
+            }
         }
         return evaluation.metrics();
     }

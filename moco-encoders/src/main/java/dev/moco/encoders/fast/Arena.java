@@ -1,6 +1,8 @@
 package dev.moco.encoders.fast;
 
+import dev.moco.api.kit.StepWorkspace;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -25,7 +27,9 @@ final class Arena implements AutoCloseable {
     void ensure(long needed) {
         if (memory == null || floats < needed) {
             close();
-            memory = Nd4j.create(DataType.FLOAT, needed);
+            try (MemoryWorkspace outside = StepWorkspace.outside()) {     // outlives the step that grew it
+                memory = Nd4j.create(DataType.FLOAT, needed);
+            }
             floats = needed;
             LIVE_BYTES.addAndGet(bytes());
         }

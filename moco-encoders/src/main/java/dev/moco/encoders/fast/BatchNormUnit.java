@@ -3,6 +3,7 @@ package dev.moco.encoders.fast;
 import static org.bytedeco.dnnl.global.dnnl.*;
 
 import dev.moco.api.Encoder;
+import dev.moco.api.kit.StepWorkspace;
 import java.nio.FloatBuffer;
 import java.util.HashMap;
 import java.util.List;
@@ -11,6 +12,7 @@ import org.bytedeco.dnnl.dnnl_batch_normalization_desc_t;
 import org.bytedeco.dnnl.dnnl_memory_desc_t;
 import org.bytedeco.dnnl.dnnl_primitive_desc;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -240,8 +242,10 @@ final class BatchNormUnit extends AbstractUnit {
             this.groups = groups;
             data = Dnnl.md(tag, batch / groups, (long) groups * channels, height, width);
             vector = Dnnl.md(dnnl_x, (long) groups * channels);
-            scaleShift = groups == 1 ? null : Nd4j.create(DataType.FLOAT, 2L * groups * channels);
-            groupGradients = groups == 1 ? null : Nd4j.create(DataType.FLOAT, 2L * groups * channels);
+            try (MemoryWorkspace outside = StepWorkspace.outside()) {     // created by the first step, kept
+                scaleShift = groups == 1 ? null : Nd4j.create(DataType.FLOAT, 2L * groups * channels);
+                groupGradients = groups == 1 ? null : Nd4j.create(DataType.FLOAT, 2L * groups * channels);
+            }
             dnnl_batch_normalization_desc_t desc = new dnnl_batch_normalization_desc_t();
             Dnnl.check(dnnl_batch_normalization_forward_desc_init(desc, dnnl_forward_training, data, EPSILON, flags()),
                     "batch_normalization_forward_desc_init " + name);

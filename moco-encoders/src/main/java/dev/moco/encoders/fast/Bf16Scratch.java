@@ -1,7 +1,9 @@
 package dev.moco.encoders.fast;
 
+import dev.moco.api.kit.StepWorkspace;
 import dev.moco.encoders.Precision;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -35,7 +37,9 @@ final class Bf16Scratch implements AutoCloseable {
             if (b != null) {
                 b.close();
             }
-            b = Nd4j.create(DataType.FLOAT, floats);
+            try (MemoryWorkspace outside = StepWorkspace.outside()) {     // outlives the step that grew it
+                b = Nd4j.create(DataType.FLOAT, floats);
+            }
             buffers[slot] = b;
         }
         return Dnnl.address(b);

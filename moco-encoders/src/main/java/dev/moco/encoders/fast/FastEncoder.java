@@ -2,6 +2,7 @@ package dev.moco.encoders.fast;
 
 import dev.moco.api.Encoder;
 import dev.moco.api.FeatureMapEncoder;
+import dev.moco.api.kit.StepWorkspace;
 import dev.moco.encoders.EncoderSpec;
 import dev.moco.encoders.NamedParameters;
 import dev.moco.encoders.Precision;
@@ -15,6 +16,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -235,8 +237,10 @@ public final class FastEncoder implements FeatureMapEncoder, NamedParameters {
         String key = input.size(0) + "x" + input.size(2) + "x" + input.size(3);
         FastNetwork net = networks.get(key);
         if (net == null) {
-            net = ResNetUnits.compose(topology, bank, input.size(0), input.size(2), input.size(3), activationTag,
-                    convolutionAlgorithm, precision, maxLivePasses);
+            try (MemoryWorkspace outside = StepWorkspace.outside()) {     // composed by the first step of a shape, kept
+                net = ResNetUnits.compose(topology, bank, input.size(0), input.size(2), input.size(3), activationTag,
+                        convolutionAlgorithm, precision, maxLivePasses);
+            }
             networks.put(key, net);
         }
         return net;

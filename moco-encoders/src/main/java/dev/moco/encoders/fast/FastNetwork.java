@@ -2,6 +2,7 @@ package dev.moco.encoders.fast;
 
 import static org.bytedeco.dnnl.global.dnnl.*;
 
+import dev.moco.api.kit.StepWorkspace;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -12,6 +13,7 @@ import org.bytedeco.dnnl.dnnl_binary_desc_t;
 import org.bytedeco.dnnl.dnnl_memory_desc_t;
 import org.bytedeco.dnnl.dnnl_primitive_desc;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -266,9 +268,13 @@ final class FastNetwork implements AutoCloseable {
     private record PlainCopy(INDArray plain, DnnlOp toPlain, DnnlOp fromPlain) {}
 
     private PlainCopy plainCopy(Activation a) {
-        return plainCopies.computeIfAbsent(a.id(), id -> new PlainCopy(Nd4j.create(DataType.FLOAT, a.shape()),
-                Dnnl.reorder(a.md(), a.md(dnnl_nchw), a.name() + " to nchw"),
-                Dnnl.reorder(a.md(dnnl_nchw), a.md(), a.name() + " from nchw")));
+        return plainCopies.computeIfAbsent(a.id(), id -> {
+            try (MemoryWorkspace outside = StepWorkspace.outside()) {     // created by the first step, kept
+                return new PlainCopy(Nd4j.create(DataType.FLOAT, a.shape()),
+                        Dnnl.reorder(a.md(), a.md(dnnl_nchw), a.name() + " to nchw"),
+                        Dnnl.reorder(a.md(dnnl_nchw), a.md(), a.name() + " from nchw"));
+            }
+        });
     }
 
     /**

@@ -2,12 +2,14 @@ package dev.moco.encoders.fast;
 
 import static org.bytedeco.dnnl.global.dnnl.*;
 
+import dev.moco.api.kit.StepWorkspace;
 import java.util.List;
 import org.bytedeco.dnnl.dnnl_inner_product_desc_t;
 import org.bytedeco.dnnl.dnnl_memory_desc_t;
 import org.bytedeco.dnnl.dnnl_primitive_attr;
 import org.bytedeco.dnnl.dnnl_primitive_desc;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -111,7 +113,9 @@ final class InnerProductUnit extends AbstractUnit {
     private void createBackward() {
         if (relu) {
             reluBackward = own(Dnnl.reluBackward(dstMd, name));
-            reluGradient = own(Nd4j.create(DataType.FLOAT, output().floats()));
+            try (MemoryWorkspace outside = StepWorkspace.outside()) {     // created by the first backward, kept
+                reluGradient = own(Nd4j.create(DataType.FLOAT, output().floats()));
+            }
         }
         dnnl_inner_product_desc_t data = new dnnl_inner_product_desc_t();
         Dnnl.check(dnnl_inner_product_backward_data_desc_init(data, srcMd, anyWeights(), dstMd),

@@ -1,7 +1,9 @@
 package dev.moco.encoders.fast;
 
+import dev.moco.api.kit.StepWorkspace;
 import org.bytedeco.dnnl.dnnl_memory_desc_t;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -23,7 +25,9 @@ final class WeightReorder implements AutoCloseable {
         } else {
             reorder = toPlain ? Dnnl.reorder(wanted, plain, name + " weight-gradient reorder")
                     : Dnnl.reorder(plain, wanted, name + " weight reorder");
-            blocked = Nd4j.create(DataType.FLOAT, Dnnl.floats(wanted));
+            try (MemoryWorkspace outside = StepWorkspace.outside()) {     // may be created by a step, kept
+                blocked = Nd4j.create(DataType.FLOAT, Dnnl.floats(wanted));
+            }
         }
     }
 

@@ -21,7 +21,14 @@ import java.nio.file.Path;
  * @param train features of the training split
  * @param test features of the test split
  */
-record FrozenFeatures(LabelledFeatures train, LabelledFeatures test) {
+record FrozenFeatures(LabelledFeatures train, LabelledFeatures test) implements AutoCloseable {
+
+    /** Frees both feature matrices at once, not when the collector finds them. */
+    @Override
+    public void close() {
+        train.features().close();
+        test.features().close();
+    }
 
     /**
      * The two splits, read and checked against the encoder; nothing extracted yet.

@@ -49,22 +49,25 @@ public final class KnnEvalCommand implements Callable<Integer> {
         }
         PretrainedEncoder loaded = input.load();
         out.println("encoder: " + loaded.description());
-        FrozenFeatures.Splits splits = input.open(loaded, System.err);
-        int bank = splits.train().size();
-        if (k > bank && spec.commandLine().getParseResult().hasMatchedOption("--k")) {
-            throw new ParameterException(spec.commandLine(), "--k " + k + " is larger than the bank of " + bank
-                    + " training images of " + input.data);
+        try (loaded) {
+            FrozenFeatures.Splits splits = input.open(loaded, System.err);
+            int bank = splits.train().size();
+            if (k > bank && spec.commandLine().getParseResult().hasMatchedOption("--k")) {
+                throw new ParameterException(spec.commandLine(), "--k " + k + " is larger than the bank of " + bank
+                        + " training images of " + input.data);
+            }
+            if (k > bank) {
+                System.err.println("note: the default k=" + k + " is larger than the bank of " + bank
+                        + " training images; using k=" + bank);
+                k = bank;
+            }
+            try (FrozenFeatures features = splits.extract(loaded, input.batchSize, true, System.err)) {
+                double top1 = new KnnClassifier(features.train(), k, temperature).accuracy(features.test());
+                out.printf(Locale.ROOT, "bank: %d training features, queries: %d test features, k=%d, T=%s%n",
+                        features.train().size(), features.test().size(), k, temperature);
+                out.printf(Locale.ROOT, "knn top-1: %.4f%n", top1);
+            }
         }
-        if (k > bank) {
-            System.err.println("note: the default k=" + k + " is larger than the bank of " + bank + " training images; using k="
-                    + bank);
-            k = bank;
-        }
-        FrozenFeatures features = splits.extract(loaded, input.batchSize, true, System.err);
-        double top1 = new KnnClassifier(features.train(), k, temperature).accuracy(features.test());
-        out.printf(Locale.ROOT, "bank: %d training features, queries: %d test features, k=%d, T=%s%n",
-                features.train().size(), features.test().size(), k, temperature);
-        out.printf(Locale.ROOT, "knn top-1: %.4f%n", top1);
         out.flush();
         return 0;
     }

@@ -55,15 +55,16 @@ public final class LinearEvalCommand implements Callable<Integer> {
         }
         PretrainedEncoder loaded = input.load();
         out.println("encoder: " + loaded.description());
-        FrozenFeatures features = input.open(loaded, System.err)
-                .extract(loaded, input.batchSize, false, System.err);
-        out.println("linear classifier: " + settings.asMap());
-        long start = System.nanoTime();
-        double top1 = new LinearProbe(settings).fit(features.train()).accuracy(features.test());
-        out.printf(Locale.ROOT, "trained on %d features of dimension %d in %.1f s, tested on %d%n",
-                features.train().size(), features.train().features().size(1), (System.nanoTime() - start) / 1e9,
-                features.test().size());
-        out.printf(Locale.ROOT, "linear top-1: %.4f%n", top1);
+        try (loaded; FrozenFeatures features = input.open(loaded, System.err)
+                .extract(loaded, input.batchSize, false, System.err)) {
+            out.println("linear classifier: " + settings.asMap());
+            long start = System.nanoTime();
+            double top1 = new LinearProbe(settings).fit(features.train()).accuracy(features.test());
+            out.printf(Locale.ROOT, "trained on %d features of dimension %d in %.1f s, tested on %d%n",
+                    features.train().size(), features.train().features().size(1), (System.nanoTime() - start) / 1e9,
+                    features.test().size());
+            out.printf(Locale.ROOT, "linear top-1: %.4f%n", top1);
+        }
         out.flush();
         return 0;
     }

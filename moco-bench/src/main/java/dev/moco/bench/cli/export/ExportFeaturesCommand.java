@@ -118,13 +118,21 @@ public final class ExportFeaturesCommand implements Callable<Integer> {
         }
         FeatureExtractor extractor = new FeatureExtractor(AugmentationPreset.NONE.pipeline(images.shape(), imageSize,
                 imageSize, normalize), batchSize);
-        LabelledFeatures features = extractor.extract(encoder, images, l2Normalize);
+        LabelledFeatures features;
+        try {
+            features = extractor.extract(encoder, images, l2Normalize);
+        } finally {
+            encoder.close();    // its native memory at once, not when the collector finds it
+        }
+        long dimension = features.features().size(1);
 
         Path labelsFile = labelsFileFor(out);
         Path parent = out.toAbsolutePath().getParent();
         Files.createDirectories(parent);
         try (OutputStream o = new BufferedOutputStream(Files.newOutputStream(out), 1 << 16)) {
             Npy.write(features.features(), o);
+        } finally {
+            features.features().close();    // at once, not when the collector finds it
         }
         long[] labels = new long[features.size()];
         for (int i = 0; i < labels.length; i++) {
@@ -134,7 +142,7 @@ public final class ExportFeaturesCommand implements Callable<Integer> {
             Npy.write(labels, o);
         }
         System.out.printf(Locale.ROOT, "wrote %d features of dimension %d to %s and their labels to %s%n",
-                features.size(), features.features().size(1), out, labelsFile);
+                features.size(), dimension, out, labelsFile);
         return 0;
     }
 

@@ -50,17 +50,18 @@ public final class DetectCommand implements Callable<Integer> {
                 }
             }
         }
-        TransferRun.Outcome outcome = TransferRun.run("detection", task, options, start, spec.commandLine(), out);
-        if (cocoOut != null) {
-            Files.createDirectories(cocoOut);
-            CocoJson.writeInstances(outcome.canvases().test(), truth, "test canvases");
-            CocoJson.writeResults(task.lastDetections(), detections);
-            out.println("wrote " + truth + " and " + detections + " (" + task.lastDetections().size() + " detections)");
+        try (TransferRun.Outcome outcome = TransferRun.run("detection", task, options, start, spec.commandLine(), out)) {
+            if (cocoOut != null) {
+                Files.createDirectories(cocoOut);
+                CocoJson.writeInstances(outcome.canvases().test(), truth, "test canvases");
+                CocoJson.writeResults(task.lastDetections(), detections);
+                out.println("wrote " + truth + " and " + detections + " (" + task.lastDetections().size() + " detections)");
+            }
+            Map<String, Double> m = outcome.last().metrics();
+            out.printf(Locale.ROOT, "AP: %.4f AP50: %.4f AP75: %.4f%n", m.get(DetectionTask.AP), m.get(DetectionTask.AP50),
+                    m.get(DetectionTask.AP75));
+            out.flush();
         }
-        Map<String, Double> m = outcome.last().metrics();
-        out.printf(Locale.ROOT, "AP: %.4f AP50: %.4f AP75: %.4f%n", m.get(DetectionTask.AP), m.get(DetectionTask.AP50),
-                m.get(DetectionTask.AP75));
-        out.flush();
         return 0;
     }
 }

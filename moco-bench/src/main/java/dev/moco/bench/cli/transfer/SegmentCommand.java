@@ -25,17 +25,18 @@ public final class SegmentCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         java.io.PrintWriter out = spec.commandLine().getOut();
         SegmentationTask task = new SegmentationTask();
-        TransferRun.Outcome outcome = TransferRun.run("segmentation", task, options,
-                TransferRun.check(options, spec.commandLine()), spec.commandLine(), out);
-        SegmentationScores scores = task.lastScores();
-        StringBuilder perClass = new StringBuilder("per-class IoU: background ");
-        perClass.append(format(scores.classIou()[0]));
-        for (int c = 1; c < scores.classIou().length; c++) {
-            perClass.append(", ").append(FashionMnist.CLASS_NAMES.get(c - 1)).append(' ').append(format(scores.classIou()[c]));
+        try (TransferRun.Outcome outcome = TransferRun.run("segmentation", task, options,
+                TransferRun.check(options, spec.commandLine()), spec.commandLine(), out)) {
+            SegmentationScores scores = task.lastScores();
+            StringBuilder perClass = new StringBuilder("per-class IoU: background ");
+            perClass.append(format(scores.classIou()[0]));
+            for (int c = 1; c < scores.classIou().length; c++) {
+                perClass.append(", ").append(FashionMnist.CLASS_NAMES.get(c - 1)).append(' ').append(format(scores.classIou()[c]));
+            }
+            out.println(perClass);
+            out.printf(Locale.ROOT, "mIoU: %.4f%n", outcome.last().metrics().get(SegmentationTask.MIOU));
+            out.flush();
         }
-        out.println(perClass);
-        out.printf(Locale.ROOT, "mIoU: %.4f%n", outcome.last().metrics().get(SegmentationTask.MIOU));
-        out.flush();
         return 0;
     }
 

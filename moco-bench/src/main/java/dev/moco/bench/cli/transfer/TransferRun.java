@@ -38,8 +38,19 @@ final class TransferRun {
     private TransferRun() {
     }
 
-    /** The outcome: the final epoch, and the fine-tuned network for what the caller writes next. */
-    record Outcome(FineTuning.EpochResult last, FineTuning tuning, CanvasSet canvases) {
+    /**
+     * The outcome: the final epoch, and the fine-tuned network for what the caller writes next;
+     * closing it frees the encoder's native memory.
+     */
+    record Outcome(FineTuning.EpochResult last, FineTuning tuning, CanvasSet canvases, PretrainedEncoder loaded,
+            FeatureMapEncoder encoder) implements AutoCloseable {
+        @Override
+        public void close() {
+            if (encoder != loaded.encoder()) {
+                encoder.close();        // a reference copy featureMapEncoder() made
+            }
+            loaded.close();
+        }
     }
 
     /** Checks the options and the run directory before any work; the check of another output can follow. */
@@ -93,7 +104,12 @@ final class TransferRun {
             new TreeMap<>(tuning.state()).forEach(checkpoint::tensors);
             start.checkpoints().saveEpoch(epoch, checkpoint.build());
         });
-        tuning.run(canvases, log, done);
+        try {
+            tuning.run(canvases, log, done);
+        } catch (RuntimeException e) {
+            new Outcome(null, tuning, canvases, loaded, encoder).close();   // a failed run frees its encoder
+            throw e;
+        }
         if (log.last == null) {      // resumed after the last epoch: nothing to train, the scores again
             out.println("the run in " + dir + " is complete (" + done + " of " + o.epochs + " epochs); its test scores:");
             log.last = new FineTuning.EpochResult(done, Double.NaN, Double.NaN, Double.NaN, tuning.evaluate(canvases.test()));
@@ -101,7 +117,7 @@ final class TransferRun {
             out.println("wrote " + dir.resolve(RunDirectory.METRICS) + ", " + dir.resolve(RunDirectory.CHART) + " and "
                     + start.checkpoints().latest());
         }
-        return new Outcome(log.last, tuning, canvases);
+        return new Outcome(log.last, tuning, canvases, loaded, encoder);
     }
 
     /** Prefix of the checkpoint properties that say which run it belongs to. */

@@ -45,6 +45,7 @@ public interface BatchSource {
                     .epochs(config.getInt(MocoConfig.EPOCHS))
                     .workers(config.getInt(MocoConfig.WORKERS))
                     .startAt(from.epoch(), from.stepInEpoch(), from.globalStep())
+                    .reuseBatchMemory()
                     .build();
             return new Batches() {
                 @Override
