@@ -17,7 +17,7 @@ import org.nd4j.linalg.factory.Nd4j;
 final class PreviousBatchDictionary implements Dictionary {
 
     private final Encoder encoder;
-    private INDArray previousKeys;
+    private final INDArray previousKeys;
 
     PreviousBatchDictionary(Encoder queryEncoder, int batchSize, long seed) {
         this.encoder = queryEncoder;
@@ -50,7 +50,7 @@ final class PreviousBatchDictionary implements Dictionary {
 
     @Override
     public void update(TrainingBatch batch, INDArray queries, Contrast contrast) {
-        previousKeys = contrast.positives();
+        previousKeys.assign(contrast.positives());    // into the array made beforehand: the step's own arrays end with it
     }
 
     @Override

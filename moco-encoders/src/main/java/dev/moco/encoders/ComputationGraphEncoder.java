@@ -10,6 +10,7 @@ import org.deeplearning4j.nn.conf.WorkspaceMode;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.layers.normalization.BatchNormalization;
 import org.deeplearning4j.nn.params.BatchNormalizationParamInitializer;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -128,12 +129,29 @@ public final class ComputationGraphEncoder implements Encoder {
         return trainableMask;
     }
 
+    /**
+     * DL4J's graph manages its own workspaces and refuses to run inside another: a caller's
+     * (the training step's) is scoped out around every call into the graph, so the arrays the
+     * graph returns are detached and freed by the collector.
+     */
+    private static MemoryWorkspace outsideCallerWorkspaces() {
+        return Nd4j.getWorkspaceManager().scopeOutOfWorkspaces();
+    }
+
     @Override
     public Pass forward(INDArray input, Mode mode, int normalizationGroups) {
+        try (MemoryWorkspace detached = outsideCallerWorkspaces()) {
+            return forwardDetached(input, mode, normalizationGroups);
+        }
+    }
+
+    private Pass forwardDetached(INDArray input, Mode mode, int normalizationGroups) {
         INDArray x = input.dataType() == graph.params().dataType() ? input : input.castTo(graph.params().dataType());
         if (mode == Mode.INFERENCE) {
             activationsOwner = null;
-            INDArray output = checkedWidth(graph.output(false, x)[0], outputDimension, "output");
+            // feedForward, not output(): output() refuses to run while a caller's workspace is open, even scoped out
+            INDArray output = checkedWidth(graph.feedForward(new INDArray[] {x}, false, false).get(outputName), outputDimension,
+                    "output");
             return new GraphPass(output, null, 1);
         }
         Encoder.requireGroupsDivideBatch(normalizationGroups, x.size(0));
@@ -195,6 +213,12 @@ public final class ComputationGraphEncoder implements Encoder {
                         + " but the output is " + Arrays.toString(output.shape()));
             }
             done = true;
+            try (MemoryWorkspace detached = outsideCallerWorkspaces()) {
+                backpropagate(outputGradient);
+            }
+        }
+
+        private void backpropagate(INDArray outputGradient) {
             INDArray epsilon = outputGradient.castTo(output.dataType());
             long chunk = input.size(0) / groups;
             for (int g = 0; g < groups; g++) {
@@ -221,6 +245,12 @@ public final class ComputationGraphEncoder implements Encoder {
 
     @Override
     public INDArray represent(INDArray input) {
+        try (MemoryWorkspace detached = outsideCallerWorkspaces()) {
+            return representDetached(input);
+        }
+    }
+
+    private INDArray representDetached(INDArray input) {
         activationsOwner = null;
         INDArray x = input.dataType() == graph.params().dataType() ? input : input.castTo(graph.params().dataType());
         INDArray r = graph.feedForward(new INDArray[] {x}, false, true).get(representationVertex);
