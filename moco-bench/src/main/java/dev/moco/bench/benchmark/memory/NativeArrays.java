@@ -16,7 +16,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * which frees the native memory once the collector has found the buffer's Java object. A
  * buffer's bytes wait for the collector unless it lives in a workspace, is a view of another
  * buffer, or was closed. Read with no collection in between (see {@link Growth#collections}),
- * the new registrations are exactly the buffers created.
+ * the new registrations are exactly the buffers created. ND4J's Java wrappers of the shape
+ * descriptors and per-row offsets that libnd4j caches look like owning buffers here, so the
+ * waiting bytes are an upper bound.
  *
  * <p>It also reads javacpp's own counters ({@link Pointer#totalBytes()}, {@link Pointer#totalCount()},
  * {@link Pointer#physicalBytes()}): javacpp counts the pointers it allocates itself (oneDNN
