@@ -1,9 +1,12 @@
 #!/bin/bash
-# One sitting: per row, Java before (63b207b), Java after (this branch), PyTorch; then the after breakdowns.
+# Peak RSS and throughput of the three benchmark rows, in one run, per row: a Java build to compare
+# against (BEFORE_JAR), this checkout's build, PyTorch; then this build's breakdowns.
+#   BEFORE_JAR=/path/to/other/moco-bench-*-all.jar bash results/memory/peak-rss-vs-pytorch.sh
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 export JAVA_OPTS_S="-Xmx3g -Dorg.bytedeco.javacpp.maxbytes=18g"
-BEFORE=/tmp/before/moco-bench/target/moco-bench-0.1.0-SNAPSHOT-all.jar
-AFTER=/tmp/after-jar/after2.jar
-PY=/work/wt/memory/moco-bench/src/main/python/torch_moco_step.py
+BEFORE=${BEFORE_JAR:?set BEFORE_JAR to the runnable jar of the build to compare against}
+AFTER=$(ls "$root"/moco-bench/target/moco-bench-*-all.jar | head -n 1)
+PY="$root/moco-bench/src/main/python/torch_moco_step.py"
 R20="--steps 10 --warmup 3"
 R18="--encoder resnet18 --channels 3 --image-size 64 --batch 128 --queue-size 16384 --shuffle-groups 8 --steps 5 --warmup 2"
 R50="--encoder resnet50 --channels 3 --image-size 224 --batch 32 --queue-size 16384 --shuffle-groups 4 --steps 3 --warmup 1"
