@@ -121,7 +121,7 @@ public final class TensorArchive {
             for (Tensor tensor : tensors) {
                 zip.putNextEntry(entry(tensor.entry()));
                 MessageDigest sha = sha256();
-                CountingStream out = new CountingStream(new DigestOutputStream(unclosable(zip), sha));
+                CountingOutputStream out = new CountingOutputStream(new DigestOutputStream(unclosable(zip), sha));
                 Npy.write(tensor.value(), out);
                 out.flush();
                 zip.closeEntry();
@@ -129,7 +129,7 @@ public final class TensorArchive {
                 manifest.setProperty(key(index, "entry"), tensor.entry());
                 manifest.setProperty(key(index, "dtype"), tensor.value().dataType().name());
                 manifest.setProperty(key(index, "shape"), formatShape(Npy.shapeOf(tensor.value())));
-                manifest.setProperty(key(index, "bytes"), Long.toString(out.count));
+                manifest.setProperty(key(index, "bytes"), Long.toString(out.count()));
                 manifest.setProperty(key(index, "sha256"), HexFormat.of().formatHex(sha.digest()));
                 index++;
             }
@@ -343,27 +343,6 @@ public final class TensorArchive {
                 // the zip stream stays open for the next entry
             }
         };
-    }
-
-    /** Counts the bytes on their way into the zip entry. */
-    private static final class CountingStream extends FilterOutputStream {
-        long count;
-
-        CountingStream(OutputStream out) {
-            super(out);
-        }
-
-        @Override
-        public void write(int b) throws IOException {
-            out.write(b);
-            count++;
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            out.write(b, off, len);
-            count += len;
-        }
     }
 
     /** Passes on at most {@code limit} + 1 bytes: enough to tell that a stream is longer than declared, never more. */

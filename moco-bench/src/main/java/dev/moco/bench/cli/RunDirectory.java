@@ -1,5 +1,6 @@
 package dev.moco.bench.cli;
 
+import dev.moco.core.checkpoint.Checkpoint;
 import dev.moco.core.checkpoint.CheckpointDirectory;
 import dev.moco.core.checkpoint.StoredCheckpoint;
 import java.io.IOException;
@@ -12,6 +13,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -140,6 +142,30 @@ public final class RunDirectory {
             }
             create(dir);
             removeStaleTemporaries(checkpoints(), log);
+        }
+    }
+
+    /**
+     * A resumed run continues with the options it was started with: every entry of
+     * {@code identity} must be as the checkpoint recorded it under {@code prefix}.
+     *
+     * @param saved the checkpoint being resumed
+     * @param prefix the property prefix the run recorded its identity under
+     * @param identity the options that make the run this run, by name
+     * @param file the checkpoint's file, for the message
+     * @throws IllegalArgumentException listing every option that differs, now and in the run
+     */
+    public static void requireSameRun(Checkpoint saved, String prefix, Map<String, String> identity, Path file) {
+        List<String> differences = new ArrayList<>();
+        identity.forEach((key, value) -> {
+            String was = saved.property(prefix + key).orElse("(none)");
+            if (!was.equals(value)) {
+                differences.add(key + " " + value + " (the run: " + was + ")");
+            }
+        });
+        if (!differences.isEmpty()) {
+            throw new IllegalArgumentException("--resume continues the run of " + file + " with the options it was started"
+                    + " with, but these differ: " + String.join("; ", differences));
         }
     }
 

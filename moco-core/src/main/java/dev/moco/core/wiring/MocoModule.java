@@ -128,7 +128,7 @@ public final class MocoModule extends AbstractModule {
     static MocoTrainer trainer(MocoConfig config, Encoder queryEncoder, Dictionary dictionary, ContrastiveLoss loss,
             Optimizer optimizer, TrainingData data) {
         RunAssembly.requireFits(config, queryEncoder, data);
-        return new MocoTrainer(queryEncoder, dictionary, loss, optimizer, config.getInt(MocoConfig.QUERY_BN_GROUPS));
+        return RunAssembly.trainer(config, queryEncoder, dictionary, loss, optimizer);
     }
 
     @Provides

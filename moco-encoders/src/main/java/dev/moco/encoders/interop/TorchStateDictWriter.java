@@ -1,8 +1,8 @@
 package dev.moco.encoders.interop;
 
 import dev.moco.tensorfile.AtomicFile;
+import dev.moco.tensorfile.CountingOutputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -74,7 +74,7 @@ public final class TorchStateDictWriter {
         pickle.op(0x75).op(0x2e);                                   // SETITEMS, STOP
         try {
             AtomicFile.replace(file, channel -> {
-                CountingOutput counted = new CountingOutput(Channels.newOutputStream(channel));
+                CountingOutputStream counted = new CountingOutputStream(Channels.newOutputStream(channel));
                 ZipOutputStream zip = new ZipOutputStream(counted);
                 stored(zip, counted, ARCHIVE + "data.pkl", pickle.bytes());
                 stored(zip, counted, ARCHIVE + "byteorder", "little".getBytes(StandardCharsets.US_ASCII));
@@ -91,7 +91,7 @@ public final class TorchStateDictWriter {
     }
 
     /** An uncompressed entry whose data starts at a multiple of {@value #ALIGNMENT} bytes. */
-    private static void stored(ZipOutputStream zip, CountingOutput counted, String name, byte[] data) throws IOException {
+    private static void stored(ZipOutputStream zip, CountingOutputStream counted, String name, byte[] data) throws IOException {
         ZipEntry entry = new ZipEntry(name);
         entry.setMethod(ZipEntry.STORED);
         entry.setSize(data.length);
@@ -100,7 +100,7 @@ public final class TorchStateDictWriter {
         crc.update(data);
         entry.setCrc(crc.getValue());
         entry.setTimeLocal(ENTRY_TIME);
-        long dataStart = counted.count + LOCAL_HEADER_BYTES + name.getBytes(StandardCharsets.UTF_8).length + 4;
+        long dataStart = counted.count() + LOCAL_HEADER_BYTES + name.getBytes(StandardCharsets.UTF_8).length + 4;
         int padding = (int) ((ALIGNMENT - dataStart % ALIGNMENT) % ALIGNMENT);
         entry.setExtra(ByteBuffer.allocate(4 + padding).order(ByteOrder.LITTLE_ENDIAN)
                 .putShort((short) PADDING_HEADER_ID).putShort((short) padding).array());
@@ -153,26 +153,6 @@ public final class TorchStateDictWriter {
 
         byte[] bytes() {
             return out.toByteArray();
-        }
-    }
-
-    private static final class CountingOutput extends FilterOutputStream {
-        long count;
-
-        CountingOutput(OutputStream out) {
-            super(out);
-        }
-
-        @Override
-        public void write(int b) throws IOException {
-            out.write(b);
-            count++;
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            out.write(b, off, len);
-            count += len;
         }
     }
 }

@@ -143,7 +143,8 @@ public final class MonitoredPretraining {
         RunDirectory.create(outDir);
         writeConfig(config, outDir.resolve(RunDirectory.CONFIG));
         Path checkpoints = outDir.resolve(RunDirectory.CHECKPOINTS);
-        RunDirectory.removeStaleTemporaries(new CheckpointDirectory(checkpoints, options.keepCheckpoints()), err);
+        CheckpointDirectory checkpointFiles = new CheckpointDirectory(checkpoints, options.keepCheckpoints());
+        RunDirectory.removeStaleTemporaries(checkpointFiles, err);
 
         out.printf(Locale.ROOT, "data: %s; training on %d images, %d held out for the kNN monitor%n",
                 options.dataDescription(), train.size(), split.heldOut().size());
@@ -221,7 +222,7 @@ public final class MonitoredPretraining {
             TrainingChart.write(csv.rows(), chart, options.chartTitle());
         }
         Path latest = run.lastCheckpointWritten().isPresent() || lastGood == null
-                ? new CheckpointDirectory(checkpoints, options.keepCheckpoints()).latest() : lastGood;
+                ? checkpointFiles.latest() : lastGood;
         out.println("metrics: " + csv.file());
         out.println("chart: " + chart);
         out.println("checkpoint: " + latest);

@@ -144,17 +144,7 @@ public final class TrainSupervisedCommand implements Callable<Integer> {
         int done = 0;
         if (start.resumeFrom() != null) {
             Checkpoint saved = start.resumeFrom().checkpoint();
-            List<String> differences = new ArrayList<>();
-            identity.forEach((key, value) -> {
-                String was = saved.property(IDENTITY + key).orElse("(none)");
-                if (!was.equals(value)) {
-                    differences.add(key + " " + value + " (the run: " + was + ")");
-                }
-            });
-            if (!differences.isEmpty()) {
-                throw new IllegalArgumentException("--resume continues the run of " + start.resumeFrom().file()
-                        + " with the options it was started with, but these differ: " + String.join("; ", differences));
-            }
+            RunDirectory.requireSameRun(saved, IDENTITY, identity, start.resumeFrom().file());
             training.restore(saved.components());
             done = saved.position().completedEpochs();
             console.printf(Locale.ROOT, "resuming %s after epoch %d of %d%n", start.resumeFrom().file(), done, epochs);

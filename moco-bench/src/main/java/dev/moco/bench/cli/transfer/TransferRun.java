@@ -90,7 +90,7 @@ final class TransferRun {
         int done = 0;
         if (start.resumeFrom() != null) {
             Checkpoint saved = start.resumeFrom().checkpoint();
-            requireSameRun(saved, identity, start.resumeFrom().file());
+            RunDirectory.requireSameRun(saved, IDENTITY, identity, start.resumeFrom().file());
             tuning.restore(saved.components());
             done = saved.position().completedEpochs();
             out.printf(Locale.ROOT, "resuming %s after epoch %d of %d%n", start.resumeFrom().file(), done, o.epochs);
@@ -139,20 +139,6 @@ final class TransferRun {
         id.put("seed", Long.toString(o.seed));
         id.put("encoder", o.encoder.architecture + ", seed " + o.encoder.seed + ", " + o.encoder.implementation);
         return id;
-    }
-
-    private static void requireSameRun(Checkpoint saved, Map<String, String> identity, Path file) {
-        List<String> differences = new ArrayList<>();
-        identity.forEach((key, value) -> {
-            String was = saved.property(IDENTITY + key).orElse("(none)");
-            if (!was.equals(value)) {
-                differences.add(key + " " + value + " (the run: " + was + ")");
-            }
-        });
-        if (!differences.isEmpty()) {
-            throw new IllegalArgumentException("--resume continues the run of " + file + " with the options it was started"
-                    + " with, but these differ: " + String.join("; ", differences));
-        }
     }
 
 

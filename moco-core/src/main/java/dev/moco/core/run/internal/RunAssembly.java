@@ -46,9 +46,14 @@ public final class RunAssembly {
         requireFits(config, queryEncoder, data);
         Dictionary dictionary = dictionaries.create(config.getString(MocoConfig.DICTIONARY),
                 dictionaryContext(config, queryEncoder, data));
-        MocoTrainer trainer = new MocoTrainer(queryEncoder, dictionary, loss(config), optimizer(config, queryEncoder),
-                config.getInt(MocoConfig.QUERY_BN_GROUPS));
+        MocoTrainer trainer = trainer(config, queryEncoder, dictionary, loss(config), optimizer(config, queryEncoder));
         return run(config, description, trainer, data, augmentation(config, data));
+    }
+
+    /** The MoCo step over its parts, its query BN in {@code query.bn-groups} groups. */
+    public static MocoTrainer trainer(MocoConfig config, Encoder queryEncoder, Dictionary dictionary, ContrastiveLoss loss,
+            Optimizer optimizer) {
+        return new MocoTrainer(queryEncoder, dictionary, loss, optimizer, config.getInt(MocoConfig.QUERY_BN_GROUPS));
     }
 
     /**
