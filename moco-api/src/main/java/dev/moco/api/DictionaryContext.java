@@ -44,6 +44,17 @@ public interface DictionaryContext {
         return true;
     }
 
+    /**
+     * The workers of a data-parallel run, through which a dictionary gathers what every worker
+     * must hold (MoCo's keys for one global queue). A single-process run, and the default, is
+     * {@link Collective#SINGLE_PROCESS}.
+     *
+     * @return the run's collective
+     */
+    default Collective collective() {
+        return Collective.SINGLE_PROCESS;
+    }
+
     /** {@return the seed from which the dictionary derives all its randomness} */
     long seed();
 
