@@ -226,7 +226,8 @@ public final class MonitoredPretraining {
         }
         DistributedPretrainingResult result = engine.run(cluster.master(), cluster.workers(), cluster.maxRestarts(), spec, out);
 
-        Path latest = result.lastCheckpoint().orElse(checkpointFiles.latest());
+        Path latest = Files.exists(checkpointFiles.latest()) ? checkpointFiles.latest()
+                : result.lastCheckpoint().orElse(checkpointFiles.latest());
         double finalKnn = Double.NaN;
         if (split.heldOut().size() > 0 && Files.exists(latest)) {
             try (PretrainedEncoder trained = PretrainedEncoder.load(latest)) {
