@@ -38,7 +38,8 @@ final class PretrainingWorker implements BarrierStage.Worker<WorkerReport> {
             return train(ring);
         } catch (OutOfMemoryError e) {
             // Spark ends an executor on an OutOfMemoryError; this one is the run's, freed with it
-            throw new RunRefusedException("worker " + rank + ": " + MemoryBounds.explain(e, PretrainingWorker::raiseOnEveryExecutor)
+            boolean local = SparkEnv.get().conf().get("spark.master", "").startsWith("local");
+            throw new RunRefusedException("worker " + rank + ": " + MemoryBounds.explain(e, option -> raise(option, local))
                     .orElseThrow());
         }
     }
@@ -73,9 +74,12 @@ final class PretrainingWorker implements BarrierStage.Worker<WorkerReport> {
         return Math.max(0, run.config().getInt(MocoConfig.EPOCHS) * run.stepsPerEpoch() - run.start().globalStep());
     }
 
-    /** How the user of a Spark cluster gives a worker's JVM a larger memory bound. */
-    static String raiseOnEveryExecutor(String option) {
-        if (SparkEnv.get().conf().get("spark.master", "").startsWith("local")) {
+    /**
+     * How the user of Spark gives a worker's JVM a larger memory bound: the driver's JVM on
+     * {@code local[W]}, else every executor's.
+     */
+    static String raise(String option, boolean local) {
+        if (local) {
             return "on local[W] the workers are threads of the driver's JVM: raise it there (JAVA_OPTS for ./moco,"
                     + " --driver-java-options for spark-submit), e.g.\n  JAVA_OPTS='" + MemoryBounds.example(option) + "',";
         }
