@@ -34,8 +34,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * A data-parallel run on two Spark workers is the single-process run with the same N, G, seed
  * and query BN groups = W: ResNet-20 at 1×28×28, N = 8, G = 2, a queue of 32. The comparison with
  * one process covers two steps: ResNet-20's float32 step on groups of four images amplifies the
- * rounding of a reordered sum about tenfold per step (here the loss differs by 1e-7 after two
- * steps, 2e-6 after three, 2e-4 after four), so no reordering stays within 1e-5 beyond that.
+ * rounding of a reordered sum about tenfold per step (over the two epochs below, the loss
+ * differed by 1e-7 after two steps, 2e-6 after three, 2e-4 after four), so no reordering stays
+ * within 1e-5 beyond that.
  * Determinism and restarts are checked bit for bit over two epochs of four steps. The reference
  * runs are made once for the class.
  */
