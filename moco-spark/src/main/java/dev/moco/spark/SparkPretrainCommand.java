@@ -2,11 +2,10 @@ package dev.moco.spark;
 
 import dev.moco.core.checkpoint.CheckpointDirectory;
 import dev.moco.core.config.MocoConfig;
-import dev.moco.core.run.CheckpointContents;
+import dev.moco.core.run.ConfigurationLayers;
 import dev.moco.core.run.DistributedPretraining;
 import dev.moco.core.run.DistributedPretrainingResult;
 import dev.moco.core.run.PretrainingSpec;
-import dev.moco.core.wiring.DictionaryRegistry;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -89,23 +88,9 @@ public final class SparkPretrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        MocoConfig.Builder config = MocoConfig.builder(DictionaryRegistry.discover().settings());
-        if (resume != null) {
-            CheckpointContents.configuration(CheckpointDirectory.load(resume)).forEach(config::set);
-        } else {
-            config.preset(preset == null ? "moco-v2" : preset);
-        }
-        if (configFile != null) {
-            config.file(configFile);
-        }
-        if (dictionary != null) {
-            config.set(MocoConfig.DICTIONARY, dictionary);
-        }
-        if (epochs != null) {
-            config.set(MocoConfig.EPOCHS, Integer.toString(epochs));
-        }
-        config.set(settings);
-        PretrainingSpec spec = PretrainingSpec.of(config.build(), data).withImages(split, channels, 0)
+        MocoConfig config = new ConfigurationLayers(preset, resume == null ? null : CheckpointDirectory.load(resume), configFile,
+                dictionary, epochs, settings).build();
+        PretrainingSpec spec = PretrainingSpec.of(config, data).withImages(split, channels, 0)
                 .withCheckpoints(checkpoints, keepCheckpoints, checkpointEvery);
         if (resume != null) {
             spec = spec.withResumeFrom(resume);

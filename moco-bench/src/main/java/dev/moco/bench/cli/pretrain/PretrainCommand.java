@@ -6,10 +6,9 @@ import dev.moco.core.checkpoint.CheckpointDirectory;
 import dev.moco.core.checkpoint.StoredCheckpoint;
 import dev.moco.core.config.MocoConfig;
 import dev.moco.core.data.ImageDataset;
-import dev.moco.core.run.CheckpointContents;
+import dev.moco.core.run.ConfigurationLayers;
 import dev.moco.core.run.DistributedPretraining;
 import dev.moco.core.run.TrainingImages;
-import dev.moco.core.wiring.DictionaryRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -128,29 +127,15 @@ public final class PretrainCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         validateOptions();
         DistributedPretraining engine = sparkMaster == null ? null : sparkEngine();
-        DictionaryRegistry registry = DictionaryRegistry.discover();
-        MocoConfig.Builder builder = MocoConfig.builder(registry.settings());
         StoredCheckpoint checkpoint = null;
         if (resume != null) {
             checkpoint = CheckpointDirectory.open(resume);
             if (preset != null) {
                 spec.commandLine().getErr().println("note: --preset is ignored with --resume; the checkpoint's configuration is used");
             }
-            CheckpointContents.configuration(checkpoint.checkpoint()).forEach(builder::set);
-        } else {
-            builder.preset(preset == null ? "moco-v2" : preset);
         }
-        if (configFile != null) {
-            builder.file(configFile);
-        }
-        if (dictionary != null) {
-            builder.set(MocoConfig.DICTIONARY, dictionary);
-        }
-        if (epochs != null) {
-            builder.set(MocoConfig.EPOCHS, Integer.toString(epochs));
-        }
-        builder.set(settings);
-        MocoConfig config = builder.build();
+        MocoConfig config = new ConfigurationLayers(preset, checkpoint == null ? null : checkpoint.checkpoint(), configFile,
+                dictionary, epochs, settings).build();
 
         RunDirectory.requireWritable("--out", out != null ? out : RunDirectory.of(resume));    // before any work
         if (!Files.isDirectory(data)) {
