@@ -83,7 +83,15 @@ public final class SparkPretrainCommand implements Callable<Integer> {
     Path resume;
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new SparkPretrainCommand()).execute(args));
+        CommandLine cli = new CommandLine(new SparkPretrainCommand());
+        cli.setExecutionExceptionHandler((e, line, parsed) -> {   // the message says what is wrong; the trace only with MOCO_DEBUG
+            line.getErr().println(line.getCommandName() + ": error: " + e.getMessage());
+            if (System.getenv("MOCO_DEBUG") != null) {
+                e.printStackTrace(line.getErr());
+            }
+            return 1;
+        });
+        System.exit(cli.execute(args));
     }
 
     @Override

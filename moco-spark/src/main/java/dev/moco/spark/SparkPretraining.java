@@ -342,9 +342,10 @@ public final class SparkPretraining {
         String why = reason(failure);
         Optional<Path> latest = spec.checkpoints().map(CheckpointDirectory::resolve).filter(Files::exists);
         if (latest.isEmpty()) {
-            log.printf(Locale.ROOT, "restarted from %s after a failure (restart %d of %d): %s%n",
-                    spec.resume().map(p -> p.toString()).orElse("the beginning, no checkpoint was written yet,"),
-                    restart, maxRestarts, why);
+            String from = spec.resume().map(p -> "resumed from " + p + ", as at the start,")
+                    .orElse("restarted from the beginning, no checkpoint having been written,");
+            log.printf(Locale.ROOT, "%s after a failure (restart %d of %d): %s%n", from, restart, maxRestarts, why);
+            log.flush();
             return spec;
         }
         StoredCheckpoint checkpoint = CheckpointDirectory.open(latest.get());
@@ -376,7 +377,7 @@ public final class SparkPretraining {
      */
     private static void requireSlots(JavaSparkContext context, int workers) {
         if (workers < 1) {
-            throw new IllegalArgumentException("workers must be at least 1, got " + workers);
+            throw new IllegalArgumentException("the workers W must be at least 1, got " + workers + " (Builder.workers)");
         }
         String master = context.master();
         if (master.startsWith("local") && context.sc().defaultParallelism() < workers) {

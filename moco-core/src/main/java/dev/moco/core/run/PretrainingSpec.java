@@ -24,8 +24,8 @@ import java.util.Optional;
  * MocoConfig config = MocoConfig.builder(DictionaryRegistry.discover().settings()).preset("moco-v2").build();
  * PretrainingSpec spec = PretrainingSpec.of(config, Path.of("/usr/share/datasets/fashion-mnist"))
  *         .withCheckpoints(Path.of("runs/v2/checkpoints"), 2, 0);
- * try (Pretraining run = spec.builder().build()) {
- *     run.run();
+ * try (Pretraining run = spec.builder().build()) {     // add .collective(...) on a worker
+ *     spec.attachCheckpoints(run).run();
  * }
  * }</pre>
  *
@@ -49,6 +49,15 @@ public record PretrainingSpec(Map<String, String> configuration, String dataDire
     /**
      * Checks the values on their own (the configuration is checked by {@link #config()}).
      *
+     * @param configuration every key of a validated configuration, copied
+     * @param dataDirectory a directory of IDX files or an image folder
+     * @param split {@code train} or {@code test}
+     * @param channels 1 or 3 to convert an image folder to, 0 for its own
+     * @param heldOut images set aside, not trained on
+     * @param checkpointDirectory where checkpoints go, or null for none
+     * @param keepCheckpoints epoch checkpoints kept, at least 1
+     * @param checkpointEverySteps also checkpoint every this many steps; 0 for epoch ends only
+     * @param resumeFrom the checkpoint to continue, or null
      * @throws IllegalArgumentException naming the value that is out of range
      */
     public PretrainingSpec {
