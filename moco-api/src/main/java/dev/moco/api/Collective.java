@@ -26,7 +26,13 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 public interface Collective {
 
     /** One worker alone: rank 0 of 1; sums and gathers return their input. */
-    Collective SINGLE_PROCESS = new Collective() {
+    Collective SINGLE_PROCESS = SingleProcess.INSTANCE;
+
+    /** The collective of a run that is one process, {@link #SINGLE_PROCESS}. */
+    enum SingleProcess implements Collective {
+        /** The one worker. */
+        INSTANCE;
+
         @Override
         public int rank() {
             return 0;
@@ -46,7 +52,7 @@ public interface Collective {
         public String toString() {
             return "single process";
         }
-    };
+    }
 
     /** {@return this worker's rank, 0 ≤ rank &lt; {@link #workers()}} */
     int rank();
