@@ -27,10 +27,10 @@ public interface DictionaryContext {
      */
     Iterator<INDArray> trainingImagesInIndexOrder();
 
-    /** {@return the images per training step, N} */
+    /** {@return the images per training step, N, over all workers of a data-parallel run} */
     int batchSize();
 
-    /** {@return the shuffle-BN groups for computing keys; 1 means off} */
+    /** {@return the shuffle-BN groups G for computing keys, over all workers of a data-parallel run; 1 means off} */
     int shuffleGroups();
 
     /**
@@ -46,8 +46,12 @@ public interface DictionaryContext {
 
     /**
      * The workers of a data-parallel run, through which a dictionary gathers what every worker
-     * must hold (MoCo's keys for one global queue). A single-process run, and the default, is
-     * {@link Collective#SINGLE_PROCESS}.
+     * must hold (MoCo's keys for one global queue). Each worker holds a replica of the
+     * dictionary, whose {@link Dictionary#contrast} and {@link Dictionary#update} get that
+     * worker's N/W rows of the batch; the replicas must stay what one process would hold (see
+     * docs/distributed.md, "For dictionary authors"). A mechanism that cannot refuses in
+     * {@link DictionaryProvider#create} when {@code collective().workers() > 1}. A
+     * single-process run, and the default, is {@link Collective#SINGLE_PROCESS}.
      *
      * @return the run's collective
      */

@@ -2,7 +2,10 @@ package dev.moco.api;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-/** One training step's input: two augmented views of the same N images. */
+/**
+ * One training step's input: two augmented views of the same N images; in a data-parallel run,
+ * this worker's n = N/W of them (see {@link Collective}).
+ */
 public interface TrainingBatch {
 
     /** {@return the query view x_q, [N, channels, height, width]} */

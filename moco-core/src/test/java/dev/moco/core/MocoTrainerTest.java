@@ -5,7 +5,10 @@ import dev.moco.api.kit.FixedKeys;
 import dev.moco.core.run.TrainingPosition;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.assertj.core.api.Assertions.within;
 
+import dev.moco.api.Collective;
 import dev.moco.api.Contrast;
 import dev.moco.api.Dictionary;
 import dev.moco.api.Encoder;
@@ -14,8 +17,11 @@ import dev.moco.api.TrainingBatch;
 import dev.moco.core.loss.InfoNceLoss;
 import dev.moco.core.optim.Optimizer;
 import dev.moco.core.optim.SgdMomentum;
+import dev.moco.api.testing.FiniteDifferences;
+import dev.moco.api.testing.ThreadCollective;
 import dev.moco.api.testing.TinyEncoder;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -177,5 +183,63 @@ class MocoTrainerTest {
                 .hasMessageContaining("the query encoder's gradient is NaN at step 3");
         assertThat(encoder.parameters()).isEqualTo(before);
         assertThat(dictionary.calls).containsExactly("contrast");
+    }
+
+    /** Three steps of a fresh trainer over the given rows of three batches of 4; the state and losses at the end. */
+    private static TrainerState threeSteps(Collective collective, INDArray negatives, int queryGroups) {
+        TinyEncoder fresh = new TinyEncoder(4, 3, 2, 1, DataType.DOUBLE);
+        Optimizer optimizer = new Optimizer(new SgdMomentum(0.1, 0.9, null), 1e-3, fresh.parameters(), fresh.gradients());
+        MocoTrainer trainer = new MocoTrainer(fresh, new RecordingDictionary(fresh, negatives), new InfoNceLoss(0.2),
+                optimizer, queryGroups, collective);
+        double[] losses = new double[3];
+        for (int step = 0; step < 3; step++) {
+            java.util.SplittableRandom random = new java.util.SplittableRandom(step);    // the same batch on every thread
+            INDArray queryView = Nd4j.create(random.doubles(16).toArray(), new long[] {4, 1, 2, 2}, DataType.DOUBLE);
+            INDArray keyView = Nd4j.create(random.doubles(8).toArray(), new long[] {4, 2}, DataType.DOUBLE);
+            long[] indices = {0, 1, 2, 3};
+            int n = 4 / collective.workers();
+            Batch own = new Batch(collective.ownRows(queryView), collective.ownRows(keyView),
+                    Arrays.copyOfRange(indices, collective.rank() * n, (collective.rank() + 1) * n), step);
+            losses[step] = trainer.step(own, at(step)).loss();
+        }
+        return new TrainerState(fresh.parameters().dup(), fresh.buffers().dup(), optimizer.state().dup(), losses);
+    }
+
+    private record TrainerState(INDArray parameters, INDArray buffers, INDArray velocity, double[] losses) {}
+
+    @Test
+    void twoWorkersTakeTheSingleProcessStepsAndStayBitwiseEqual() {
+        INDArray negatives = FeatureNormalization.normalize(Nd4j.randn(DataType.DOUBLE, 5, 2));
+        TrainerState single = threeSteps(Collective.SINGLE_PROCESS, negatives, 2);
+        List<TrainerState> workers = ThreadCollective.run(2, collective -> threeSteps(collective, negatives, 2));
+
+        for (TrainerState worker : workers) {
+            assertThat(FiniteDifferences.relativeError(worker.parameters(), single.parameters())).isLessThan(1e-12);
+            assertThat(FiniteDifferences.relativeError(worker.buffers(), single.buffers())).isLessThan(1e-12);
+            assertThat(FiniteDifferences.relativeError(worker.velocity(), single.velocity())).isLessThan(1e-12);
+            assertThat(worker.losses()).containsExactly(single.losses(), within(1e-12));
+        }
+        assertThat(workers.get(1).parameters().data().asDouble()).containsExactly(workers.get(0).parameters().data().asDouble());
+        assertThat(workers.get(1).velocity().data().asDouble()).containsExactly(workers.get(0).velocity().data().asDouble());
+    }
+
+    @Test
+    void aLossThatIsNotFiniteOnOneWorkerStopsEveryWorkerBeforeAnyUpdate() {
+        INDArray finite = FeatureNormalization.normalize(Nd4j.randn(DataType.DOUBLE, 5, 2));
+        INDArray nan = Nd4j.valueArrayOf(new long[] {5, 2}, Double.NaN, DataType.DOUBLE);
+        List<Throwable> failures = ThreadCollective.run(2, collective -> catchThrowable(
+                () -> threeSteps(collective, collective.rank() == 1 ? nan : finite, 2)));
+        assertThat(failures).allSatisfy(failure -> assertThat(failure)
+                .isInstanceOf(NonFiniteLossException.class).hasMessageContaining("at step 0"));
+    }
+
+    @Test
+    void queryBnGroupsThatTheWorkersCannotShareAreRefusedNamingTheSettingAndTheWorkers() {
+        List<Throwable> refusals = ThreadCollective.run(2, collective -> catchThrowable(() -> new MocoTrainer(encoder,
+                new RecordingDictionary(encoder, Nd4j.zeros(DataType.DOUBLE, 1, 2)), new InfoNceLoss(0.2),
+                new Optimizer(new SgdMomentum(0.1, 0.9, null), 0, encoder.parameters(), encoder.gradients()), 1, collective)));
+        assertThat(refusals).allSatisfy(refusal -> assertThat(refusal).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("query.bn-groups = 1 cannot be split over the 2 workers of this data-parallel run:"
+                        + " each worker takes query.bn-groups / 2, so query.bn-groups must be a multiple of 2"));
     }
 }

@@ -82,7 +82,7 @@ public final class AllReduceBenchmark implements Callable<Integer> {
         try (JavaSparkContext context = new JavaSparkContext(conf)) {
             context.setLogLevel("WARN");
             sparkMaster = context.master();
-            reports = BarrierAllReduce.run(context, workers, plan);
+            reports = AllReduceWorker.runOnBarrierStage(context, workers, plan);
         }
         List<Row> rows = rows(reports, plan);
         String cpu = cpuModel();

@@ -7,6 +7,7 @@ import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -156,6 +157,15 @@ public final class AllReduceWorker {
     }
 
     /**
+     * Runs the plan on {@code workers} tasks of one Spark barrier stage.
+     *
+     * @return the workers' reports, by rank
+     */
+    public static List<Report> runOnBarrierStage(JavaSparkContext context, int workers, Plan plan) {
+        return BarrierStage.run(context, workers, (rank, trackerArgs, rendezvous) -> run(rank, trackerArgs, plan, rendezvous));
+    }
+
+    /**
      * Runs the plan as worker {@code rank}.
      *
      * @param trackerArgs {@link CollectiveTracker#workerArgs()}
@@ -179,7 +189,7 @@ public final class AllReduceWorker {
                 long t2 = System.nanoTime();
                 barrierMillis = (t1 - t0) / 1e6;
                 joinMillis = (t2 - t1) / 1e6;
-                worldSize = ring.worldSize();
+                worldSize = ring.workers();
                 for (Payload payload : plan.payloads()) {
                     for (Variant variant : plan.variants()) {
                         timings.add(time(ring, payload, variant, plan.repeats(), wrong));
@@ -201,7 +211,7 @@ public final class AllReduceWorker {
             values[i] = (ring.rank() + 1) * (float) (i % PATTERN_PERIOD);
         }
         INDArray mine = Nd4j.createFromArray(values);
-        INDArray expected = Nd4j.createFromArray(expectedSum(n, ring.worldSize()));
+        INDArray expected = Nd4j.createFromArray(expectedSum(n, ring.workers()));
         INDArray buffer = Nd4j.create(DataType.FLOAT, n);
         ByteBuffer reused = variant.method() == Method.REUSED_BUFFER
                 ? ByteBuffer.allocateDirect(n * Float.BYTES).order(ByteOrder.nativeOrder()) : null;

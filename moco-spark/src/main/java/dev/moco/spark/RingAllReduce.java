@@ -1,21 +1,24 @@
 package dev.moco.spark;
 
+import dev.moco.api.Collective;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import ml.dmlc.xgboost4j.java.Communicator;
 import ml.dmlc.xgboost4j.java.XGBoostError;
 import ml.dmlc.xgboost4j.java.XGBoostJNI;
 import org.bytedeco.javacpp.BytePointer;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.shape.Shape;
 
 /**
  * One worker's membership of XGBoost4J's collective: a ring all-reduce over TCP between the
- * workers a {@link CollectiveTracker} introduced. XGBoost's native library keeps a worker's
+ * workers a {@link CollectiveTracker} introduced, as the {@link Collective} a data-parallel
+ * pretraining's step sums its gradients with. XGBoost's native library keeps a worker's
  * collective per thread (two Spark tasks in one JVM are two workers), so a worker joins once, on
  * the thread that will call it, and {@link #close() leaves} on that thread too.
  *
@@ -31,28 +34,33 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * the ND4J array's own off-heap memory, so nothing is copied; it reaches the package-private
  * JNI entry point that the public method wraps, because 3.4.0 has no public one for a buffer.
  */
-public final class RingAllReduce implements AutoCloseable {
+public final class RingAllReduce implements Collective, AutoCloseable {
 
     /** The tracker argument that names this worker's rank. */
     static final String TASK_ID = "dmlc_task_id";
 
-    /** {@code Communicator.DataType.FLOAT32} and {@code OpType.SUM}, as the native call wants them. */
-    private static final int FLOAT32 = Communicator.DataType.FLOAT32.getEnumOp();
     private static final int SUM = Communicator.OpType.SUM.getOperand();
 
     /** The most elements one native call takes: its count is an int and a ByteBuffer holds at most 2 GiB. */
     public static final int MAX_ELEMENTS_PER_CALL = Integer.MAX_VALUE / Float.BYTES;
 
+    /**
+     * Elements per native call of {@link #sumInPlace(INDArray)}: 4 MiB of floats. On loopback
+     * one call for a whole ResNet-50 gradient (112 MB) took 271 ms, chunks of 1–32 MB 150–171 ms,
+     * and below about 46 MB chunks cost nothing (docs/distributed.md).
+     */
+    public static final int DEFAULT_CHUNK_ELEMENTS = 1 << 20;
+
     private static final MethodHandle NATIVE_ALL_REDUCE = nativeAllReduce();
 
     private final int rank;
-    private final int worldSize;
+    private final int workers;
     private final Thread owner;
     private boolean closed;
 
-    private RingAllReduce(int rank, int worldSize) {
+    private RingAllReduce(int rank, int workers) {
         this.rank = rank;
-        this.worldSize = worldSize;
+        this.workers = workers;
         this.owner = Thread.currentThread();
     }
 
@@ -70,25 +78,27 @@ public final class RingAllReduce implements AutoCloseable {
         try {
             Communicator.init(args);
             int assigned = Communicator.getRank();
-            int world = Communicator.getWorldSize();
+            int workers = Communicator.getWorldSize();
             if (assigned != rank) {
                 Communicator.shutdown();
                 throw new IllegalStateException("the tracker assigned rank " + assigned + " to the worker that asked for rank "
                         + rank + " (" + TASK_ID + "); the data split would not match the ranks");
             }
-            return new RingAllReduce(rank, world);
+            return new RingAllReduce(rank, workers);
         } catch (XGBoostError e) {
             throw new IllegalStateException("worker " + rank + " could not join the collective at "
                     + trackerArgs + ": " + e.getMessage(), e);
         }
     }
 
+    @Override
     public int rank() {
         return rank;
     }
 
-    public int worldSize() {
-        return worldSize;
+    @Override
+    public int workers() {
+        return workers;
     }
 
     /**
@@ -102,12 +112,15 @@ public final class RingAllReduce implements AutoCloseable {
 
     /**
      * Replaces {@code array} by its element-wise sum over workers, in its own native memory,
-     * in one call per {@link #MAX_ELEMENTS_PER_CALL} elements.
+     * in one call per {@link #DEFAULT_CHUNK_ELEMENTS} elements.
      *
-     * @param array a dense FLOAT array (a flat gradient view is one)
+     * @param array a FLOAT or DOUBLE array whose elements are contiguous in memory (a whole
+     *     array, a flat gradient view, a block of rows), the same shape and layout on every worker
+     * @throws IllegalArgumentException naming the data type or the strides if it is neither
      */
+    @Override
     public void sumInPlace(INDArray array) {
-        sumInPlace(array, MAX_ELEMENTS_PER_CALL);
+        sumInPlace(array, DEFAULT_CHUNK_ELEMENTS);
     }
 
     /**
@@ -116,25 +129,32 @@ public final class RingAllReduce implements AutoCloseable {
      */
     public void sumInPlace(INDArray array, int chunkElements) {
         requireOwner();
-        if (array.dataType() != DataType.FLOAT) {
-            throw new IllegalArgumentException("sumInPlace sums FLOAT arrays, got " + array.dataType());
+        Communicator.DataType type = switch (array.dataType()) {
+            case FLOAT -> Communicator.DataType.FLOAT32;
+            case DOUBLE -> Communicator.DataType.FLOAT64;
+            default -> throw new IllegalArgumentException("the ring all-reduce sums FLOAT or DOUBLE arrays, got "
+                    + array.dataType() + " of shape " + Arrays.toString(array.shape()));
+        };
+        if (!Shape.isContiguousInBuffer(array)) {
+            throw new IllegalArgumentException("the ring all-reduce sums an array in place in its own memory, so its"
+                    + " elements must be contiguous; got shape " + Arrays.toString(array.shape()) + " with strides "
+                    + Arrays.toString(array.stride()) + " in '" + array.ordering() + "' order (dup() it first)");
         }
-        if (!array.isVector() && !array.isScalar() || array.elementWiseStride() != 1) {
-            throw new IllegalArgumentException("sumInPlace needs a contiguous vector (a flat gradient view), got shape "
-                    + java.util.Arrays.toString(array.shape()) + " with element stride " + array.elementWiseStride());
-        }
-        if (chunkElements < 1 || chunkElements > MAX_ELEMENTS_PER_CALL) {
-            throw new IllegalArgumentException("chunkElements must be in 1.." + MAX_ELEMENTS_PER_CALL + ", got " + chunkElements);
+        int elementBytes = array.dataType().width();
+        int maxPerCall = Integer.MAX_VALUE / elementBytes;
+        if (chunkElements < 1 || chunkElements > maxPerCall) {
+            throw new IllegalArgumentException("chunkElements must be in 1.." + maxPerCall + " for " + array.dataType()
+                    + ", got " + chunkElements);
         }
         long length = array.length();
         // ND4J's data buffer of a view already starts at the view's offset (address() is element 0)
         BytePointer memory = new BytePointer(array.data().addressPointer()).position(0);
         for (long start = 0; start < length; start += chunkElements) {
             int count = (int) Math.min(chunkElements, length - start);
-            long bytes = (long) count * Float.BYTES;
+            long bytes = (long) count * elementBytes;
             // a pointer that starts at the chunk: the native side reads a buffer's address, not its position
-            ByteBuffer chunk = memory.getPointer(start * Float.BYTES).capacity(bytes).limit(bytes).asByteBuffer();
-            sumInPlace(chunk, count);
+            ByteBuffer chunk = memory.getPointer(start * elementBytes).capacity(bytes).limit(bytes).asByteBuffer();
+            allReduce(chunk, count, type);
         }
     }
 
@@ -151,14 +171,18 @@ public final class RingAllReduce implements AutoCloseable {
         if ((long) count * Float.BYTES > direct.capacity()) {
             throw new IllegalArgumentException(count + " floats do not fit in a buffer of " + direct.capacity() + " bytes");
         }
+        allReduce(direct, count, Communicator.DataType.FLOAT32);
+    }
+
+    private void allReduce(ByteBuffer direct, int count, Communicator.DataType type) {
         int status;
         try {
-            status = (int) NATIVE_ALL_REDUCE.invokeExact(direct, count, FLOAT32, SUM);
+            status = (int) NATIVE_ALL_REDUCE.invokeExact(direct, count, type.getEnumOp(), SUM);
         } catch (Throwable t) {
             throw new IllegalStateException("XGBoost4J's native all-reduce failed on worker " + rank, t);
         }
         if (status != 0) {
-            throw new IllegalStateException("all-reduce of " + count + " floats failed on worker " + rank + " of " + worldSize
+            throw new IllegalStateException("all-reduce of " + count + " " + type + " values failed on worker " + rank + " of " + workers
                     + ": " + XGBoostJNI.XGBGetLastError());
         }
     }

@@ -19,7 +19,7 @@ class BarrierAllReduceTest {
         List<AllReduceWorker.Report> reports;
         try (JavaSparkContext context = new JavaSparkContext(conf)) {
             context.setLogLevel("WARN");
-            reports = BarrierAllReduce.run(context, 2, plan);
+            reports = AllReduceWorker.runOnBarrierStage(context, 2, plan);
         }
 
         assertThat(reports).extracting(AllReduceWorker.Report::rank).containsExactly(0, 1);

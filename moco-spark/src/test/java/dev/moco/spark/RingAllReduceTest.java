@@ -39,7 +39,7 @@ class RingAllReduceTest {
                 results.add(pool.submit(() -> {
                     try (RingAllReduce ring = RingAllReduce.join(args, r)) {
                         assertThat(ring.rank()).isEqualTo(r);
-                        assertThat(ring.worldSize()).isEqualTo(WORKERS);
+                        assertThat(ring.workers()).isEqualTo(WORKERS);
                         float[] mine = new float[ELEMENTS];
                         for (int i = 0; i < ELEMENTS; i++) {
                             mine[i] = valueOf(r, i);

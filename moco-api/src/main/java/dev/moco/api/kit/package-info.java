@@ -10,7 +10,8 @@
  *   <li>{@link dev.moco.api.kit.MomentumUpdate}: the momentum update of the key encoder,
  *       θk ← mθk + (1−m)θq (He et al. 2020, Eq. 2).</li>
  *   <li>{@link dev.moco.api.kit.ShuffleBatchNorm}: shuffling BN, keys encoded in permuted
- *       BN groups so that the model cannot cheat through batch statistics (Sec. 3.3).</li>
+ *       BN groups so that the model cannot cheat through batch statistics (Sec. 3.3), in one
+ *       process or across the workers of a data-parallel run.</li>
  *   <li>{@link dev.moco.api.kit.NormalizedPass}: an encoder pass with L2-normalised output,
  *       whose backward goes through the normalisation (end-to-end keys).</li>
  *   <li>{@link dev.moco.api.kit.FeatureNormalization}: row-wise L2 normalisation and its

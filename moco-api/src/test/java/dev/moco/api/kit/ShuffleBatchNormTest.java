@@ -2,12 +2,18 @@ package dev.moco.api.kit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
+import dev.moco.api.Collective;
 import dev.moco.api.Encoder;
 import dev.moco.api.testing.FiniteDifferences;
+import dev.moco.api.testing.ThreadCollective;
 import dev.moco.api.testing.TinyEncoder;
+import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -79,5 +85,56 @@ class ShuffleBatchNormTest {
         TinyEncoder encoder = new TinyEncoder(6, 5, 3, 4, DataType.DOUBLE);
         assertThatThrownBy(() -> ShuffleBatchNorm.forward(encoder, images, Encoder.Mode.TRAINING, 3,
                 new SplittableRandom(1))).hasMessageContaining("3 normalisation groups do not divide the batch of 8");
+    }
+
+    /** The keys of shuffle BN across two workers and the key encoder's averaged BN statistics, per worker. */
+    private record WorkerKeys(INDArray keys, INDArray buffers) {}
+
+    private WorkerKeys acrossTwoWorkers(Collective collective, int groups) {
+        TinyEncoder encoder = new TinyEncoder(6, 5, 3, 4, DataType.DOUBLE);
+        INDArray keys = ShuffleBatchNorm.forwardAcrossWorkers(encoder, collective.ownRows(images), groups,
+                new SplittableRandom(5), collective);
+        collective.meanInPlace(encoder.buffers());
+        return new WorkerKeys(keys, encoder.buffers().dup());
+    }
+
+    @ParameterizedTest(name = "G={0}")
+    @ValueSource(ints = {2, 4})
+    void acrossTwoWorkersTheKeysAndStatisticsAreThoseOfOneProcessShufflingTheWholeBatch(int groups) {
+        TinyEncoder alone = new TinyEncoder(6, 5, 3, 4, DataType.DOUBLE);
+        INDArray expected = ShuffleBatchNorm.forward(alone, images, Encoder.Mode.TRAINING_WITHOUT_GRADIENT, groups,
+                new SplittableRandom(5)).output();
+        List<WorkerKeys> workers = ThreadCollective.run(2, collective -> acrossTwoWorkers(collective, groups));
+
+        for (WorkerKeys worker : workers) {
+            assertThat(worker.keys().shape()).containsExactly(8, 3);
+            assertThat(FiniteDifferences.relativeError(worker.keys(), expected)).isLessThan(1e-12);
+            assertThat(FiniteDifferences.relativeError(worker.buffers(), alone.buffers())).isLessThan(1e-12);
+        }
+        assertThat(workers.get(1).keys().data().asDouble()).containsExactly(workers.get(0).keys().data().asDouble());
+        // wired wrong, each worker's keys in their own queries' groups: other BN statistics, other keys
+        TinyEncoder inOwnGroups = new TinyEncoder(6, 5, 3, 4, DataType.DOUBLE);
+        INDArray unshuffled = inOwnGroups.forward(images, Encoder.Mode.TRAINING_WITHOUT_GRADIENT, groups).output();
+        assertThat(FiniteDifferences.relativeError(unshuffled, expected)).isGreaterThan(1e-3);
+    }
+
+    @Test
+    void withOneWorkerItIsTheSingleProcessShuffleBitForBit() {
+        TinyEncoder encoder = new TinyEncoder(6, 5, 3, 4, DataType.DOUBLE);
+        INDArray expected = ShuffleBatchNorm.forward(encoder.copy(), images, Encoder.Mode.TRAINING_WITHOUT_GRADIENT, 4,
+                new SplittableRandom(5)).output();
+        INDArray keys = ShuffleBatchNorm.forwardAcrossWorkers(encoder, images, 4, new SplittableRandom(5),
+                Collective.SINGLE_PROCESS);
+        assertThat(keys.data().asDouble()).containsExactly(expected.data().asDouble());
+    }
+
+    @Test
+    void groupsThatTheWorkersCannotShareAreRefusedNamingShuffleGroupsAndTheWorkers() {
+        List<Throwable> refusals = ThreadCollective.run(2, collective -> catchThrowable(() -> ShuffleBatchNorm
+                .forwardAcrossWorkers(new TinyEncoder(6, 5, 3, 4, DataType.DOUBLE), collective.ownRows(images), 1,
+                        new SplittableRandom(5), collective)));
+        assertThat(refusals).allSatisfy(refusal -> assertThat(refusal).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("shuffle.groups = 1 cannot be split over the 2 workers of this data-parallel run:"
+                        + " each worker takes shuffle.groups / 2, so shuffle.groups must be a multiple of 2"));
     }
 }

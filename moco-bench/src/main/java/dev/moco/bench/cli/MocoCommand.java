@@ -9,6 +9,7 @@ import dev.moco.bench.cli.pretrain.PretrainCommand;
 import dev.moco.bench.cli.pretrain.QuickstartCommand;
 import dev.moco.bench.cli.pretrain.TrainingStoppedException;
 import dev.moco.bench.cli.supervised.TrainSupervisedCommand;
+import dev.moco.core.wiring.MemoryBounds;
 import dev.moco.bench.cli.transfer.TransferCommand;
 import java.io.PrintWriter;
 import picocli.CommandLine;
@@ -60,13 +61,18 @@ public final class MocoCommand implements Runnable {
         try {
             status = commandLine().execute(args);
         } catch (OutOfMemoryError e) {       // picocli passes errors on: name the bound, not a stack trace
-            System.err.println("moco: error: " + MemoryBounds.explain(e).orElseThrow());
+            System.err.println("moco: error: " + MemoryBounds.explain(e, MocoCommand::raiseThroughJavaOpts).orElseThrow());
             if (System.getenv("MOCO_DEBUG") != null) {
                 e.printStackTrace();
             }
             status = 1;
         }
         System.exit(status);
+    }
+
+    /** How a user of ./moco gives the JVM a larger bound. */
+    private static String raiseThroughJavaOpts(String option) {
+        return "raise it through JAVA_OPTS, e.g.\n  JAVA_OPTS='" + MemoryBounds.example(option) + "' ./moco ...,";
     }
 
     private static int handleFailure(Exception e, CommandLine cli, CommandLine.ParseResult parsed) {
@@ -77,7 +83,7 @@ public final class MocoCommand implements Runnable {
             return TrainingStoppedException.EXIT_CODE;
         }
         String where = cli.getCommandSpec().qualifiedName();
-        java.util.Optional<String> outOfMemory = MemoryBounds.explain(e);   // e.g. on a loader thread, wrapped
+        java.util.Optional<String> outOfMemory = MemoryBounds.explain(e, MocoCommand::raiseThroughJavaOpts);   // e.g. on a loader thread, wrapped
         if (outOfMemory.isPresent()) {
             err.println(where + ": error: " + outOfMemory.get());
             err.flush();

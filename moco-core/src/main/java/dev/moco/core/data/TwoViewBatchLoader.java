@@ -1,7 +1,9 @@
 package dev.moco.core.data;
 
+import dev.moco.api.Collective;
 import dev.moco.api.kit.SplitMix64;
 import dev.moco.api.kit.StepWorkspace;
+import dev.moco.core.config.MocoConfig;
 import dev.moco.core.data.augment.AugmentationPipeline;
 import dev.moco.core.data.augment.ImageBuffer;
 import java.util.ArrayDeque;
@@ -41,6 +43,11 @@ import org.nd4j.linalg.factory.Nd4j;
  * or timing, and {@link Builder#startAt(int, long)} resumes a run exactly where a checkpoint
  * left it: the batches from there on equal those of the uninterrupted run.
  *
+ * <p><b>One worker's share.</b> In a data-parallel run of W workers, {@link Builder#shard}
+ * makes worker r's loader cut the same global batches of N and load and augment only its rows
+ * r·N/W to (r+1)·N/W; since a view depends on (seed, epoch, index, view) alone, the shards
+ * together hold exactly the single process's pixels.
+ *
  * <p><b>Memory.</b> By default every batch owns new native arrays, which javacpp frees when the
  * garbage collector finds them. With {@link Builder#reuseBatchMemory()} the loader cycles
  * through at most {@code prefetch + 1} pairs of arrays instead: a batch is then valid until
@@ -73,6 +80,8 @@ public final class TwoViewBatchLoader implements Iterator<TwoViewBatch>, AutoClo
     private final ImageDataset dataset;
     private final AugmentationPipeline pipeline;
     private final int batchSize;
+    private final int rowsPerWorker;
+    private final int firstRow;
     private final long seed;
     private final int endEpoch;
     private final long stepsPerEpoch;
@@ -119,6 +128,8 @@ public final class TwoViewBatchLoader implements Iterator<TwoViewBatch>, AutoClo
         this.dataset = b.dataset;
         this.pipeline = b.pipeline;
         this.batchSize = b.batchSize;
+        this.rowsPerWorker = b.shard.share(MocoConfig.BATCH_SIZE, batchSize);
+        this.firstRow = b.shard.rank() * rowsPerWorker;
         this.seed = b.seed;
         this.endEpoch = b.epochs;
         this.stepsPerEpoch = dataset.size() / batchSize;
@@ -174,6 +185,7 @@ public final class TwoViewBatchLoader implements Iterator<TwoViewBatch>, AutoClo
         private long startStepInEpoch;
         private long startGlobalStep = -1;
         private boolean reuseBatchMemory;
+        private Collective shard = Collective.SINGLE_PROCESS;
 
         private Builder(ImageDataset dataset, AugmentationPipeline pipeline) {
             this.dataset = Objects.requireNonNull(dataset, "dataset");
@@ -259,6 +271,20 @@ public final class TwoViewBatchLoader implements Iterator<TwoViewBatch>, AutoClo
             return this;
         }
 
+        /**
+         * Loads only this worker's rows of every global batch of {@link #batchSize} N: rows
+         * rank·N/W to (rank+1)·N/W, so each batch holds N/W images. The order, the steps per
+         * epoch and every image's views are those of the whole run.
+         *
+         * @param collective the workers of the data-parallel run (default: a single process)
+         * @throws IllegalArgumentException at {@link #build()}, naming {@code batch.size} and W,
+         *     if W does not divide N
+         */
+        public Builder shard(Collective collective) {
+            this.shard = Objects.requireNonNull(collective, "collective");
+            return this;
+        }
+
         /** Starts the workers, which begin preparing the first batches at once. */
         public TwoViewBatchLoader build() {
             if (batchSize == 0) {
@@ -273,6 +299,7 @@ public final class TwoViewBatchLoader implements Iterator<TwoViewBatch>, AutoClo
         return stepsPerEpoch;
     }
 
+    /** {@return N, the images of a global batch; with {@link Builder#shard} each batch holds N/W of them} */
     public int batchSize() {
         return batchSize;
     }
@@ -367,9 +394,9 @@ public final class TwoViewBatchLoader implements Iterator<TwoViewBatch>, AutoClo
                 order = epochOrder(dataset.size(), seed, submitEpoch);
                 orderEpoch = submitEpoch;
             }
-            long[] indices = new long[batchSize];
-            int first = (int) (submitStepInEpoch * batchSize);
-            for (int i = 0; i < batchSize; i++) {
+            long[] indices = new long[rowsPerWorker];     // this worker's rows of the global batch
+            int first = (int) (submitStepInEpoch * batchSize) + firstRow;
+            for (int i = 0; i < rowsPerWorker; i++) {
                 indices[i] = order[first + i];
             }
             int epoch = submitEpoch;
@@ -390,7 +417,7 @@ public final class TwoViewBatchLoader implements Iterator<TwoViewBatch>, AutoClo
         ViewMemory memory = freeMemory.poll();
         if (memory == null) {
             ImageShape out = pipeline.outputShape();
-            long[] shape = {batchSize, out.channels(), out.height(), out.width()};
+            long[] shape = {rowsPerWorker, out.channels(), out.height(), out.width()};
             try (MemoryWorkspace outside = StepWorkspace.outside()) {
                 memory = new ViewMemory(Nd4j.create(DataType.FLOAT, shape), Nd4j.create(DataType.FLOAT, shape));
             }

@@ -42,6 +42,11 @@ public final class CheckpointContents {
     public static final String DATA_SOURCE = "data.source";
     /** What identifies the training images, so that a resumed run can warn when given others. */
     public static final String DATA_FINGERPRINT = "data.fingerprint";
+    /**
+     * The number of workers W of the data-parallel run that wrote the checkpoint (1: one
+     * process), for the record: the state is the single process's, so a run of any W resumes it.
+     */
+    public static final String WORKERS = "data-parallel.workers";
     /** The prefix of the sums of the epoch in progress, recorded by a mid-epoch checkpoint. */
     public static final String EPOCH_TOTALS_PREFIX = "epoch-totals.";
 

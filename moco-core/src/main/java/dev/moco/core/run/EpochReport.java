@@ -1,5 +1,6 @@
 package dev.moco.core.run;
 
+import java.io.Serializable;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -7,9 +8,12 @@ import java.util.OptionalDouble;
 
 /**
  * What an {@link AfterEpochListener} learns about a finished epoch, plus named metrics that
- * listeners add for the ones after them (e.g. {@value #KNN_ACCURACY}).
+ * listeners add for the ones after them (e.g. {@value #KNN_ACCURACY}). Serializable, so that a
+ * distributed run's workers can send their epochs to the driver.
  */
-public final class EpochReport {
+public final class EpochReport implements Serializable {
+
+    private static final long serialVersionUID = 1L;
 
     /** Metric name of the kNN accuracy on the held-out split. */
     public static final String KNN_ACCURACY = "knn-accuracy";

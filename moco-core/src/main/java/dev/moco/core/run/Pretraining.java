@@ -1,5 +1,6 @@
 package dev.moco.core.run;
 
+import dev.moco.api.Collective;
 import dev.moco.api.Dictionary;
 import dev.moco.api.DictionaryProvider;
 import dev.moco.api.Encoder;
@@ -49,6 +50,22 @@ import java.util.Optional;
  * instead. Bad use fails where it happens, naming what is wrong: an unknown preset, key or
  * dictionary name (listing the installed ones), an encoder whose output width is not
  * {@code feature.dim}, images of mixed sizes, a listener that throws ({@link ListenerFailedException}).
+ *
+ * <p><b>Data-parallel.</b> With {@link Builder#collective}, each of W workers (a Spark task,
+ * say) builds and runs the same {@code Pretraining} with its own {@link Collective}: it loads
+ * and augments its N/W rows of every global batch, averages the gradients over the workers
+ * and keeps one global dictionary, so every replica follows the single-process run with the
+ * same {@code batch.size} N, {@code shuffle.groups} G and {@code query.bn-groups} = W, up to
+ * the order of floating-point sums. Only rank 0 writes checkpoints, in the single process's
+ * format: a checkpoint resumes with any number of workers. Listeners run on every worker, with
+ * the global batch's loss; attach progress output on rank 0 alone.
+ *
+ * <pre>{@code
+ * Pretraining.preset("moco-v2").dictionary("queue").set("query.bn-groups", "2")
+ *         .collective(collective)                   // this worker's, e.g. rank 1 of 2
+ *         .data(trainingImages).checkpoints(Path.of("runs/v2"))
+ *         .run();
+ * }</pre>
  *
  * <p>A built run owns native memory (both encoders and the dictionary): {@link #close()} it
  * when done, unless the trained query encoder is still wanted.
@@ -117,6 +134,11 @@ public final class Pretraining implements AutoCloseable {
         return run.dictionary();
     }
 
+    /** {@return the workers of this run; {@link Collective#SINGLE_PROCESS} unless one was given} */
+    public Collective collective() {
+        return run.trainer().collective();
+    }
+
     /** {@return the step: query encoder, dictionary, loss and optimizer} */
     public MocoTrainer trainer() {
         return run.trainer();
@@ -179,7 +201,9 @@ public final class Pretraining implements AutoCloseable {
      * Writes a checkpoint after every epoch into {@code directory} ({@code latest.zip} and the
      * last {@code keep} {@code checkpoint-epoch-NNN.zip}) and, if {@code everySteps} is positive,
      * {@code latest.zip} every that many steps; after the listeners added before. A checkpoint
-     * due when the state is not finite is not written ({@link NonFiniteStateException}).
+     * due when the state is not finite is not written ({@link NonFiniteStateException}). In a
+     * data-parallel run only rank 0 writes (the replicas are equal); on the other workers this
+     * attaches nothing.
      *
      * @param directory where the checkpoints go; created if missing
      * @param keep epoch checkpoints kept, at least 1
@@ -188,6 +212,9 @@ public final class Pretraining implements AutoCloseable {
      * @throws IllegalStateException if checkpoints were already attached
      */
     public Pretraining checkpoints(Path directory, int keep, long everySteps) {
+        if (collective().rank() != 0) {
+            return this;
+        }
         PeriodicCheckpoints saver = newCheckpoints(directory, keep, everySteps);
         loop.addAfterStepListener(saver);
         loop.addAfterEpochListener(saver);
@@ -249,6 +276,7 @@ public final class Pretraining implements AutoCloseable {
         private Normalize normalization;
         private Path checkpointDirectory;
         private StoredCheckpoint resume;
+        private Collective collective = Collective.SINGLE_PROCESS;
 
         private Builder() {}
 
@@ -446,6 +474,19 @@ public final class Pretraining implements AutoCloseable {
         }
 
         /**
+         * Makes this run one worker of a data-parallel pretraining (see {@link Pretraining}): every
+         * worker builds the same run with its own collective, and W must divide
+         * {@code batch.size}, {@code query.bn-groups} and the dictionary's shuffle groups.
+         *
+         * @param collective this worker's view of the run's workers; {@link Collective#SINGLE_PROCESS} by default
+         * @return this builder
+         */
+        public Builder collective(Collective collective) {
+            this.collective = Objects.requireNonNull(collective, "collective");
+            return this;
+        }
+
+        /**
          * @param listener called after every step, after the listeners added before it
          * @return this builder
          */
@@ -470,7 +511,8 @@ public final class Pretraining implements AutoCloseable {
          *
          * @return the run, ready to {@link Pretraining#run()}
          * @throws IllegalArgumentException saying what is wrong: a setting, an encoder of the
-         *     wrong output width, too few images for a batch
+         *     wrong output width, too few images for a batch, a setting the workers cannot share
+         *     evenly or a dictionary that cannot run data-parallel
          * @throws IllegalStateException if the data was not given
          * @throws dev.moco.core.checkpoint.CheckpointException if the checkpoint to resume does
          *     not fit this run, saying what differs
@@ -498,7 +540,7 @@ public final class Pretraining implements AutoCloseable {
             }
             AssembledRun assembled;
             try {
-                assembled = RunAssembly.assemble(validated, queryEncoder, description, data, dictionaries);
+                assembled = RunAssembly.assemble(validated, queryEncoder, description, data, dictionaries, collective);
             } catch (RuntimeException e) {
                 if (encoder == null) {
                     queryEncoder.close();   // the encoder made here is freed with the run that failed

@@ -1,9 +1,12 @@
 package dev.moco.core.run;
 
+import java.io.Serializable;
+
 /**
  * Where a run stands: the data loader resumes from {@code (epoch, stepInEpoch)}, the
  * learning-rate schedule and every per-step random choice from {@code globalStep}. The one
- * position type of a run: the trainer takes it, listeners are told it, checkpoints record it.
+ * position type of a run: the trainer takes it, listeners are told it, checkpoints record it,
+ * a distributed run's workers send it to their driver.
  *
  * @param epoch the epoch in progress, from 0 ({@code stepInEpoch == 0} means it has not begun);
  *     after an epoch's end, the number of epochs done
@@ -11,7 +14,7 @@ package dev.moco.core.run;
  * @param globalStep steps taken since the run began
  * @param stepsPerEpoch steps in one epoch; a resumed run must have the same
  */
-public record TrainingPosition(int epoch, long stepInEpoch, long globalStep, long stepsPerEpoch) {
+public record TrainingPosition(int epoch, long stepInEpoch, long globalStep, long stepsPerEpoch) implements Serializable {
 
     /**
      * @param epoch the epoch in progress, from 0

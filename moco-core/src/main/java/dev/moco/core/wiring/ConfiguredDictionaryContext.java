@@ -1,5 +1,6 @@
 package dev.moco.core.wiring;
 
+import dev.moco.api.Collective;
 import dev.moco.api.DictionaryContext;
 import dev.moco.api.Encoder;
 import dev.moco.core.config.MocoConfig;
@@ -11,9 +12,16 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * A {@link DictionaryContext} backed by a validated {@link MocoConfig}.
  *
  * @param trainingImages opens the training images in index order, without augmentation
+ * @param collective the run's workers
  */
 public record ConfiguredDictionaryContext(MocoConfig config, Encoder queryEncoder, long datasetSize,
-        Supplier<Iterator<INDArray>> trainingImages) implements DictionaryContext {
+        Supplier<Iterator<INDArray>> trainingImages, Collective collective) implements DictionaryContext {
+
+    /** A context for a single-process run. */
+    public ConfiguredDictionaryContext(MocoConfig config, Encoder queryEncoder, long datasetSize,
+            Supplier<Iterator<INDArray>> trainingImages) {
+        this(config, queryEncoder, datasetSize, trainingImages, Collective.SINGLE_PROCESS);
+    }
 
     /** A context for a run without a training set to read (benchmarks on random data). */
     public ConfiguredDictionaryContext(MocoConfig config, Encoder queryEncoder, long datasetSize) {

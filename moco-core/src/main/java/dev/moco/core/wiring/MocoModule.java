@@ -6,6 +6,7 @@ import com.google.inject.Module;
 import com.google.inject.Provides;
 import com.google.inject.ProvisionException;
 import com.google.inject.Singleton;
+import dev.moco.api.Collective;
 import dev.moco.api.ContrastiveLoss;
 import dev.moco.api.Dictionary;
 import dev.moco.api.DictionaryContext;
@@ -105,7 +106,7 @@ public final class MocoModule extends AbstractModule {
 
     @Provides
     static DictionaryContext dictionaryContext(MocoConfig config, Encoder queryEncoder, TrainingData data) {
-        return RunAssembly.dictionaryContext(config, queryEncoder, data);
+        return RunAssembly.dictionaryContext(config, queryEncoder, data, Collective.SINGLE_PROCESS);
     }
 
     @Provides
@@ -128,7 +129,7 @@ public final class MocoModule extends AbstractModule {
     static MocoTrainer trainer(MocoConfig config, Encoder queryEncoder, Dictionary dictionary, ContrastiveLoss loss,
             Optimizer optimizer, TrainingData data) {
         RunAssembly.requireFits(config, queryEncoder, data);
-        return RunAssembly.trainer(config, queryEncoder, dictionary, loss, optimizer);
+        return RunAssembly.trainer(config, queryEncoder, dictionary, loss, optimizer, Collective.SINGLE_PROCESS);
     }
 
     @Provides

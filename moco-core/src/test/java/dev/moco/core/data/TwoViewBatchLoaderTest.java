@@ -2,7 +2,9 @@ package dev.moco.core.data;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
+import dev.moco.api.testing.ThreadCollective;
 import dev.moco.core.data.augment.AugmentationPipeline;
 import dev.moco.core.data.augment.AugmentationPreset;
 import dev.moco.core.data.augment.Normalize;
@@ -65,6 +67,42 @@ class TwoViewBatchLoaderTest {
             all.add(Snapshot.of(loader.next()));
         }
         return all;
+    }
+
+    @Test
+    void theShardsOfTwoWorkersTogetherHoldEveryBatchPixelForPixel() {
+        ImageDataset data = new SyntheticDataset(18, SHAPE, 3);
+        List<Snapshot> whole = drain(open(builder(data).epochs(2)));
+        List<List<Snapshot>> shards = ThreadCollective.run(2, collective -> {
+            try (TwoViewBatchLoader shard = builder(data).epochs(2).shard(collective).reuseBatchMemory().build()) {
+                return drain(shard);
+            }
+        });
+        assertThat(shards.get(0)).hasSameSizeAs(whole);
+        for (int b = 0; b < whole.size(); b++) {
+            Snapshot first = shards.get(0).get(b);
+            Snapshot second = shards.get(1).get(b);
+            List<Long> indices = new ArrayList<>(first.indices());
+            indices.addAll(second.indices());
+            List<Float> query = new ArrayList<>(first.query());
+            query.addAll(second.query());
+            List<Float> key = new ArrayList<>(first.key());
+            key.addAll(second.key());
+            assertThat(new Snapshot(first.step(), first.epoch(), first.stepInEpoch(), indices, query, key))
+                    .isEqualTo(whole.get(b));
+            assertThat(second.step()).isEqualTo(first.step());
+        }
+    }
+
+    @Test
+    void aBatchThatTheWorkersCannotShareEvenlyIsRefusedNamingBatchSizeAndTheWorkers() {
+        ImageDataset data = new SyntheticDataset(18, SHAPE, 3);
+        List<Throwable> refusals = ThreadCollective.run(3, collective ->
+                catchThrowable(() -> builder(data).shard(collective).build().close()));
+        assertThat(refusals).allSatisfy(refusal -> assertThat(refusal)
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("batch.size = 4 cannot be split over the 3 workers of this data-parallel run:"
+                        + " each worker takes batch.size / 3, so batch.size must be a multiple of 3"));
     }
 
     @Test

@@ -2,9 +2,13 @@ package dev.moco.core.run;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.moco.api.Encoder;
+import dev.moco.api.testing.ThreadCollective;
 import dev.moco.api.testing.TinyEncoder;
+import dev.moco.core.checkpoint.CheckpointDirectory;
+import dev.moco.core.testing.TrainedState;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.IntStream;
@@ -27,6 +31,9 @@ class PretrainingTest {
         return TrainingImages.of(images.iterator());
     }
 
+    /** {@link #images()}, made once: the workers of a data-parallel test share them, as they read them only. */
+    private static final TrainingImages IMAGES = images();
+
     private static Pretraining.Builder tiny(Encoder encoder) {
         return Pretraining.preset("moco-v2")
                 .dictionary("fixed")
@@ -36,7 +43,7 @@ class PretrainingTest {
                 .set("image.size", "8")
                 .set("augmentation", "none")
                 .encoder(encoder)
-                .data(images())
+                .data(IMAGES)
                 .epochs(2);
     }
 
@@ -174,5 +181,70 @@ class PretrainingTest {
         assertThatThrownBy(() -> Pretraining.preset("moco-v2").dictionary("fixed").negatives(64))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageStartingWith("the fixed dictionary has no K of its own");
+    }
+
+    /** {@link #tiny} with {@code query.bn-groups} = 2, which two workers share as one BN group each. */
+    private static Pretraining.Builder tinyForTwoWorkers() {
+        return tiny(new TinyEncoder(64, 8, 3, 1, DataType.FLOAT)).set("query.bn-groups", "2");
+    }
+
+    @Test
+    void twoWorkersEndWhereOneProcessDoesAndTheirReplicasAreBitwiseEqual() {
+        TrainedState single = TrainedState.train(tinyForTwoWorkers());
+        List<TrainedState> replicas = TrainedState.trainOnThreads(2, collective -> tinyForTwoWorkers());
+
+        assertThat(single.losses()).hasSize(8);
+        assertThat(replicas.get(0).maxRelativeDifference(single)).isLessThan(1e-5);
+        assertThat(replicas.get(0).maxLossDifference(single)).isLessThan(1e-5);
+        assertThat(replicas.get(1).bitwiseEquals(replicas.get(0))).isTrue();
+        assertThat(TrainedState.trainOnThreads(2, collective -> tinyForTwoWorkers()).get(0).bitwiseEquals(replicas.get(0)))
+                .as("a second run of two workers").isTrue();
+    }
+
+    /** The run of 2 epochs, stopped after epoch 1's checkpoint, in {@code directory}. */
+    private static Pretraining.Builder stoppedAfterEpochOne(Path directory) {
+        return tinyForTwoWorkers().checkpoints(directory).afterEpoch(epoch -> {
+            if (epoch.epoch() == 2) {
+                throw new IllegalStateException("power cut");    // before epoch 2's checkpoint
+            }
+        });
+    }
+
+    @Test
+    void onlyRankZeroWritesTheCheckpointOfTwoWorkersAndOneProcessResumesIt() {
+        TrainedState straight = TrainedState.train(tinyForTwoWorkers());
+
+        List<Throwable> stopped = ThreadCollective.run(2, collective -> catchThrowable(
+                () -> stoppedAfterEpochOne(dir.resolve("rank-" + collective.rank())).collective(collective).run()));
+        assertThat(stopped).allSatisfy(stop -> assertThat(stop).isInstanceOf(ListenerFailedException.class));
+        Path written = dir.resolve("rank-0");
+        assertThat(dir.resolve("rank-1")).doesNotExist();
+        assertThat(CheckpointDirectory.open(written).checkpoint().property(CheckpointContents.WORKERS)).contains("2");
+
+        TrainedState resumed = TrainedState.train(tinyForTwoWorkers().resumeFrom(written));
+        assertThat(resumed.maxRelativeDifference(straight)).isLessThan(1e-5);
+    }
+
+    @Test
+    void twoWorkersResumeTheCheckpointOfOneProcess() {
+        TrainedState straight = TrainedState.train(tinyForTwoWorkers());
+
+        assertThatThrownBy(() -> stoppedAfterEpochOne(dir).run()).isInstanceOf(ListenerFailedException.class);
+        assertThat(CheckpointDirectory.open(dir).checkpoint().property(CheckpointContents.WORKERS)).contains("1");
+        List<TrainedState> resumed = TrainedState.trainOnThreads(2, collective -> tinyForTwoWorkers().resumeFrom(dir));
+        assertThat(resumed.get(0).maxRelativeDifference(straight)).isLessThan(1e-5);
+        assertThat(resumed.get(1).bitwiseEquals(resumed.get(0))).isTrue();
+    }
+
+    @Test
+    void settingsTheWorkersCannotShareEvenlyAreRefusedAtBuildNamingThemAndTheWorkerCount() {
+        List<Throwable> batch = ThreadCollective.run(3, collective -> catchThrowable(
+                () -> tiny(new TinyEncoder(64, 8, 3, 1, DataType.FLOAT)).collective(collective).build()));
+        assertThat(batch).allSatisfy(refusal -> assertThat(refusal).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("batch.size = 8 cannot be split over the 3 workers of this data-parallel run"));
+        List<Throwable> queryGroups = ThreadCollective.run(2, collective -> catchThrowable(
+                () -> tiny(new TinyEncoder(64, 8, 3, 1, DataType.FLOAT)).collective(collective).build()));
+        assertThat(queryGroups).allSatisfy(refusal -> assertThat(refusal).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("query.bn-groups = 1 cannot be split over the 2 workers of this data-parallel run"));
     }
 }

@@ -2,6 +2,7 @@ package dev.moco.dict.endtoend;
 
 import dev.moco.core.run.TrainingPosition;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.moco.api.Dictionary;
 import dev.moco.core.Batch;
@@ -11,9 +12,12 @@ import dev.moco.core.config.MocoConfig;
 import dev.moco.core.loss.InfoNceLoss;
 import dev.moco.core.optim.Optimizer;
 import dev.moco.core.optim.SgdMomentum;
+import dev.moco.api.testing.ThreadCollective;
 import dev.moco.api.testing.TinyEncoder;
 import dev.moco.core.wiring.ConfiguredDictionaryContext;
 import dev.moco.core.wiring.DictionaryRegistry;
+import java.util.Collections;
+import java.util.List;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -44,5 +48,18 @@ class EndToEndProviderTest {
                 new TrainingPosition(0, 0, 0, 10));
         assertThat(r.loss()).isFinite().isPositive();
         assertThat(encoder.parameters().sub(before).amaxNumber().doubleValue()).isGreaterThan(0);
+    }
+
+    @Test
+    void aDataParallelRunIsRefusedNamingTheDictionaryAndWhatIsMissing() {
+        DictionaryRegistry registry = DictionaryRegistry.discover();
+        MocoConfig config = MocoConfig.builder(registry.settings()).preset("moco-v1")
+                .set("dictionary", "end-to-end").set("batch.size", "8").set("shuffle.groups", "2").build();
+        List<Throwable> refusals = ThreadCollective.run(2, collective -> catchThrowable(() -> registry.create("end-to-end",
+                new ConfiguredDictionaryContext(config, new TinyEncoder(4, 6, 5, 1, DataType.FLOAT), 100,
+                        Collections::emptyIterator, collective))));
+        assertThat(refusals).allSatisfy(refusal -> assertThat(refusal).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("the end-to-end dictionary cannot run data-parallel (2 workers)")
+                .hasMessageContaining("gradient of the gathered keys"));
     }
 }

@@ -1,12 +1,12 @@
 package dev.moco.dict.membank;
 
+import dev.moco.api.Collective;
 import dev.moco.api.Contrast;
 import dev.moco.api.Dictionary;
 import dev.moco.api.Encoder;
 import dev.moco.api.SharedNegatives;
 import dev.moco.api.TrainingBatch;
 import dev.moco.api.kit.FeatureNormalization;
-import dev.moco.api.kit.FixedKeys;
 import dev.moco.api.kit.RandomUnitRows;
 import dev.moco.api.kit.StepRandom;
 import dev.moco.api.kit.StepWorkspace;
@@ -53,6 +53,12 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * starts from small uniform values), or, with {@link Initialization#ENCODER}, as the
  * untrained encoder's features ({@link #fillFromEncoder}).
  *
+ * <p>In a data-parallel run of W workers ({@link Collective}) every worker holds a replica of
+ * the whole bank and is given its n = N/W of the batch: it gathers the batch's sample
+ * indices, so the negatives exclude the whole global batch and are drawn as one process draws
+ * them, and in {@link #update} it gathers all workers' queries and writes every row of the
+ * global batch, in global order. The replicas then stay the single process's bank.
+ *
  * <p>All randomness comes from (seed, step): the initial bank from the seed, step t's
  * negatives from (seed, t). The only state is the bank ({@link #state()}), so a run resumed
  * from a checkpoint draws the same negatives as one that never stopped.
@@ -91,6 +97,7 @@ public final class MemoryBankDictionary implements Dictionary {
     private final int negatives;
     private final double momentum;
     private final long seed;
+    private final Collective collective;
     private boolean awaitingEncoderFill;
     private PendingFill pendingFill;
 
@@ -110,6 +117,20 @@ public final class MemoryBankDictionary implements Dictionary {
      */
     public MemoryBankDictionary(long datasetSize, int featureDimension, int batchSize, int negatives,
                                 double momentum, Initialization initialization, long seed, DataType dataType) {
+        this(datasetSize, featureDimension, batchSize, negatives, momentum, initialization, seed, dataType,
+                Collective.SINGLE_PROCESS);
+    }
+
+    /**
+     * One worker's replica of the bank of a data-parallel run.
+     *
+     * @param batchSize N, the global batch over all workers
+     * @param collective the run's workers
+     * @see #MemoryBankDictionary(long, int, int, int, double, Initialization, long, DataType)
+     */
+    public MemoryBankDictionary(long datasetSize, int featureDimension, int batchSize, int negatives,
+                                double momentum, Initialization initialization, long seed, DataType dataType,
+                                Collective collective) {
         if (datasetSize < 2 || datasetSize > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("memory bank: the data set size must be in [2, "
                     + Integer.MAX_VALUE + "] (one bank row per sample), got " + datasetSize);
@@ -137,6 +158,7 @@ public final class MemoryBankDictionary implements Dictionary {
         this.negatives = negatives;
         this.momentum = momentum;
         this.seed = seed;
+        this.collective = collective;
         this.bank = RandomUnitRows.of(datasetSize, featureDimension, seed, dataType);
         this.awaitingEncoderFill = initialization == Initialization.ENCODER;
     }
@@ -159,19 +181,29 @@ public final class MemoryBankDictionary implements Dictionary {
             }
         }
         int[] rows = rowsOf(batch, queries);
+        int[] globalRows = collective.workers() == 1 ? rows : rowsOf(collective.gatherIndices(batch.sampleIndices()));
         INDArray positives = Nd4j.pullRows(bank, 1, rows);
-        INDArray negativeKeys = Nd4j.pullRows(bank, 1, sampleNegatives(rows, batch.step()));
-        return new FixedKeys(positives, negativeKeys);
+        INDArray negativeKeys = Nd4j.pullRows(bank, 1, sampleNegatives(globalRows, batch.step()));
+        return new BankLookup(positives, negativeKeys, globalRows);
     }
 
+    /** This worker's positives, the shared negatives, and the bank rows of the whole global batch. */
+    private record BankLookup(INDArray positives, INDArray negatives, int[] globalRows) implements SharedNegatives {}
+
     /**
-     * Writes the batch's queries into their rows: v ← normalize(m·v + (1−m)·q), in batch
+     * Writes the global batch's queries into their rows: v ← normalize(m·v + (1−m)·q), in batch
      * order for repeated samples. Rows outside the batch are not touched.
      */
     @Override
     public void update(TrainingBatch batch, INDArray queries, Contrast contrast) {
-        int[] rows = rowsOf(batch, queries);
-        INDArray q = queries.dataType() == bank.dataType() ? queries : queries.castTo(bank.dataType());
+        if (!(contrast instanceof BankLookup lookup)) {
+            throw new IllegalArgumentException("memory bank: update takes the contrast this bank's contrast() returned, got "
+                    + contrast.getClass().getName());
+        }
+        rowsOf(batch, queries);                       // checks this worker's queries against its batch
+        int[] rows = lookup.globalRows();
+        INDArray all = collective.workers() == 1 ? queries : collective.gatherRows(queries);
+        INDArray q = all.dataType() == bank.dataType() ? all : all.castTo(bank.dataType());
         int[] occurrence = occurrenceNumbers(rows);
         int rounds = Arrays.stream(occurrence).max().orElse(-1) + 1;
         if (rounds == 1) {
@@ -378,6 +410,11 @@ public final class MemoryBankDictionary implements Dictionary {
             throw new IllegalArgumentException("memory bank: queries must be [" + indices.length + ", "
                     + bank.columns() + "] for this batch, got " + Arrays.toString(queries.shape()));
         }
+        return rowsOf(indices);
+    }
+
+    /** The bank rows of sample indices. */
+    private int[] rowsOf(long[] indices) {
         int[] rows = new int[indices.length];
         for (int i = 0; i < indices.length; i++) {
             if (indices[i] < 0 || indices[i] >= bank.rows()) {

@@ -70,7 +70,7 @@ public final class MemoryBankProvider implements DictionaryProvider {
         MemoryBankDictionary.Initialization init = initialization(context.stringSetting(INIT));
         MemoryBankDictionary bank = new MemoryBankDictionary(context.datasetSize(), context.featureDimension(),
                 context.batchSize(), context.intSetting(NEGATIVES), context.doubleSetting(MOMENTUM),
-                init, context.seed(), context.queryEncoder().parameters().dataType());
+                init, context.seed(), context.queryEncoder().parameters().dataType(), context.collective());
         if (init == MemoryBankDictionary.Initialization.ENCODER) {
             bank.fillFromEncoderBeforeFirstStep(context.queryEncoder(), context::trainingImagesInIndexOrder);
         }

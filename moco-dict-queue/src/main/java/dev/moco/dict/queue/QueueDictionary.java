@@ -1,12 +1,12 @@
 package dev.moco.dict.queue;
 
+import dev.moco.api.Collective;
 import dev.moco.api.Contrast;
 import dev.moco.api.Dictionary;
 import dev.moco.api.Encoder;
 import dev.moco.api.SharedNegatives;
 import dev.moco.api.TrainingBatch;
 import dev.moco.api.kit.FeatureNormalization;
-import dev.moco.api.kit.FixedKeys;
 import dev.moco.api.kit.MomentumUpdate;
 import dev.moco.api.kit.RandomUnitRows;
 import dev.moco.api.kit.ShuffleBatchNorm;
@@ -24,6 +24,12 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * independent of the batch size: the queue is a ring buffer of K rows in which each step's
  * keys overwrite the oldest ones, wrapping around, so K need not be a multiple of N.
  *
+ * <p>In a data-parallel run of W workers ({@link Collective}) there is one global queue, as
+ * in the reference code: each worker's replica encodes the keys with shuffle BN across the
+ * workers ({@link ShuffleBatchNorm#forwardAcrossWorkers}), takes its own rows as the positives
+ * of its queries, and enqueues all N keys in global order, so every replica holds the queue
+ * one process would.
+ *
  * <pre>{@code
  * Dictionary queue = new QueueDictionary(queryEncoder, 65536, 0.999, 8, seed);
  * }</pre>
@@ -36,6 +42,7 @@ public final class QueueDictionary implements Dictionary {
     private final int shuffleGroups;
     private final boolean shuffle;
     private final long seed;
+    private final Collective collective;
     private final INDArray queue;        // [K, C], row `pointer` is the oldest key
     private long pointer;
 
@@ -49,18 +56,34 @@ public final class QueueDictionary implements Dictionary {
      */
     public QueueDictionary(Encoder queryEncoder, int size, double momentum, int shuffleGroups, boolean shuffle,
             long seed) {
+        this(queryEncoder, size, momentum, shuffleGroups, shuffle, seed, Collective.SINGLE_PROCESS);
+    }
+
+    /**
+     * One worker's replica of the global queue of a data-parallel run.
+     *
+     * @param shuffleGroups G, the key BN groups over the global batch; a multiple of W
+     * @param shuffle permute the keys before their {@code shuffleGroups} BN groups; false keeps
+     *     key i in the group of query i (the no-shuffle ablation, in which the model can cheat)
+     * @param collective the run's workers
+     * @throws IllegalArgumentException naming {@code shuffle.groups} and W if G is not a multiple of W
+     */
+    public QueueDictionary(Encoder queryEncoder, int size, double momentum, int shuffleGroups, boolean shuffle,
+            long seed, Collective collective) {
         if (size < 1) {
             throw new IllegalArgumentException("queue.size (K) must be >= 1, got " + size);
         }
         if (!(momentum >= 0 && momentum <= 1)) {
             throw new IllegalArgumentException("queue.momentum (m) must be in [0, 1], got " + momentum);
         }
+        ShuffleBatchNorm.groupsPerWorker(shuffleGroups, collective);     // refuses a G the workers cannot share
         this.queryEncoder = queryEncoder;
         this.keyEncoder = queryEncoder.copy();
         this.momentum = momentum;
         this.shuffleGroups = shuffleGroups;
         this.shuffle = shuffle;
         this.seed = seed;
+        this.collective = collective;
         int dimension = queryEncoder.outputDimension();
         // random unit vectors, as the reference code's normalised randn queue; a pure function of the seed,
         // from a stream apart from the encoder initialisation's
@@ -79,20 +102,29 @@ public final class QueueDictionary implements Dictionary {
         keyEncoder.close();
     }
 
+    /** The positives of this worker's queries, and the keys of all workers' images to enqueue. */
+    private record QueueLookup(INDArray positives, INDArray negatives, INDArray allKeys) implements SharedNegatives {}
+
     @Override
     public SharedNegatives contrast(TrainingBatch batch, INDArray queries) {
         MomentumUpdate.apply(keyEncoder, queryEncoder, momentum);
-        Encoder.Pass keys = shuffle
-                ? ShuffleBatchNorm.forward(keyEncoder, batch.keyView(), Encoder.Mode.TRAINING_WITHOUT_GRADIENT,
-                        shuffleGroups, StepRandom.of(seed, batch.step()))
-                : keyEncoder.forward(batch.keyView(), Encoder.Mode.TRAINING_WITHOUT_GRADIENT, shuffleGroups);
-        INDArray positives = FeatureNormalization.normalize(keys.output());
-        return new FixedKeys(positives, queue);
+        INDArray keys = shuffle      // [N, C], all workers' keys in global order
+                ? ShuffleBatchNorm.forwardAcrossWorkers(keyEncoder, batch.keyView(), shuffleGroups,
+                        StepRandom.of(seed, batch.step()), collective)
+                : collective.gatherRows(keyEncoder.forward(batch.keyView(), Encoder.Mode.TRAINING_WITHOUT_GRADIENT,
+                        ShuffleBatchNorm.groupsPerWorker(shuffleGroups, collective)).output());
+        collective.meanInPlace(keyEncoder.buffers());     // BN statistics of all G groups, as one process's
+        INDArray allKeys = FeatureNormalization.normalize(keys);
+        return new QueueLookup(collective.ownRows(allKeys), queue, allKeys);
     }
 
     @Override
     public void update(TrainingBatch batch, INDArray queries, Contrast contrast) {
-        enqueue(contrast.positives());
+        if (!(contrast instanceof QueueLookup lookup)) {
+            throw new IllegalArgumentException("queue: update takes the contrast this queue's contrast() returned, got "
+                    + contrast.getClass().getName());
+        }
+        enqueue(lookup.allKeys());
     }
 
     /** Writes {@code keys} over the oldest rows, wrapping around; with N > K the last K remain. */

@@ -45,6 +45,7 @@ public final class QueueDictionaryProvider implements DictionaryProvider {
     @Override
     public Dictionary create(DictionaryContext context) {
         return new QueueDictionary(context.queryEncoder(), context.intSetting(SIZE),
-                context.doubleSetting(MOMENTUM), context.shuffleGroups(), context.shuffleKeys(), context.seed());
+                context.doubleSetting(MOMENTUM), context.shuffleGroups(), context.shuffleKeys(), context.seed(),
+                context.collective());
     }
 }

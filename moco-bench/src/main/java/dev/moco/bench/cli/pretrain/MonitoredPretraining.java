@@ -1,5 +1,6 @@
 package dev.moco.bench.cli.pretrain;
 
+import dev.moco.api.Encoder;
 import dev.moco.bench.cli.RunDirectory;
 import dev.moco.core.NonFiniteLossException;
 import dev.moco.core.checkpoint.Checkpoint;
@@ -12,8 +13,14 @@ import dev.moco.core.data.augment.AugmentationPreset;
 import dev.moco.core.data.augment.Normalize;
 import dev.moco.core.run.CheckpointContents;
 import dev.moco.core.run.EncoderDescription;
+import dev.moco.core.run.DistributedPretraining;
+import dev.moco.core.run.DistributedPretrainingResult;
+import dev.moco.core.run.EpochLog;
+import dev.moco.core.run.EpochReport;
 import dev.moco.core.run.NonFiniteStateException;
+import dev.moco.core.run.PretrainedEncoder;
 import dev.moco.core.run.Pretraining;
+import dev.moco.core.run.PretrainingSpec;
 import dev.moco.core.run.TrainingPosition;
 import dev.moco.core.wiring.TrainingData;
 import dev.moco.downstream.FeatureExtractor;
@@ -90,17 +97,8 @@ public final class MonitoredPretraining {
      */
     public Result run(PrintStream out, PrintStream err) {
         MocoConfig config = options.config();
-        Path outDir = options.outDir();
         StoredCheckpoint resume = options.resume();
-        boolean intoResumedRun = resume != null && RunDirectory.of(resume.file()).equals(outDir.toAbsolutePath().normalize());
-        if (intoResumedRun && options.overwrite()) {
-            throw new IllegalArgumentException("--overwrite would delete the run being resumed (" + outDir
-                    + "); leave it out, or write the resumed run elsewhere with --out");
-        }
-        RunDirectory.requireDirectoryOrAbsent(outDir);
-        if (!intoResumedRun && !options.overwrite()) {
-            RunDirectory.requireFresh(outDir, false);   // refused before anything else is done
-        }
+        checkRunDirectory();
 
         DatasetSplit split = DatasetSplit.holdOut(options.data(), options.heldOut(), config.getLong(MocoConfig.SEED));
         String fingerprint = TrainingData.fingerprint(options.data());
@@ -118,55 +116,26 @@ public final class MonitoredPretraining {
     /** Opens the run directory, attaches the monitor, metrics, chart and checkpoints, and trains. */
     private Result train(Pretraining run, DatasetSplit split, String fingerprint, PrintStream out, PrintStream err) {
         MocoConfig config = run.config();
-        long seed = config.getLong(MocoConfig.SEED);
         int epochs = config.getInt(MocoConfig.EPOCHS);
-        int imageSize = config.getInt(MocoConfig.IMAGE_SIZE);
         Path outDir = options.outDir();
         StoredCheckpoint resume = options.resume();
-        Checkpoint resumed = resume == null ? null : resume.checkpoint();
-        boolean intoResumedRun = resume != null && RunDirectory.of(resume.file()).equals(outDir.toAbsolutePath().normalize());
-        ImageDataset train = split.train();
         TrainingPosition start = run.start();
         Normalize normalize = run.normalization();
-        KnnMonitor monitor = null;
-        if (split.heldOut().size() > 0) {
-            FeatureExtractor extractor = new FeatureExtractor(
-                    AugmentationPreset.NONE.pipeline(train.shape(), imageSize, imageSize, normalize), 256);
-            monitor = new KnnMonitor(run.queryEncoder(), bank(train, options.knnBankLimit(), seed), split.heldOut(),
-                    extractor, options.knnK(), options.knnTemperature());
-        }
+        KnnMonitor monitor = split.heldOut().size() > 0 ? knnMonitor(run.queryEncoder(), split, normalize) : null;
 
         // everything is validated: from here on files are written
-        if (!intoResumedRun && options.overwrite()) {
-            RunDirectory.requireFresh(outDir, true);    // deletes the old run's files
-        }
-        RunDirectory.create(outDir);
-        writeConfig(config, outDir.resolve(RunDirectory.CONFIG));
-        Path checkpoints = outDir.resolve(RunDirectory.CHECKPOINTS);
-        CheckpointDirectory checkpointFiles = new CheckpointDirectory(checkpoints, options.keepCheckpoints());
-        RunDirectory.removeStaleTemporaries(checkpointFiles, err);
+        CheckpointDirectory checkpointFiles = createRunDirectory(err);
+        Path checkpoints = checkpointFiles.directory();
 
-        out.printf(Locale.ROOT, "data: %s; training on %d images, %d held out for the kNN monitor%n",
-                options.dataDescription(), train.size(), split.heldOut().size());
+        printData(split, out);
         out.printf(Locale.ROOT, "model: %s encoder (%s implementation, %,d parameters), %s dictionary (K=%d), batch %d, %d steps per epoch, %d epochs%n",
                 run.encoderDescription().properties().get("architecture"),
                 run.encoderDescription().properties().get(EncoderDescription.IMPLEMENTATION),
                 run.queryEncoder().parameters().length(), config.getString(MocoConfig.DICTIONARY),
                 run.dictionary().negativesPerQuery(), config.getInt(MocoConfig.BATCH_SIZE), run.stepsPerEpoch(), epochs);
-        if (resumed != null) {
-            warnOnDifferences(resumed, config, fingerprint, err);
-            if (start.epoch() >= epochs) {
-                out.printf(Locale.ROOT, "%s is at the end of epoch %d and the run has %d epochs: nothing left to train"
-                        + " (pass --epochs with more to continue)%n", resume.file(), start.epoch(), epochs);
-            } else {
-                out.printf(Locale.ROOT, "resuming %s at epoch %d of %d, step %d of %d (global step %d)%n", resume.file(),
-                        start.epoch() + 1, epochs, start.stepInEpoch(), start.stepsPerEpoch(), start.globalStep());
-            }
-        }
-        out.println("output: " + outDir);
-        out.flush();
+        printResumeAndOutput(fingerprint, out, err);
 
-        MetricsCsv csv = MetricsCsv.open(outDir.resolve(RunDirectory.METRICS), resumed == null ? -1 : start.epoch());
+        MetricsCsv csv = MetricsCsv.open(outDir.resolve(RunDirectory.METRICS), resume == null ? -1 : start.epoch());
         Path chart = outDir.resolve(RunDirectory.CHART);
         CheatingDetector cheating = new CheatingDetector(err);
         double untrained = Double.NaN;
@@ -223,11 +192,151 @@ public final class MonitoredPretraining {
         }
         Path latest = run.lastCheckpointWritten().isPresent() || lastGood == null
                 ? checkpointFiles.latest() : lastGood;
+        printOutputs(csv, chart, latest, out);
+        return new Result(untrained, finalKnn, end, csv.file(), chart, latest);
+    }
+
+    /**
+     * The same run as {@link #run}, on {@code cluster.workers()} workers of a distributed
+     * engine: this process keeps the run directory, writes the metrics of the epochs the workers
+     * report when the run ends, and measures the kNN accuracy of the last checkpoint. The epochs'
+     * lines come from worker 0 as it trains; there is no untrained kNN row and no per-epoch kNN.
+     *
+     * @param engine the engine, e.g. moco-spark's
+     * @param cluster where and how many workers, and the images as every worker reads them
+     * @throws IllegalArgumentException if the run directory, a setting or the workers refuse the run
+     */
+    public Result runDistributed(DistributedPretraining engine, Cluster cluster, PrintStream out, PrintStream err) {
+        MocoConfig config = options.config();
+        StoredCheckpoint resume = options.resume();
+        checkRunDirectory();
+        DatasetSplit split = DatasetSplit.holdOut(options.data(), options.heldOut(), config.getLong(MocoConfig.SEED));
+        String fingerprint = TrainingData.fingerprint(options.data());
+        CheckpointDirectory checkpointFiles = createRunDirectory(err);
+        printData(split, out);
+        out.printf(Locale.ROOT, "workers: %d on %s (%s engine), at most %d restarts%n", cluster.workers(), cluster.master(),
+                engine.name(), cluster.maxRestarts());
+        printResumeAndOutput(fingerprint, out, err);
+
+        PretrainingSpec spec = PretrainingSpec.of(config, cluster.dataDirectory())
+                .withImages(cluster.split(), cluster.channels(), options.heldOut())
+                .withCheckpoints(checkpointFiles.directory(), options.keepCheckpoints(), options.checkpointEvery());
+        if (resume != null) {
+            spec = spec.withResumeFrom(resume.file());
+        }
+        DistributedPretrainingResult result = engine.run(cluster.master(), cluster.workers(), cluster.maxRestarts(), spec, out);
+
+        Path latest = Files.exists(checkpointFiles.latest()) ? checkpointFiles.latest()
+                : result.lastCheckpoint().orElse(checkpointFiles.latest());
+        double finalKnn = Double.NaN;
+        if (split.heldOut().size() > 0 && Files.exists(latest)) {
+            try (PretrainedEncoder trained = PretrainedEncoder.load(latest)) {
+                finalKnn = knnMonitor(trained.encoder(), split, trained.normalization().orElseThrow()).evaluate();
+            }
+        }
+        MetricsCsv csv = MetricsCsv.open(options.outDir().resolve(RunDirectory.METRICS),
+                resume == null ? -1 : resume.checkpoint().position().epoch());
+        List<EpochReport> epochs = result.epochs();
+        for (int i = 0; i < epochs.size(); i++) {
+            if (i == epochs.size() - 1 && !Double.isNaN(finalKnn)) {
+                epochs.get(i).putMetric(EpochReport.KNN_ACCURACY, finalKnn);
+            }
+            csv.afterEpoch(epochs.get(i));
+        }
+        Path chart = options.outDir().resolve(RunDirectory.CHART);
+        if (!csv.rows().isEmpty()) {
+            TrainingChart.write(csv.rows(), chart, options.chartTitle());
+        }
+        printOutputs(csv, chart, latest, out);
+        return new Result(Double.NaN, finalKnn, result.end(), csv.file(), chart, latest);
+    }
+
+    /**
+     * Where the workers of a distributed run are and how they read the images.
+     *
+     * @param master the engine's master, e.g. {@code local[2]}
+     * @param workers W
+     * @param maxRestarts restarts from the newest checkpoint after a failure
+     * @param dataDirectory the images' directory, at a path every worker reads
+     * @param split {@code train} or {@code test}
+     * @param channels 1 or 3 to convert an image folder to, 0 for its own
+     */
+    public record Cluster(String master, int workers, int maxRestarts, Path dataDirectory, String split, int channels) {}
+
+    /** Refuses, before anything is written, a run directory this run may not use. */
+    private void checkRunDirectory() {
+        Path outDir = options.outDir();
+        if (intoResumedRun() && options.overwrite()) {
+            throw new IllegalArgumentException("--overwrite would delete the run being resumed (" + outDir
+                    + "); leave it out, or write the resumed run elsewhere with --out");
+        }
+        RunDirectory.requireDirectoryOrAbsent(outDir);
+        if (!intoResumedRun() && !options.overwrite()) {
+            RunDirectory.requireFresh(outDir, false);   // refused before anything else is done
+        }
+    }
+
+    /** Whether the run continues in the directory of the run it resumes. */
+    private boolean intoResumedRun() {
+        StoredCheckpoint resume = options.resume();
+        return resume != null && RunDirectory.of(resume.file()).equals(options.outDir().toAbsolutePath().normalize());
+    }
+
+    /** Deletes the old run if overwriting, creates the run directory, writes the configuration; the checkpoints' directory. */
+    private CheckpointDirectory createRunDirectory(PrintStream err) {
+        Path outDir = options.outDir();
+        if (!intoResumedRun() && options.overwrite()) {
+            RunDirectory.requireFresh(outDir, true);    // deletes the old run's files
+        }
+        RunDirectory.create(outDir);
+        writeConfig(options.config(), outDir.resolve(RunDirectory.CONFIG));
+        CheckpointDirectory checkpointFiles = new CheckpointDirectory(outDir.resolve(RunDirectory.CHECKPOINTS),
+                options.keepCheckpoints());
+        RunDirectory.removeStaleTemporaries(checkpointFiles, err);
+        return checkpointFiles;
+    }
+
+    private void printData(DatasetSplit split, PrintStream out) {
+        out.printf(Locale.ROOT, "data: %s; training on %d images, %d held out for the kNN monitor%n",
+                options.dataDescription(), split.train().size(), split.heldOut().size());
+    }
+
+    /** Where a resumed run continues (and what differs from its checkpoint), then the run directory. */
+    private void printResumeAndOutput(String fingerprint, PrintStream out, PrintStream err) {
+        StoredCheckpoint resume = options.resume();
+        if (resume != null) {
+            MocoConfig config = options.config();
+            int epochs = config.getInt(MocoConfig.EPOCHS);
+            TrainingPosition start = resume.checkpoint().position();
+            warnOnDifferences(resume.checkpoint(), config, fingerprint, err);
+            if (start.epoch() >= epochs) {
+                out.printf(Locale.ROOT, "%s is at the end of epoch %d and the run has %d epochs: nothing left to train"
+                        + " (pass --epochs with more to continue)%n", resume.file(), start.epoch(), epochs);
+            } else {
+                out.printf(Locale.ROOT, "resuming %s at epoch %d of %d, step %d of %d (global step %d)%n", resume.file(),
+                        start.epoch() + 1, epochs, start.stepInEpoch(), start.stepsPerEpoch(), start.globalStep());
+            }
+        }
+        out.println("output: " + options.outDir());
+        out.flush();
+    }
+
+    private static void printOutputs(MetricsCsv csv, Path chart, Path checkpoint, PrintStream out) {
         out.println("metrics: " + csv.file());
         out.println("chart: " + chart);
-        out.println("checkpoint: " + latest);
+        out.println("checkpoint: " + checkpoint);
         out.flush();
-        return new Result(untrained, finalKnn, end, csv.file(), chart, latest);
+    }
+
+    /** The kNN monitor of {@code encoder} on the held-out images, its bank drawn from the training images. */
+    private KnnMonitor knnMonitor(Encoder encoder, DatasetSplit split, Normalize normalize) {
+        MocoConfig config = options.config();
+        int imageSize = config.getInt(MocoConfig.IMAGE_SIZE);
+        ImageDataset train = split.train();
+        FeatureExtractor extractor = new FeatureExtractor(
+                AugmentationPreset.NONE.pipeline(train.shape(), imageSize, imageSize, normalize), 256);
+        return new KnnMonitor(encoder, bank(train, options.knnBankLimit(), config.getLong(MocoConfig.SEED)), split.heldOut(),
+                extractor, options.knnK(), options.knnTemperature());
     }
 
     /**

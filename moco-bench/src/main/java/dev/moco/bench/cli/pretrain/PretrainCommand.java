@@ -6,9 +6,9 @@ import dev.moco.core.checkpoint.CheckpointDirectory;
 import dev.moco.core.checkpoint.StoredCheckpoint;
 import dev.moco.core.config.MocoConfig;
 import dev.moco.core.data.ImageDataset;
-import dev.moco.core.run.CheckpointContents;
+import dev.moco.core.run.ConfigurationLayers;
+import dev.moco.core.run.DistributedPretraining;
 import dev.moco.core.run.TrainingImages;
-import dev.moco.core.wiring.DictionaryRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -30,7 +30,12 @@ import picocli.CommandLine;
  * ./moco pretrain --preset moco-v2 --dictionary queue --data /usr/share/datasets/fashion-mnist \
  *     --epochs 20 --out runs/v2 --set queue.size=4096 --checkpoint-every 100
  * ./moco pretrain --resume runs/v2 --data /usr/share/datasets/fashion-mnist
+ * ./moco pretrain --spark local[2] --workers 2 --data /usr/share/datasets/fashion-mnist --out runs/v2-spark
  * </pre>
+ *
+ * <p>With {@code --spark}, the run is handed to the distributed engine that moco-spark registers
+ * ({@link DistributedPretraining}); this process keeps the run directory and the kNN monitor of
+ * the last checkpoint ({@link MonitoredPretraining#runDistributed}).
  */
 @Command(name = "pretrain", mixinStandardHelpOptions = true,
         description = "Pretrains an encoder with MoCo (or the memory-bank / end-to-end baselines) on a data set.",
@@ -99,6 +104,19 @@ public final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--no-progress", description = "No progress bar.")
     boolean noProgress;
 
+    @Option(names = "--spark", paramLabel = "MASTER",
+            description = "Pretrain on --workers Spark workers: local[W], or spark://host:port with --data and --out on a file"
+                    + " system every worker reads (needs moco-spark and Spark; ./moco adds them). See docs/distributed.md.")
+    String sparkMaster;
+
+    @Option(names = "--workers", paramLabel = "W",
+            description = "With --spark: W workers, each taking batch.size / W images of every batch.")
+    Integer workers;
+
+    @Option(names = "--max-restarts", paramLabel = "R", description = "With --spark: restarts from the newest checkpoint after"
+            + " a worker failed (default: " + DistributedPretraining.DEFAULT_MAX_RESTARTS + ").")
+    Integer maxRestarts;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -108,29 +126,16 @@ public final class PretrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         validateOptions();
-        DictionaryRegistry registry = DictionaryRegistry.discover();
-        MocoConfig.Builder builder = MocoConfig.builder(registry.settings());
+        DistributedPretraining engine = sparkMaster == null ? null : sparkEngine();
         StoredCheckpoint checkpoint = null;
         if (resume != null) {
             checkpoint = CheckpointDirectory.open(resume);
             if (preset != null) {
                 spec.commandLine().getErr().println("note: --preset is ignored with --resume; the checkpoint's configuration is used");
             }
-            CheckpointContents.configuration(checkpoint.checkpoint()).forEach(builder::set);
-        } else {
-            builder.preset(preset == null ? "moco-v2" : preset);
         }
-        if (configFile != null) {
-            builder.file(configFile);
-        }
-        if (dictionary != null) {
-            builder.set(MocoConfig.DICTIONARY, dictionary);
-        }
-        if (epochs != null) {
-            builder.set(MocoConfig.EPOCHS, Integer.toString(epochs));
-        }
-        builder.set(settings);
-        MocoConfig config = builder.build();
+        MocoConfig config = new ConfigurationLayers(preset, checkpoint == null ? null : checkpoint.checkpoint(), configFile,
+                dictionary, epochs, settings).build();
 
         RunDirectory.requireWritable("--out", out != null ? out : RunDirectory.of(resume));    // before any work
         if (!Files.isDirectory(data)) {
@@ -146,11 +151,25 @@ public final class PretrainCommand implements Callable<Integer> {
         Path runDir = out != null ? out : RunDirectory.of(resume);
         String title = String.format(Locale.ROOT, "MoCo pretraining: %s dictionary, %s", config.getString(MocoConfig.DICTIONARY),
                 data.getFileName());
-        MonitoredPretraining.Result result = new MonitoredPretraining(new MonitoredPretraining.Options(config, dataset,
+        MonitoredPretraining monitored = new MonitoredPretraining(new MonitoredPretraining.Options(config, dataset,
                 images.toString(), held, knnBank, knnK, knnTemperature, runDir, overwrite, checkpoint,
-                checkpointEvery, keepCheckpoints, !noProgress, title)).run(System.out, System.err);
+                checkpointEvery, keepCheckpoints, !noProgress, title));
+        MonitoredPretraining.Result result = engine == null ? monitored.run(System.out, System.err)
+                : monitored.runDistributed(engine, new MonitoredPretraining.Cluster(sparkMaster, workers,
+                        maxRestarts != null ? maxRestarts : DistributedPretraining.DEFAULT_MAX_RESTARTS, data, split,
+                        channels.channels()), System.out, System.err);
         System.out.printf(Locale.ROOT, "final knn-accuracy: %.4f%n", result.finalKnn());
         return 0;
+    }
+
+    /** The Spark engine, or a message saying how to get it: moco-spark and Spark are not in moco-bench's jar. */
+    private DistributedPretraining sparkEngine() {
+        try {
+            return DistributedPretraining.named("spark");
+        } catch (IllegalStateException e) {
+            throw new IllegalArgumentException("--spark: " + e.getMessage() + ". ./moco puts both on the class path when"
+                    + " moco-spark is built (mvn -B -pl moco-spark -am install)", e);
+        }
     }
 
     /** Checks the options on their own, by the names the user typed, before anything is read or written. */
@@ -179,6 +198,17 @@ public final class PretrainCommand implements Callable<Integer> {
         }
         if (!(knnTemperature > 0) || Double.isInfinite(knnTemperature)) {
             problems.add("--knn-temperature must be a positive number, got " + knnTemperature);
+        }
+        if (sparkMaster == null && (workers != null || maxRestarts != null)) {
+            problems.add((workers != null ? "--workers" : "--max-restarts") + " needs --spark <master>, e.g. --spark local[2]");
+        }
+        if (sparkMaster != null && workers == null) {
+            problems.add("--spark needs --workers <W>, the number of workers");
+        } else if (workers != null && workers < 1) {
+            problems.add("--workers must be at least 1, got " + workers);
+        }
+        if (maxRestarts != null && maxRestarts < 0) {
+            problems.add("--max-restarts must be 0 or more, got " + maxRestarts);
         }
         if (configFile != null && Files.isDirectory(configFile)) {
             problems.add("--config " + configFile + " is a directory, not a properties file");

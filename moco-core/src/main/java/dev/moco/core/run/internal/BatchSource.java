@@ -1,5 +1,6 @@
 package dev.moco.core.run.internal;
 
+import dev.moco.api.Collective;
 import dev.moco.core.run.TrainingPosition;
 import dev.moco.core.config.MocoConfig;
 import dev.moco.core.data.ImageDataset;
@@ -30,14 +31,17 @@ public interface BatchSource {
 
     /**
      * Two augmented views of every image of {@code train}, in batches of {@code batch.size},
-     * shuffled per epoch from {@code seed}, on {@code workers} threads, for {@code epochs}.
+     * shuffled per epoch from {@code seed}, on {@code workers} threads, for {@code epochs}; of
+     * each batch only this worker's rows of a data-parallel run.
      *
      * @param train the training images
      * @param augmentation the pipeline each view goes through
      * @param config the run's configuration
+     * @param collective the run's workers; each loads its N/W rows of every batch
      * @return the source
      */
-    static BatchSource augmented(ImageDataset train, AugmentationPipeline augmentation, MocoConfig config) {
+    static BatchSource augmented(ImageDataset train, AugmentationPipeline augmentation, MocoConfig config,
+            Collective collective) {
         return from -> {
             TwoViewBatchLoader loader = TwoViewBatchLoader.builder(train, augmentation)
                     .batchSize(config.getInt(MocoConfig.BATCH_SIZE))
@@ -45,6 +49,7 @@ public interface BatchSource {
                     .epochs(config.getInt(MocoConfig.EPOCHS))
                     .workers(config.getInt(MocoConfig.WORKERS))
                     .startAt(from.epoch(), from.stepInEpoch(), from.globalStep())
+                    .shard(collective)
                     .reuseBatchMemory()
                     .build();
             return new Batches() {

@@ -115,9 +115,10 @@ public final class EpochLoop {
                 long stepNanos = now - before;
                 before = now;
 
-                totals.add(result, batch.size(), stepNanos);
+                int images = batch.size() * trainer.collective().workers();    // the global batch: all workers' rows
+                totals.add(result, images, stepNanos);
                 position = new TrainingPosition(at.epoch(), at.stepInEpoch() + 1, at.globalStep() + 1, stepsPerEpoch);
-                StepReport report = new StepReport(position, batch.size(), result.loss(), result.accuracy(),
+                StepReport report = new StepReport(position, images, result.loss(), result.accuracy(),
                         result.learningRate(), stepNanos);
                 for (int i = 0; i < stepListeners.size(); i++) {
                     AfterStepListener listener = stepListeners.get(i);

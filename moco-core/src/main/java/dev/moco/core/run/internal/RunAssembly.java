@@ -1,5 +1,6 @@
 package dev.moco.core.run.internal;
 
+import dev.moco.api.Collective;
 import dev.moco.api.ContrastiveLoss;
 import dev.moco.api.Dictionary;
 import dev.moco.api.DictionaryContext;
@@ -43,17 +44,41 @@ public final class RunAssembly {
      */
     public static AssembledRun assemble(MocoConfig config, Encoder queryEncoder, EncoderDescription description,
             TrainingData data, DictionaryRegistry dictionaries) {
+        return assemble(config, queryEncoder, description, data, dictionaries, Collective.SINGLE_PROCESS);
+    }
+
+    /**
+     * As {@link #assemble(MocoConfig, Encoder, EncoderDescription, TrainingData, DictionaryRegistry)},
+     * one worker's replica of a data-parallel run: its dictionary and step use {@code collective},
+     * and its batches are its N/W rows of each global batch.
+     *
+     * @param collective the run's workers
+     * @return the run
+     * @throws IllegalArgumentException also naming {@code batch.size}, {@code query.bn-groups} or
+     *     the dictionary's setting if the workers cannot share it evenly, or if the dictionary
+     *     cannot run data-parallel
+     */
+    public static AssembledRun assemble(MocoConfig config, Encoder queryEncoder, EncoderDescription description,
+            TrainingData data, DictionaryRegistry dictionaries, Collective collective) {
         requireFits(config, queryEncoder, data);
+        collective.share(MocoConfig.BATCH_SIZE, config.getInt(MocoConfig.BATCH_SIZE));
         Dictionary dictionary = dictionaries.create(config.getString(MocoConfig.DICTIONARY),
-                dictionaryContext(config, queryEncoder, data));
-        MocoTrainer trainer = trainer(config, queryEncoder, dictionary, loss(config), optimizer(config, queryEncoder));
+                dictionaryContext(config, queryEncoder, data, collective));
+        MocoTrainer trainer;
+        try {
+            trainer = trainer(config, queryEncoder, dictionary, loss(config), optimizer(config, queryEncoder), collective);
+        } catch (RuntimeException e) {
+            dictionary.close();
+            throw e;
+        }
         return run(config, description, trainer, data, augmentation(config, data));
     }
 
-    /** The MoCo step over its parts, its query BN in {@code query.bn-groups} groups. */
+    /** The MoCo step over its parts, its query BN in {@code query.bn-groups} groups over all workers. */
     public static MocoTrainer trainer(MocoConfig config, Encoder queryEncoder, Dictionary dictionary, ContrastiveLoss loss,
-            Optimizer optimizer) {
-        return new MocoTrainer(queryEncoder, dictionary, loss, optimizer, config.getInt(MocoConfig.QUERY_BN_GROUPS));
+            Optimizer optimizer, Collective collective) {
+        return new MocoTrainer(queryEncoder, dictionary, loss, optimizer, config.getInt(MocoConfig.QUERY_BN_GROUPS),
+                collective);
     }
 
     /**
@@ -88,10 +113,12 @@ public final class RunAssembly {
                 queryEncoder.gradients());
     }
 
-    /** What a dictionary provider is given: the run's sizes, seed and settings, and the images in index order. */
-    public static DictionaryContext dictionaryContext(MocoConfig config, Encoder queryEncoder, TrainingData data) {
+    /** What a dictionary provider is given: the run's sizes, seed, settings and workers, and the images in index order. */
+    public static DictionaryContext dictionaryContext(MocoConfig config, Encoder queryEncoder, TrainingData data,
+            Collective collective) {
         int batch = config.getInt(MocoConfig.BATCH_SIZE);
-        return new ConfiguredDictionaryContext(config, queryEncoder, data.images().size(), () -> data.inIndexOrder(batch));
+        return new ConfiguredDictionaryContext(config, queryEncoder, data.images().size(), () -> data.inIndexOrder(batch),
+                collective);
     }
 
     /** The augmentation of both views, as {@code augmentation} names it. */
@@ -101,12 +128,12 @@ public final class RunAssembly {
                 .pipeline(data.images().shape(), size, size, data.normalize());
     }
 
-    /** The run around a trainer: its batches and what checkpoints record. */
+    /** The run around a trainer: its batches (this worker's rows of them) and what checkpoints record. */
     public static AssembledRun run(MocoConfig config, EncoderDescription description, MocoTrainer trainer,
             TrainingData data, AugmentationPipeline augmentation) {
         long stepsPerEpoch = data.images().size() / config.getInt(MocoConfig.BATCH_SIZE);
-        return new AssembledRun(config, description, trainer, data, BatchSource.augmented(data.images(), augmentation, config),
-                stepsPerEpoch);
+        return new AssembledRun(config, description, trainer, data,
+                BatchSource.augmented(data.images(), augmentation, config, trainer.collective()), stepsPerEpoch);
     }
 
     /** The learning-rate schedule {@code schedule} names, from {@code optimizer.lr}; null for constant. */

@@ -27,8 +27,9 @@ import java.util.stream.Collectors;
  *       momentum key encoder's parameters and buffers);
  *   <li>properties {@code config.*} (the whole configuration, so a resumed run needs no
  *       flags), {@code encoder.*} (the {@link EncoderDescription}), {@code data.size},
- *       {@code normalize.mean}/{@code normalize.std} (the evaluation transform) and
- *       {@code seed}.
+ *       {@code normalize.mean}/{@code normalize.std} (the evaluation transform),
+ *       {@code seed} and, for the record only, {@code data-parallel.workers} (W; the state is
+ *       the single process's whatever W, so any W resumes it).
  * </ul>
  *
  * The position (epoch, step in epoch, global step) fixes the learning-rate schedule and, with
@@ -72,6 +73,7 @@ public final class TrainingSnapshot {
                 .property(CheckpointContents.DATA_SOURCE, dataSource)
                 .properties("", CheckpointContents.normalizeProperties(normalize))
                 .property("seed", setup.config().getString(MocoConfig.SEED))
+                .property(CheckpointContents.WORKERS, Integer.toString(setup.trainer().collective().workers()))
                 .tensor(Checkpoint.QUERY_ENCODER, "parameters", setup.queryEncoder().parameters())
                 .tensor(Checkpoint.QUERY_ENCODER, "buffers", setup.queryEncoder().buffers())
                 .tensor(Checkpoint.OPTIMIZER, "state", setup.trainer().optimizer().state());

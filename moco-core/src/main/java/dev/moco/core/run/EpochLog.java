@@ -1,12 +1,11 @@
-package dev.moco.bench.cli.pretrain;
+package dev.moco.core.run;
 
-import dev.moco.core.run.AfterEpochListener;
-import dev.moco.core.run.EpochReport;
 import java.io.PrintStream;
 import java.util.Locale;
 
 /**
- * One line per epoch on standard output, after the epoch's other listeners ran:
+ * One line per epoch, after the epoch's other listeners ran (so it shows the metrics they
+ * added), as {@code ./moco pretrain} prints it:
  *
  * <pre>
  * epoch 3/5: loss 6.1234, pretext-accuracy 0.4512, knn-accuracy 0.7315, 402 img/s, lr 0.0150
@@ -17,6 +16,10 @@ public final class EpochLog implements AfterEpochListener {
     private final int epochs;
     private final PrintStream out;
 
+    /**
+     * @param epochs the run's epochs, printed as the denominator
+     * @param out where the lines go
+     */
     public EpochLog(int epochs, PrintStream out) {
         this.epochs = epochs;
         this.out = out;
