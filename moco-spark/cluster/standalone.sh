@@ -5,6 +5,7 @@
 #
 #   moco-spark/cluster/standalone.sh start [W]        # master + W workers (default 2); prints the master URL
 #   moco-spark/cluster/standalone.sh submit ARGS...   # spark-submit ARGS to it (--class ... jar ...)
+#   moco-spark/cluster/standalone.sh local W ARGS...  # spark-submit ARGS on local[W] with the same Spark (no cluster)
 #   moco-spark/cluster/standalone.sh executors        # PIDs of the running executor JVMs, one per line
 #   moco-spark/cluster/standalone.sh stop
 #
@@ -95,6 +96,15 @@ submit() {
         --conf "spark.executor.extraJavaOptions=$opens ${MOCO_EXECUTOR_JAVA_OPTIONS:-}" "$@"
 }
 
+submit_local() {
+    # the workers are threads of spark-submit's own JVM: its heap holds what the executors' would
+    local workers="$1"
+    shift
+    spark_home
+    # shellcheck disable=SC2086
+    java -Xmx2g $opens -cp "$SPARK_HOME/jars/*" org.apache.spark.deploy.SparkSubmit --master "local[$workers]" "$@"
+}
+
 executors() {
     pgrep -f "CoarseGrainedExecutorBackend.*--worker-url" || true
 }
@@ -103,6 +113,7 @@ case "${1:-}" in
     start) shift; start "$@" ;;
     stop) stop ;;
     submit) shift; submit "$@" ;;
+    local) shift; [[ $# -ge 1 ]] || { echo "usage: $0 local W ARGS..." >&2; exit 2; }; submit_local "$@" ;;
     executors) executors ;;
-    *) echo "usage: $0 start [W] | submit ARGS... | executors | stop" >&2; exit 2 ;;
+    *) echo "usage: $0 start [W] | submit ARGS... | local W ARGS... | executors | stop" >&2; exit 2 ;;
 esac
