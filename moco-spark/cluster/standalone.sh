@@ -19,6 +19,8 @@ dir="${MOCO_CLUSTER_DIR:-/tmp/moco-spark-cluster}"
 port="${MOCO_CLUSTER_PORT:-7077}"
 ui_port=$((port + 1011))
 master="spark://127.0.0.1:$port"
+# the driver on 127.0.0.1 too, whatever the host name resolves to: the executors reach the tracker of the collective there
+export SPARK_LOCAL_IP="${SPARK_LOCAL_IP:-127.0.0.1}"
 export SPARK_HOME="$dir/home"
 export SPARK_SCALA_VERSION
 SPARK_SCALA_VERSION="$(sed -n 's:.*<scala.binary.version>\(.*\)</scala.binary.version>.*:\1:p' "$root/pom.xml" | head -n 1)"

@@ -291,14 +291,15 @@ public final class SparkPretraining {
      * Runs {@code spec} on a Spark context of its own on {@code master} (Spark's UI off unless
      * {@code spark.ui.enabled} says otherwise), as {@link SparkEngine} and the spark-submit main do.
      */
-    static DistributedPretrainingResult runOn(String master, int workers, int maxRestarts, PretrainingSpec spec, PrintStream log) {
+    static DistributedPretrainingResult runOn(String master, int workers, int maxRestarts, PretrainingSpec spec,
+            List<WorkerStepListener> listeners, PrintStream log) {
         SparkConf conf = new SparkConf().setAppName("moco pretraining").setIfMissing("spark.ui.enabled", "false");
         if (master != null) {
             conf.setMaster(master);
         }
         try (JavaSparkContext context = new JavaSparkContext(conf)) {
             context.setLogLevel("WARN");
-            return run(context, workers, maxRestarts, spec, List.of(), log);
+            return run(context, workers, maxRestarts, spec, listeners, log);
         }
     }
 
