@@ -58,6 +58,11 @@ alive_workers() {
 
 start() {
     local workers="${1:-2}"
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+        echo "standalone.sh: 127.0.0.1:$port is in use (a master started before and not stopped?): stop it, or set" \
+            "MOCO_CLUSTER_PORT to another port" >&2
+        exit 1
+    fi
     spark_home
     mkdir -p "$dir/logs"
     # shellcheck disable=SC2086
@@ -84,11 +89,19 @@ start() {
 }
 
 stop() {
-    local pidfile
+    local pidfile pid stopped=()
     for pidfile in "$dir"/master.pid "$dir"/worker-*.pid; do
         [[ -f "$pidfile" ]] || continue
-        kill "$(cat "$pidfile")" 2>/dev/null || true
+        pid="$(cat "$pidfile")"
+        kill "$pid" 2>/dev/null && stopped+=("$pid")
         rm -f "$pidfile"
+    done
+    # wait for them to exit (a worker ends its executors first), so that the port is free for the next start
+    for _ in $(seq 1 100); do
+        for pid in "${stopped[@]}"; do
+            kill -0 "$pid" 2>/dev/null && { sleep 0.2; continue 2; }
+        done
+        return 0
     done
 }
 
