@@ -17,7 +17,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$here/short-run.sh"
 reference=""
 if [[ "${1:-}" == "--reference" ]]; then
-    reference="$2"
+    reference="${2:?--reference needs the checkpoint of the uninterrupted run}"
     shift 2
 fi
 work="${1:-$(mktemp -d -t moco-fault-run.XXXXXX)}"
@@ -26,11 +26,13 @@ jar="$(moco_spark_jar)"
 cluster_dir="${MOCO_CLUSTER_DIR:-/tmp/moco-spark-cluster}"
 checkpoint_every=8
 kill_after=10
-trap '"$here/standalone.sh" stop' EXIT
+submit=""
+# the driver too, if this script stops while it runs
+trap '[[ -z "$submit" ]] || kill "$submit" 2>/dev/null || true; "$here/standalone.sh" stop' EXIT
 
 fashion_mnist_subset "$work/data" "$short_run_images"
 run=("${short_run[@]}" --data "$work/data")
-echo "fault run: $short_run_steps steps, a checkpoint every $checkpoint_every, worker 0's executor killed after step $kill_after; in $work"
+echo "fault run: $short_run_steps steps, a checkpoint every $checkpoint_every, worker 0's executor killed once it has printed step $kill_after; in $work"
 "$here/standalone.sh" start 2
 
 if [[ -z "$reference" ]]; then
@@ -67,6 +69,7 @@ done
 if [[ -z "$victim_stdout" ]]; then
     echo "fault run: the run ended before worker 0 printed step $kill_after; see $work/fault.err" >&2
     wait "$submit" || true
+    submit=""
     exit 1
 fi
 victim=""
@@ -82,7 +85,10 @@ sleep 0.5    # what the JVM wrote before it died is in its stdout; it writes not
 done_before="$(last_step "$victim_stdout")"
 echo "killed executor $victim (worker 0) with kill -9 ${killed_at} s into the run, after step $done_before of $short_run_steps"
 
-if ! wait "$submit"; then
+finished=0
+wait "$submit" || finished=$?
+submit=""
+if [[ "$finished" -ne 0 ]]; then
     echo "fault run: the run did not finish after the kill; the last lines of $work/fault.err:" >&2
     tail -n 40 "$work/fault.err" >&2
     exit 1
