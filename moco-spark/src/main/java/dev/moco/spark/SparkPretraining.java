@@ -53,8 +53,11 @@ public final class SparkPretraining {
     private static final Pattern REFUSAL = Pattern.compile(Pattern.quote(RunRefusedException.class.getName())
             + ": (.*?)(?:\\n\\s+at |$)", Pattern.DOTALL);
 
-    /** A line that starts with an exception's class name, as a stack trace's first line does. */
-    private static final Pattern EXCEPTION_LINE = Pattern.compile("[\\w$.]+(Exception|Error)(: .*)?");
+    /**
+     * The line of a failed task's reason: an exception's class name first, as a stack trace's first line,
+     * or Spark's {@code ExecutorLostFailure (...) Reason: ...} when the task's executor died.
+     */
+    private static final Pattern EXCEPTION_LINE = Pattern.compile("[\\w$.]+(Exception|Error)(: .*)?|ExecutorLostFailure .*");
 
     private SparkPretraining() {
     }
@@ -390,8 +393,8 @@ public final class SparkPretraining {
 
     /**
      * The failed task's exception in Spark's message ("Job aborted due to stage failure: ...
-     * barrier task ... finished unsuccessfully.", then the exception's line and stack), else the
-     * message's first line.
+     * barrier task ... finished unsuccessfully.", then the exception's line and stack, or the lost
+     * executor's line), else the message's first line.
      */
     static String reason(SparkException failure) {
         String[] lines = String.valueOf(failure.getMessage()).split("\n");
