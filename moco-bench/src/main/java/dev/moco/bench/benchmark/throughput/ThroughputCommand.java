@@ -29,42 +29,8 @@ public final class ThroughputCommand implements Callable<Integer> {
             description = "Architecture: resnet20/32/44/56/110 (small-input) or resnet18/34/50/101 (ImageNet layout). Default: ${DEFAULT-VALUE}")
     String encoder;
 
-    @Option(names = "--impl", defaultValue = "auto",
-            description = "encoder.impl: auto (fast oneDNN path where it runs), fast or reference (ND4J ops). Default: ${DEFAULT-VALUE}")
-    String implementation;
-
-    @Option(names = "--precision", defaultValue = "fp32",
-            description = "encoder.precision: fp32, or bf16 (the fast path's convolutions in bf16). Default: ${DEFAULT-VALUE}")
-    String precision;
-
-    @Option(names = "--dictionary", defaultValue = "queue",
-            description = "Dictionary mechanism from the registry: queue, memory-bank or end-to-end. Default: ${DEFAULT-VALUE}")
-    String dictionary;
-
-    @Option(names = "--batch", defaultValue = "256", description = "Images per step N. Default: ${DEFAULT-VALUE}")
-    int batch;
-
-    @Option(names = "--queue-size", defaultValue = "4096",
-            description = "Negatives K (queue size, memory-bank negatives). Default: ${DEFAULT-VALUE}")
-    int queueSize;
-
-    @Option(names = "--shuffle-groups", defaultValue = "8", description = "Shuffle-BN groups G. Default: ${DEFAULT-VALUE}")
-    int shuffleGroups;
-
-    @Option(names = "--steps", defaultValue = "20", description = "Measured steps. Default: ${DEFAULT-VALUE}")
-    int steps;
-
-    @Option(names = "--warmup", defaultValue = "3", description = "Unmeasured warm-up steps. Default: ${DEFAULT-VALUE}")
-    int warmup;
-
-    @Option(names = "--channels", defaultValue = "1", description = "Image channels. Default: ${DEFAULT-VALUE}")
-    int channels;
-
-    @Option(names = "--image-size", defaultValue = "28", description = "Image height and width. Default: ${DEFAULT-VALUE}")
-    int imageSize;
-
-    @Option(names = "--seed", defaultValue = "42", description = "Seed of data and initialisation. Default: ${DEFAULT-VALUE}")
-    long seed;
+    @CommandLine.Mixin
+    StepOptions step = new StepOptions();
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -72,8 +38,7 @@ public final class ThroughputCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        ThroughputBenchmark.Options options = new ThroughputBenchmark.Options(encoder, implementation, dictionary, batch, queueSize,
-                shuffleGroups, steps, warmup, channels, imageSize, 0.2, 0.999, seed, precision);
+        ThroughputBenchmark.Options options = step.applyTo(encoder, ThroughputBenchmark.Options.defaults());
         ThroughputBenchmark.Result r = ThroughputBenchmark.run(options, out);
         print(r, out);
         out.flush();
