@@ -19,7 +19,8 @@ import org.apache.spark.api.java.JavaSparkContext;
  * on XGBoost4J's ring.
  *
  * <p>Off {@code local}, the executors are given what the workers run: the jars this driver
- * loaded moco-bench, moco-spark and XGBoost4J from ({@code spark.jars}), the driver's
+ * loaded moco-bench, moco-spark and XGBoost4J from ({@code spark.jars}), ahead of Spark's own
+ * jars ({@code spark.executor.userClassPathFirst}, as on the driver's class path), the driver's
  * {@code --add-opens} options, which Spark needs on Java 17, and one OpenMP thread per task
  * core ({@code spark.executorEnv.OMP_NUM_THREADS} = {@code spark.task.cpus}), so that W
  * workers on W cores do not oversubscribe them. Each is set only where the user has not.
@@ -38,6 +39,8 @@ public final class SparkThroughput implements DistributedThroughput {
         if (!master.startsWith("local")) {
             conf.setIfMissing("spark.jars", String.join(",", jarsOf(ThroughputBenchmark.class, SparkThroughput.class,
                     Communicator.class)));
+            // before Spark's own jars, as on the driver's class path: moco-bench's Guice needs a newer Guava than Spark's
+            conf.setIfMissing("spark.executor.userClassPathFirst", "true");
             String opens = ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
                     .filter(a -> a.startsWith("--add-opens")).collect(Collectors.joining(" "));
             conf.set("spark.executor.extraJavaOptions", (conf.get("spark.executor.extraJavaOptions", "") + " " + opens).trim());
