@@ -111,15 +111,18 @@ public final class DistributedThroughputCommand implements Callable<Integer> {
         }
     }
 
-    /** The row's table: one line per W, worker 0's medians. */
+    /**
+     * The row's table: one line per W, worker 0's medians; "cores" is the CPU time of worker 0's
+     * JVM per step over the step (an executor's: its worker's; on {@code local[W]}: all workers').
+     */
     static void print(ThroughputBenchmark.Options o, Map<Integer, ThroughputBenchmark.Result> byWorkers, PrintWriter out) {
         ThroughputBenchmark.Result first = byWorkers.values().iterator().next();
         out.println();
         out.printf(Locale.ROOT, "encoder %s | dictionary %s | N=%d K=%d G=%d | %dx%dx%d | %d steps after %d warm-up%n",
                 first.encoderDescription(), o.dictionary(), o.batch(), o.queueSize(), o.shuffleGroups(), o.channels(),
                 o.imageSize(), o.imageSize(), o.steps(), o.warmup());
-        out.printf(Locale.ROOT, "%3s %9s %10s %11s %9s %10s %12s %8s %8s %10s %6s%n", "W", "step ms", "compute ms", "gradient ms",
-                "gather ms", "stats ms", "MB sent/step", "bus GB/s", "img/s", "efficiency", "load");
+        out.printf(Locale.ROOT, "%3s %9s %10s %11s %9s %10s %12s %8s %8s %10s %6s %6s%n", "W", "step ms", "compute ms",
+                "gradient ms", "gather ms", "stats ms", "MB sent/step", "bus GB/s", "img/s", "efficiency", "cores", "load");
         double base = Double.NaN;
         for (Map.Entry<Integer, ThroughputBenchmark.Result> e : byWorkers.entrySet()) {
             int w = e.getKey();
@@ -133,11 +136,11 @@ public final class DistributedThroughputCommand implements Callable<Integer> {
             double sent = 2.0 * (w - 1) / w * r.collectiveBytes().values().stream().mapToLong(Long::longValue).sum();
             double bus = w < 2 || gradientMillis <= 0 ? Double.NaN
                     : 2.0 * (w - 1) / w * r.collectiveBytes().getOrDefault(TimedCollective.GRADIENTS, 0L) / (gradientMillis / 1e3) / 1e9;
-            out.printf(Locale.ROOT, "%3d %9.1f %10.1f %11.1f %9.1f %10.1f %12.1f %8s %8.1f %10.2f %6.2f%n", w, r.medianStepMillis(),
+            out.printf(Locale.ROOT, "%3d %9.1f %10.1f %11.1f %9.1f %10.1f %12.1f %8s %8.1f %10.2f %6.2f %6.2f%n", w, r.medianStepMillis(),
                     ms.getOrDefault(ThroughputBenchmark.Result.COMPUTE, r.medianStepMillis()), gradientMillis,
                     ms.getOrDefault(TimedCollective.GATHER, 0.0), ms.getOrDefault(TimedCollective.STATISTICS, 0.0), sent / 1e6,
                     Double.isNaN(bus) ? "" : String.format(Locale.ROOT, "%.2f", bus), r.imagesPerSecond(), perWorker / base,
-                    r.loadAverage());
+                    ms.getOrDefault(ThroughputBenchmark.PROCESS_CPU, 0.0) / r.medianStepMillis(), r.loadAverage());
         }
     }
 

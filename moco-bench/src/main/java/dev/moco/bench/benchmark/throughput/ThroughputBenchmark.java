@@ -54,6 +54,9 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 public final class ThroughputBenchmark {
 
+    /** The phase of the JVM's CPU time per step, all its threads. */
+    public static final String PROCESS_CPU = "process CPU time";
+
     /** Images per step and dataset size used for memory-bank indices. */
     private static final int DATASET_SIZE = 60_000;
 
@@ -225,7 +228,7 @@ public final class ThroughputBenchmark {
                     new TrainingPosition((int) (step / stepsPerEpoch), step % stepsPerEpoch, step, stepsPerEpoch));
             long nanos = System.nanoTime() - t0;
             times.add("step", nanos);
-            times.add("process CPU time", processCpuNanos() - c0);
+            times.add(PROCESS_CPU, processCpuNanos() - c0);
             times.endStep();
             bytes.endStep();
             calls.endStep();

@@ -55,14 +55,14 @@ public final class ThroughputCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "%-22s %12s %8s%n", "phase (median)", "ms/step", "share");
         double step = r.medianStepMillis();
         for (Map.Entry<String, Double> e : r.phaseMillis().entrySet()) {
-            if (!e.getKey().equals("process CPU time") && !e.getKey().equals(TimedDictionary.OWN_WORK)) {
+            if (!e.getKey().equals(ThroughputBenchmark.PROCESS_CPU) && !e.getKey().equals(TimedDictionary.OWN_WORK)) {
                 out.printf(Locale.ROOT, "%-22s %12.1f %7.1f%%%n", e.getKey(), e.getValue(), 100 * e.getValue() / step);
             }
         }
         out.printf(Locale.ROOT, "%-22s %12s %7.1f%%%n", "dictionary own work", "", 100 * r.dictionaryShare());
         out.printf(Locale.ROOT, "step FLOPs %.1f GFLOP, achieved %.1f GFLOP/s; peak resident memory %.0f MiB; last loss %.4f%n",
                 r.gflopPerStep(), r.gflopsPerSecond(), r.peakResidentBytes() / 1048576.0, r.lastLoss());
-        double cpu = r.phaseMillis().getOrDefault("process CPU time", 0.0);
+        double cpu = r.phaseMillis().getOrDefault(ThroughputBenchmark.PROCESS_CPU, 0.0);
         int cores = Runtime.getRuntime().availableProcessors();
         out.printf(Locale.ROOT, "process CPU time %.1f ms/step (%.2f of %d cores busy); load average %.2f%s%n", cpu,
                 cpu / step, cores, r.loadAverage(), cpu > 0 && cpu / step < 0.75 * cores
