@@ -154,7 +154,9 @@ public final class DistributedThroughputCommand implements Callable<Integer> {
 
     /**
      * The projection of a row from its one-worker compute time and the collective traffic of its
-     * smallest W of 2 or more: absent without both.
+     * smallest W of 2 or more: absent without both. The compute time is the one-worker step's wall
+     * time, or its JVM's CPU time where that is less: one core's step, without the share other
+     * jobs on the machine took.
      */
     Optional<ScalingProjection> projection(Map<Integer, ThroughputBenchmark.Result> byWorkers, long chunkBytes) {
         ThroughputBenchmark.Result alone = byWorkers.get(1);
@@ -166,12 +168,15 @@ public final class DistributedThroughputCommand implements Callable<Integer> {
         List<ScalingProjection.Traffic> traffic = new ArrayList<>();
         split.get().collectiveBytes().forEach((phase, bytes) -> traffic.add(new ScalingProjection.Traffic(phase, bytes,
                 split.get().collectiveCalls().getOrDefault(phase, 0L), phase.equals(TimedCollective.GATHER))));
-        return Optional.of(new ScalingProjection(alone.medianStepMillis(), traffic, latencyMicros, chunkBytes));
+        double cpu = alone.phaseMillis().getOrDefault(ThroughputBenchmark.PROCESS_CPU, 0.0);
+        double compute = cpu > 0 ? Math.min(alone.medianStepMillis(), cpu) : alone.medianStepMillis();
+        return Optional.of(new ScalingProjection(compute, traffic, latencyMicros, chunkBytes));
     }
 
     void printProjection(ThroughputBenchmark.Options o, ScalingProjection p, PrintWriter out) {
-        out.printf(Locale.ROOT, "projected on nodes of %d images each (compute %.1f ms, measured at W=1; ring all-reduce,"
-                + " latency %.0f µs per step, no overlap):%n", o.batch(), p.computeMillis(), p.latencyMicros());
+        out.printf(Locale.ROOT, "projected on nodes of %d images each (compute %.1f ms: the W=1 step's CPU time, or its wall"
+                + " time if less; ring all-reduce, latency %.0f µs per ring step, no overlap):%n", o.batch(), p.computeMillis(),
+                p.latencyMicros());
         out.printf(Locale.ROOT, "%6s %6s %13s %15s %13s %9s %10s%n", "nodes", "Gb/s", "MB sent/node", "bandwidth ms", "latency ms",
                 "step ms", "efficiency");
         for (int n : nodes) {
