@@ -69,6 +69,8 @@ public final class ThroughputBenchmark {
      * @param implementation {@code encoder.impl}: {@code auto}, {@code fast} or {@code reference}
      * @param dictionary a dictionary name from moco-core's registry (queue, memory-bank, end-to-end)
      * @param precision {@code encoder.precision}: {@code fp32} or {@code bf16}
+     *
+     * @serial exclude (serialised only between bench distributed's driver and its workers, never stored)
      */
     public record Options(String encoder, String implementation, String dictionary, int batch, int queueSize,
                           int shuffleGroups, int steps, int warmup, int channels, int imageSize, double temperature,
@@ -141,8 +143,10 @@ public final class ThroughputBenchmark {
      *     competing for the cores make the numbers slower; compare runs at similar load)
      * @param workers W, the workers the step was split over (1: one process)
      * @param collectiveBytes per step, the bytes all-reduced in each collective phase
-     *     ({@link TimedCollective}); empty in one process
-     * @param collectiveCalls per step, the collective calls of each phase; empty in one process
+     *     ({@link TimedCollective}), 0 for one worker; empty for {@link Collective#SINGLE_PROCESS}
+     * @param collectiveCalls per step, the collective calls of each phase; empty for {@link Collective#SINGLE_PROCESS}
+     *
+     * @serial exclude (serialised only between bench distributed's workers and its driver, never stored)
      */
     public record Result(Options options, String encoderDescription, double medianStepMillis, double imagesPerSecond,
                          Map<String, Double> phaseMillis, double dictionaryShare, double gflopPerStep,
