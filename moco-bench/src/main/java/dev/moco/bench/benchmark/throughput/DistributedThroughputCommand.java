@@ -107,7 +107,7 @@ public final class DistributedThroughputCommand implements Callable<Integer> {
         try {
             return DistributedThroughput.named(ENGINE);
         } catch (IllegalStateException e) {
-            throw new IllegalArgumentException("bench distributed: " + e.getMessage(), e);
+            throw new IllegalArgumentException(e.getMessage(), e);
         }
     }
 
