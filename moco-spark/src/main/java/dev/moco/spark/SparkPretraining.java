@@ -379,7 +379,7 @@ public final class SparkPretraining {
      * Barrier mode needs W task slots at once; on {@code local[n]} with n &lt; W Spark would
      * retry its check for minutes before giving up, so it is refused here.
      */
-    private static void requireSlots(JavaSparkContext context, int workers) {
+    static void requireSlots(JavaSparkContext context, int workers) {
         if (workers < 1) {
             throw new IllegalArgumentException("the workers W must be at least 1, got " + workers + " (Builder.workers)");
         }
