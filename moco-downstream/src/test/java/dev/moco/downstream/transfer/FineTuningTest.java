@@ -73,6 +73,42 @@ class FineTuningTest {
         assertThat(last.get(DetectionTask.AP)).as("AP over IoU .50:.95 after 60 steps (0.53 measured)").isGreaterThan(0.3);
     }
 
+    /**
+     * The fast path (oneDNN backbone and head) and the reference path (ND4J layers) take the same
+     * steps: from the same initialisation, equal losses and, after three SGD steps, equal
+     * backbone and head parameters up to float32 summation order.
+     */
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"segment", "detect"})
+    void theFastAndTheReferencePathTakeTheSameSteps(String taskName) {
+        org.junit.jupiter.api.Assumptions.assumeTrue(dev.moco.encoders.fast.FastEncoder.isAvailable());
+        EncoderSpec spec = EncoderSpec.of("resnet20").withInputChannels(1).withHead(HeadType.NONE).withSeed(2);
+        FineTuneSettings settings = new FineTuneSettings(1, 4, 0.05, 0.9, 1e-4, 16, 1);
+        List<List<Double>> losses = new ArrayList<>();
+        List<INDArray> parameters = new ArrayList<>();
+        for (EncoderImplementation implementation : EncoderImplementation.values()) {
+            FeatureMapEncoder encoder = (FeatureMapEncoder) implementation.create(spec);
+            TransferTask task = taskName.equals("segment") ? new SegmentationTask() : new DetectionTask();
+            try (FineTuning tuning = new FineTuning(encoder, task, settings, Normalize.FASHION_MNIST, implementation)) {
+                List<Double> stepLosses = new ArrayList<>();
+                for (int i = 0; i < 3; i++) {
+                    stepLosses.add(tuning.step(CANVASES.train().subList(4 * (i % 2), 4 * (i % 2) + 4), i, 0));
+                }
+                losses.add(stepLosses);
+                parameters.add(org.nd4j.linalg.factory.Nd4j.concat(0, encoder.parameters(), encoder.buffers(),
+                        tuning.head().parameters(), tuning.head().buffers()).dup());
+            }
+            encoder.close();
+        }
+        for (int i = 0; i < 3; i++) {
+            assertThat(losses.get(1).get(i)).as("loss of step %d", i)
+                    .isCloseTo(losses.get(0).get(i), org.assertj.core.api.Assertions.withinPercentage(0.01));
+        }
+        INDArray difference = parameters.get(1).sub(parameters.get(0));
+        assertThat(difference.norm2Number().doubleValue() / parameters.get(0).norm2Number().doubleValue())
+                .as("relative difference of all parameters and statistics after 3 steps").isLessThan(1e-5);
+    }
+
     @Test
     void aRunReportsTheMetricEveryEpoch() {
         DetectionTask task = new DetectionTask();
