@@ -7,11 +7,12 @@ import dev.moco.downstream.metrics.CocoBoxEvaluator;
 import dev.moco.downstream.metrics.DetectedBox;
 import dev.moco.downstream.metrics.DetectionScores;
 import dev.moco.downstream.metrics.GroundTruthBox;
+import dev.moco.encoders.DenseHead;
+import dev.moco.encoders.DenseHeadTopology;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -26,9 +27,11 @@ public final class DetectionTask implements TransferTask {
 
     private List<DetectedBox> lastDetections = List.of();
 
+    /** The CenterNet head: the garment classes' heatmaps, then the {@link CenterNetTargets#REGRESSION_CHANNELS}. */
     @Override
-    public DenseHead head(int[] stageChannels, int[] stageStrides, int width, long seed) {
-        return DenseHead.detection(stageChannels, stageStrides, CanvasSpec.GARMENT_CLASSES, width, seed, DataType.FLOAT);
+    public DenseHeadTopology headTopology(int[] stageChannels, int[] stageStrides, int width) {
+        return DenseHeadTopology.detection(stageChannels, stageStrides, CanvasSpec.GARMENT_CLASSES,
+                CenterNetTargets.REGRESSION_CHANNELS, width);
     }
 
     @Override

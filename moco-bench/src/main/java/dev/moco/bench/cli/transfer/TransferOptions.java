@@ -3,6 +3,8 @@ package dev.moco.bench.cli.transfer;
 import dev.moco.bench.cli.downstream.EncoderOptions;
 import dev.moco.bench.cli.RunOptions;
 import dev.moco.downstream.canvas.CanvasDirectory;
+import dev.moco.downstream.canvas.CanvasSpec;
+import dev.moco.encoders.EncoderImplementation;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -74,9 +76,14 @@ public final class TransferOptions {
             description = "Generator seed when generating from IDX files (default: ${DEFAULT-VALUE}).")
     long canvasSeed;
 
-    @Option(names = "--canvas-size", defaultValue = "32", paramLabel = "PX",
+    /** The canvas side when {@code --canvas-size} is not given: the canvases' own default ({@code moco data canvases}). */
+    @Option(names = "--canvas-size", defaultValue = "" + CanvasSpec.DEFAULT_SIZE, paramLabel = "PX",
             description = "Canvas side when generating from IDX files (default: ${DEFAULT-VALUE}).")
     int canvasSize;
+
+    @Option(names = "--head-impl", defaultValue = "auto", paramLabel = "IMPL",
+            description = "The head's code: auto (fast where oneDNN loads), fast or reference (default: ${DEFAULT-VALUE}).")
+    String headImplementation;
 
     @Mixin
     EncoderOptions encoder;
@@ -110,6 +117,11 @@ public final class TransferOptions {
         }
         if (headWidth < 1) {
             problems.add("--head-width must be at least 1, got " + headWidth);
+        }
+        try {
+            EncoderImplementation.chooseForHead(headImplementation);
+        } catch (IllegalArgumentException e) {
+            problems.add("--head-impl: " + e.getMessage());
         }
         if (Files.isDirectory(data) && generates()) {
             if (trainCanvases < 1) {

@@ -12,6 +12,7 @@ import dev.moco.downstream.canvas.CanvasSpec;
 import dev.moco.downstream.transfer.FineTuneSettings;
 import dev.moco.downstream.transfer.FineTuning;
 import dev.moco.downstream.transfer.TransferTask;
+import dev.moco.encoders.EncoderImplementation;
 import dev.moco.bench.cli.RunDirectory;
 import dev.moco.core.checkpoint.Checkpoint;
 import dev.moco.core.run.TrainingPosition;
@@ -46,6 +47,7 @@ final class TransferRun {
             FeatureMapEncoder encoder) implements AutoCloseable {
         @Override
         public void close() {
+            tuning.close();
             if (encoder != loaded.encoder()) {
                 encoder.close();        // a reference copy featureMapEncoder() made
             }
@@ -85,7 +87,9 @@ final class TransferRun {
                 + " BN in training mode%n", o.epochs, canvases.train().size(), (long) o.epochs * canvases.train().size(),
                 o.batchSize, o.learningRate, o.momentum, o.weightDecay, java.util.Arrays.toString(settings.milestones()),
                 o.headWidth);
-        FineTuning tuning = new FineTuning(encoder, task, settings, normalize);
+        FineTuning tuning = new FineTuning(encoder, task, settings, normalize,
+                EncoderImplementation.chooseForHead(o.headImplementation));
+        out.println("head: " + tuning.head().getClass().getSimpleName() + " (" + tuning.head().topology() + ")");
         Map<String, String> identity = identity(taskName, o, canvases);
         int done = 0;
         if (start.resumeFrom() != null) {
