@@ -10,6 +10,8 @@ import java.util.OptionalDouble;
  * What an {@link AfterEpochListener} learns about a finished epoch, plus named metrics that
  * listeners add for the ones after them (e.g. {@value #KNN_ACCURACY}). Serializable, so that a
  * distributed run's workers can send their epochs to the driver.
+ *
+ * @serial exclude (serialised only between a distributed run's driver and its workers, never stored)
  */
 public final class EpochReport implements Serializable {
 

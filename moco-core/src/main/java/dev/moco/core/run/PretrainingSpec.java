@@ -38,6 +38,8 @@ import java.util.Optional;
  * @param keepCheckpoints epoch checkpoints kept, at least 1
  * @param checkpointEverySteps also checkpoint every this many steps; 0 for epoch ends only
  * @param resumeFrom the checkpoint to continue ({@link Pretraining.Builder#resumeFrom(Path)}), or null to start afresh
+ *
+ * @serial exclude (serialised only between a distributed run's driver and its workers, never stored)
  */
 public record PretrainingSpec(Map<String, String> configuration, String dataDirectory, String split, int channels,
         int heldOut, String checkpointDirectory, int keepCheckpoints, long checkpointEverySteps, String resumeFrom)

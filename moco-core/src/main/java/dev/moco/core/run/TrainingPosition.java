@@ -13,6 +13,8 @@ import java.io.Serializable;
  * @param stepInEpoch steps of {@code epoch} already taken
  * @param globalStep steps taken since the run began
  * @param stepsPerEpoch steps in one epoch; a resumed run must have the same
+ *
+ * @serial exclude (serialised only between a distributed run's driver and its workers, never stored)
  */
 public record TrainingPosition(int epoch, long stepInEpoch, long globalStep, long stepsPerEpoch) implements Serializable {
 
