@@ -106,8 +106,18 @@ public final class DenseHead {
      */
     public static DenseHead detection(int[] stageChannels, int[] stageStrides, int classes, int width, long seed,
             DataType dataType) {
+        return detection(stageChannels, stageStrides, classes, 0, width, seed, dataType);
+    }
+
+    /**
+     * The detection head above with {@code extraChannels} more outputs after the box
+     * channels, bias 0: what an instance head reads at each cell besides the box
+     * ({@link InstanceChannels}).
+     */
+    public static DenseHead detection(int[] stageChannels, int[] stageStrides, int classes, int extraChannels, int width,
+            long seed, DataType dataType) {
         int stride = Math.max(2, Arrays.stream(stageStrides).min().orElseThrow());
-        double[] bias = new double[classes + CenterNetTargets.REGRESSION_CHANNELS];
+        double[] bias = new double[classes + CenterNetTargets.REGRESSION_CHANNELS + extraChannels];
         Arrays.fill(bias, 0, classes, -Math.log((1 - 0.1) / 0.1));
         return new DenseHead(stageChannels, stageStrides, stride, width, bias, false, seed, dataType);
     }
