@@ -163,12 +163,10 @@ public final class CocoJson {
      */
     public static List<DetectedInstance> readInstanceResults(Path file) {
         return readResultList(file, entry -> {
-            DetectedBox d = readResult(entry);
             if (!entry.has("segmentation") || !entry.get("segmentation").isJsonObject()) {
                 throw new IllegalArgumentException("it has no RLE segmentation {\"size\": [h, w], \"counts\": ...}");
             }
-            return new DetectedInstance(d.imageId(), d.categoryId(), d.box(), readRle(entry.getAsJsonObject("segmentation")),
-                    d.score());
+            return new DetectedInstance(readResult(entry), readRle(entry.getAsJsonObject("segmentation")));
         });
     }
 
@@ -196,14 +194,7 @@ public final class CocoJson {
     }
 
     private static <T> List<T> readResultList(Path file, Function<JsonObject, T> entryReader) {
-        JsonArray entries;
-        try (Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            entries = JsonParser.parseReader(in).getAsJsonArray();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file, e);
-        } catch (JsonParseException | IllegalStateException e) {
-            throw new IllegalArgumentException(file + " is not a COCO results JSON array: " + reason(e), e);
-        }
+        JsonArray entries = parse(file, "a COCO results JSON array", true).getAsJsonArray();
         List<T> results = new ArrayList<>(entries.size());
         for (int i = 0; i < entries.size(); i++) {
             try {
@@ -215,6 +206,27 @@ public final class CocoJson {
             }
         }
         return results;
+    }
+
+    /**
+     * The JSON of {@code file}, checked to be an array or an object.
+     *
+     * @param expected what the file should be, for the message
+     * @throws IllegalArgumentException saying that the file is not {@code expected}, and why
+     */
+    private static JsonElement parse(Path file, String expected, boolean array) {
+        try (Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            JsonElement json = JsonParser.parseReader(in);
+            if (array ? !json.isJsonArray() : !json.isJsonObject()) {
+                throw new IllegalStateException("it is " + (json.isJsonArray() ? "an array" : json.isJsonObject()
+                        ? "an object" : "'" + json + "'"));
+            }
+            return json;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
+        } catch (JsonParseException | IllegalStateException e) {
+            throw new IllegalArgumentException(file + " is not " + expected + ": " + reason(e), e);
+        }
     }
 
     private static String reason(Exception e) {
@@ -266,14 +278,7 @@ public final class CocoJson {
      * @throws IllegalArgumentException naming the file and the entry that is malformed
      */
     public static Map<Integer, List<GarmentInstance>> readInstances(Path file, int size) {
-        JsonObject root;
-        try (Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            root = JsonParser.parseReader(in).getAsJsonObject();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file, e);
-        } catch (JsonParseException | IllegalStateException e) {
-            throw new IllegalArgumentException(file + " is not a COCO instances JSON object: " + reason(e), e);
-        }
+        JsonObject root = parse(file, "a COCO instances JSON object", false).getAsJsonObject();
         Map<Integer, List<GarmentInstance>> byImage = new LinkedHashMap<>();
         try {
             for (JsonElement image : root.getAsJsonArray("images")) {

@@ -2,31 +2,35 @@ package dev.moco.downstream.metrics;
 
 /**
  * One detected instance, as in a COCO results file with masks ({@code image_id, category_id,
- * bbox, score, segmentation}): scored as a mask; {@link #detectedBox()} is the same detection
- * for box scoring.
+ * bbox, score, segmentation}): a detection and its mask, scored as a mask.
  *
- * @param imageId the image it was found in
- * @param categoryId the predicted class
- * @param box the predicted box
+ * @param detectedBox the image, class, predicted box and score; the same detection for box scoring
  * @param mask the predicted pixels
- * @param score confidence; higher ranks first
  */
-public record DetectedInstance(int imageId, int categoryId, BoundingBox box, BinaryMask mask, double score)
-        implements CocoDetection<BinaryMask> {
+public record DetectedInstance(DetectedBox detectedBox, BinaryMask mask) implements CocoDetection<BinaryMask> {
 
-    public DetectedInstance {
-        if (!Double.isFinite(score)) {
-            throw new IllegalArgumentException("detection score must be finite, got " + score);
-        }
+    @Override
+    public int imageId() {
+        return detectedBox.imageId();
+    }
+
+    @Override
+    public int categoryId() {
+        return detectedBox.categoryId();
+    }
+
+    @Override
+    public double score() {
+        return detectedBox.score();
+    }
+
+    /** The predicted box. */
+    public BoundingBox box() {
+        return detectedBox.box();
     }
 
     @Override
     public BinaryMask region() {
         return mask;
-    }
-
-    /** The same detection without its mask. */
-    public DetectedBox detectedBox() {
-        return new DetectedBox(imageId, categoryId, box, score);
     }
 }

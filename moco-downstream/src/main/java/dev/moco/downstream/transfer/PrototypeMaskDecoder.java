@@ -71,8 +71,7 @@ public final class PrototypeMaskDecoder {
                             && full[d * size * size + y * size + x] > 0;
                 }
             }
-            instances.add(new DetectedInstance(box.imageId(), box.categoryId(), b, BinaryMask.of(mask, size, size),
-                    box.score()));
+            instances.add(new DetectedInstance(box, BinaryMask.of(mask, size, size)));
         }
         return instances;
     }

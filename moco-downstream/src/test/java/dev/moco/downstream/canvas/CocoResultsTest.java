@@ -32,8 +32,8 @@ class CocoResultsTest {
             }
             BoundingBox box = new BoundingBox(random.nextDouble() * width, random.nextDouble() * height,
                     random.nextDouble() * 10, random.nextDouble() * 10);
-            instances.add(new DetectedInstance(1 + i % 3, 1 + random.nextInt(10), box, BinaryMask.of(pixels, height, width),
-                    random.nextDouble()));
+            instances.add(new DetectedInstance(new DetectedBox(1 + i % 3, 1 + random.nextInt(10), box, random.nextDouble()),
+                    BinaryMask.of(pixels, height, width)));
         }
         return instances;
     }

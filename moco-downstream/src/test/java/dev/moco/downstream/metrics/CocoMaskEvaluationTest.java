@@ -48,7 +48,7 @@ class CocoMaskEvaluationTest {
     }
 
     private static DetectedInstance found(int image, int category, BinaryMask mask, double score) {
-        return new DetectedInstance(image, category, new BoundingBox(0, 0, SIZE, SIZE), mask, score);
+        return new DetectedInstance(new DetectedBox(image, category, new BoundingBox(0, 0, SIZE, SIZE), score), mask);
     }
 
     @Test
@@ -141,8 +141,9 @@ class CocoMaskEvaluationTest {
                 int[] r = i < 3 ? jittered(near, random) : randomRectangle(random);
                 int category = random.nextInt(4) == 0 ? 3 - near[4] : near[4];
                 double score = random.nextInt(1000) / 1000.0;
-                foundBoxes.add(new DetectedBox(image, category, box(r), score));
-                foundMasks.add(new DetectedInstance(image, category, box(r), rectangle(r[0], r[1], r[2], r[3]), score));
+                DetectedBox detection = new DetectedBox(image, category, box(r), score);
+                foundBoxes.add(detection);
+                foundMasks.add(new DetectedInstance(detection, rectangle(r[0], r[1], r[2], r[3])));
             }
         }
         DetectionScores boxes = CocoEvaluator.boxes().evaluate(truthBoxes, foundBoxes);

@@ -18,9 +18,11 @@ import dev.moco.downstream.testing.GarmentShapes;
 import dev.moco.encoders.EncoderImplementation;
 import dev.moco.encoders.EncoderSpec;
 import dev.moco.encoders.HeadType;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -141,10 +143,11 @@ class InstanceSegmentationTest {
 
     /**
      * The whole chain (targets, both losses, head, backbone, decoders, COCO scoring) can learn
-     * masks: fitted to eight canvases for {@value #STEPS} steps, it finds their garments' masks.
+     * masks: fitted to eight canvases for {@value #STEPS} steps, it finds their garments' masks;
+     * and its COCO results file scores the same when read back.
      */
     @Test
-    void theInstanceModelFitsAFewCanvasesItIsScoredOn() {
+    void theInstanceModelFitsAFewCanvasesItIsScoredOn(@TempDir Path dir) {
         CanvasSet eight = CanvasGenerator.generate(CanvasSpec.of(16, 8, 0, 3), new GarmentShapes(30, 0, 10),
                 new GarmentShapes(30, 0, 10));
         FineTuneSettings settings = new FineTuneSettings(1, 8, 0.01, 0.9, 0, 32, 1);
@@ -165,5 +168,17 @@ class InstanceSegmentationTest {
         assertThat(last.get(InstanceSegmentationTask.MASK_AP50)).as("mask AP50 after %d steps (0.69 measured)", STEPS)
                 .isGreaterThan(0.3);
         assertThat(task.lastInstances()).isNotEmpty().allSatisfy(d -> assertThat(d.mask().height()).isEqualTo(16));
+
+        // its COCO results file, read back, scores exactly the same
+        Path results = dir.resolve("detections.json");
+        CocoJson.writeInstanceResults(task.lastInstances(), results);
+        List<DetectedInstance> again = CocoJson.readInstanceResults(results);
+        DetectionScores masks = CocoEvaluator.masks().evaluate(CocoJson.groundTruthMasks(eight.train()), again);
+        DetectionScores boxes = CocoEvaluator.boxes().evaluate(CocoJson.groundTruth(eight.train()),
+                again.stream().map(DetectedInstance::detectedBox).toList());
+        assertThat(List.of(masks.ap(), masks.ap50(), masks.ap75(), boxes.ap(), boxes.ap50(), boxes.ap75()))
+                .containsExactly(last.get(InstanceSegmentationTask.MASK_AP), last.get(InstanceSegmentationTask.MASK_AP50),
+                        last.get(InstanceSegmentationTask.MASK_AP75), last.get(InstanceSegmentationTask.BOX_AP),
+                        last.get(InstanceSegmentationTask.BOX_AP50), last.get(InstanceSegmentationTask.BOX_AP75));
     }
 }
