@@ -79,13 +79,14 @@ public record DenseHeadTopology(int[] stageChannels, int[] stageStrides, int fus
 
     /**
      * A CenterNet-style detection head at stride max(2, finest stride): {@code classes} heatmap
-     * logits with the bias of the {@link #HEATMAP_PRIOR}, then {@code regressionChannels}
-     * channels with bias 0 (the box encoding is the loss's business).
+     * logits with the bias of the {@link #HEATMAP_PRIOR}, then {@code channelsPerCell} channels
+     * with bias 0: the box encoding, and for an instance head the mask channels (what they mean
+     * is the loss's business).
      */
-    public static DenseHeadTopology detection(int[] stageChannels, int[] stageStrides, int classes, int regressionChannels,
+    public static DenseHeadTopology detection(int[] stageChannels, int[] stageStrides, int classes, int channelsPerCell,
             int width) {
         int stride = Math.max(2, Arrays.stream(stageStrides).min().orElse(1));
-        double[] bias = new double[classes + regressionChannels];
+        double[] bias = new double[classes + channelsPerCell];
         Arrays.fill(bias, 0, classes, -Math.log((1 - HEATMAP_PRIOR) / HEATMAP_PRIOR));
         return new DenseHeadTopology(stageChannels, stageStrides, stride, width, bias, false);
     }

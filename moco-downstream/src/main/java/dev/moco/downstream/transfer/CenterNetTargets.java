@@ -36,13 +36,14 @@ public record CenterNetTargets(int classes, int gridHeight, int gridWidth, float
 
     /**
      * @param image index in the batch
+     * @param instance index of the garment in its canvas's {@code instances()}
      * @param cell row · gridWidth + column of the centre cell
      * @param width box width / R
      * @param height box height / R
      * @param offsetX centre x / R − column
      * @param offsetY centre y / R − row
      */
-    public record ObjectTarget(int image, int cell, double width, double height, double offsetX, double offsetY) {
+    public record ObjectTarget(int image, int instance, int cell, double width, double height, double offsetX, double offsetY) {
 
         /** What the four regression channels should read at the centre cell: log(w/R), log(h/R), offsets. */
         public double[] regressionTargets() {
@@ -71,7 +72,9 @@ public record CenterNetTargets(int classes, int gridHeight, int gridWidth, float
         float[] heat = new float[batch.size() * classes * gh * gw];
         List<ObjectTarget> objects = new ArrayList<>();
         for (int i = 0; i < batch.size(); i++) {
-            for (GarmentInstance g : batch.get(i).instances()) {
+            List<GarmentInstance> instances = batch.get(i).instances();
+            for (int instance = 0; instance < instances.size(); instance++) {
+                GarmentInstance g = instances.get(instance);
                 BoundingBox b = g.box();
                 double cx = (b.x() + b.width() / 2) / stride;
                 double cy = (b.y() + b.height() / 2) / stride;
@@ -81,7 +84,7 @@ public record CenterNetTargets(int classes, int gridHeight, int gridWidth, float
                 double h = b.height() / stride;
                 int radius = Math.max(0, (int) gaussianRadius(h, w));
                 splat(heat, ((i * classes) + g.label()) * gh * gw, gh, gw, row, column, radius);
-                ObjectTarget target = new ObjectTarget(i, row * gw + column, w, h, cx - column, cy - row);
+                ObjectTarget target = new ObjectTarget(i, instance, row * gw + column, w, h, cx - column, cy - row);
                 objects.removeIf(o -> o.image() == target.image() && o.cell() == target.cell());
                 objects.add(target);
             }

@@ -46,6 +46,8 @@ class FastDenseHeadParityTest {
         return switch (head) {
             case "segmentation" -> DenseHeadTopology.segmentation(SMALL_CHANNELS, SMALL_STRIDES, 11, 32);
             case "detection" -> DenseHeadTopology.detection(SMALL_CHANNELS, SMALL_STRIDES, 10, 4, 32);
+            // the instance head: after the 4 box channels, 8 mask coefficients and 8 prototype masks
+            case "instances" -> DenseHeadTopology.detection(SMALL_CHANNELS, SMALL_STRIDES, 10, 4 + 2 * 8, 32);
             case "segmentation-imagenet" -> DenseHeadTopology.segmentation(IMAGENET_CHANNELS, IMAGENET_STRIDES, 11, 32);
             default -> throw new IllegalArgumentException(head);
         };
@@ -98,7 +100,7 @@ class FastDenseHeadParityTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @CsvSource({"segmentation", "detection", "segmentation-imagenet"})
+    @CsvSource({"segmentation", "detection", "instances", "segmentation-imagenet"})
     void startsFromTheReferenceInitialisationOfTheSameSeed(String head) {
         try (FastDenseHead fast = FastDenseHead.create(topology(head), 9)) {
             ReferenceDenseHead reference = new ReferenceDenseHead(topology(head), 9, DataType.FLOAT);
@@ -109,7 +111,8 @@ class FastDenseHeadParityTest {
     }
 
     @ParameterizedTest(name = "{0}, G = {1}")
-    @CsvSource({"segmentation, 1", "segmentation, 4", "detection, 1", "detection, 2", "segmentation-imagenet, 1",
+    @CsvSource({"segmentation, 1", "segmentation, 4", "detection, 1", "detection, 2", "instances, 1", "instances, 2",
+        "segmentation-imagenet, 1",
         "segmentation-imagenet, 4"})
     void trainingOutputEveryGradientAndRunningStatisticsMatchTheReference(String head, int groups) {
         DenseHeadTopology t = topology(head);

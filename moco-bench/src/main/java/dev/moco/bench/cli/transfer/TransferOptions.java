@@ -13,7 +13,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** The options both transfer commands share; defaults are the README's budget, epochs and lr per command ({@link TransferBudget}). */
+/** The options every transfer command shares; defaults are the README's budget, epochs and lr per command ({@link TransferBudget}). */
 public final class TransferOptions {
 
     @Option(names = "--init", required = true, paramLabel = "PATH|random",

@@ -28,7 +28,7 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * What both transfer commands do: check the options and the run directory, read the canvases
+ * What every transfer command does: check the options and the run directory, read the canvases
  * and the encoder, check that they fit, fine-tune with {@link FineTuning} behind a progress
  * bar, and write {@code metrics.csv}, {@code training.png} and a checkpoint of the whole
  * fine-tuning state ({@code checkpoints/latest.zip}) after every epoch, from which
