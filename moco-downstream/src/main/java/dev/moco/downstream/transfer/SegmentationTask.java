@@ -1,9 +1,10 @@
 package dev.moco.downstream.transfer;
 
 import dev.moco.downstream.canvas.Canvas;
-import dev.moco.downstream.canvas.CanvasSpec;
+import dev.moco.downstream.canvas.GarmentClasses;
 import dev.moco.downstream.metrics.ConfusionMatrix;
 import dev.moco.downstream.metrics.SegmentationScores;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -11,8 +12,10 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * Semantic segmentation of the canvases into background and the ten garment classes:
- * FCN-style head, per-pixel cross-entropy, mIoU over the 11 classes with per-class IoU.
+ * Semantic segmentation of the canvases into background and the garment classes (all ten
+ * unless a {@link GarmentClasses} is given): FCN-style head, per-pixel cross-entropy, mIoU over
+ * the background and those classes (11 for all ten) with per-class IoU. Class 0 is the
+ * background, class c + 1 the garment class of head channel c.
  */
 public final class SegmentationTask implements TransferTask {
 
@@ -20,12 +23,31 @@ public final class SegmentationTask implements TransferTask {
     public static final String MIOU = "mIoU";
     public static final String PIXEL_ACCURACY = "pixel_accuracy";
 
+    private final GarmentClasses garmentClasses;
     private SegmentationScores last;
+
+    /** Background and the ten Fashion-MNIST classes. */
+    public SegmentationTask() {
+        this(GarmentClasses.ALL);
+    }
+
+    /** Background and {@code garmentClasses}: the canvases must hold no other garment. */
+    public SegmentationTask(GarmentClasses garmentClasses) {
+        this.garmentClasses = garmentClasses;
+    }
+
+    public GarmentClasses garmentClasses() {
+        return garmentClasses;
+    }
+
+    /** The background and the garment classes. */
+    private int classes() {
+        return garmentClasses.count() + 1;
+    }
 
     @Override
     public DenseHead head(int[] stageChannels, int[] stageStrides, int width, long seed) {
-        return DenseHead.segmentation(stageChannels, stageStrides, CanvasSpec.SEGMENTATION_CLASSES, width, seed,
-                DataType.FLOAT);
+        return DenseHead.segmentation(stageChannels, stageStrides, classes(), width, seed, DataType.FLOAT);
     }
 
     @Override
@@ -33,13 +55,24 @@ public final class SegmentationTask implements TransferTask {
         return PixelCrossEntropy.compute(output, labels(batch));
     }
 
-    private static int[] labels(List<Canvas> batch) {
+    /** Per pixel of the batch, the class to predict: 0 background, channel + 1 of the garment's class. */
+    private int[] labels(List<Canvas> batch) {
+        int[] classOfMaskValue = new int[256];
+        Arrays.fill(classOfMaskValue, -1);
+        classOfMaskValue[0] = 0;
+        for (int c = 0; c < garmentClasses.count(); c++) {
+            classOfMaskValue[garmentClasses.label(c) + 1] = c + 1;
+        }
         int plane = batch.get(0).size() * batch.get(0).size();
         int[] labels = new int[batch.size() * plane];
         for (int i = 0; i < batch.size(); i++) {
             Canvas c = batch.get(i);
             for (int p = 0; p < plane; p++) {
-                labels[i * plane + p] = c.semanticClass(p);
+                int value = classOfMaskValue[c.semanticClass(p)];
+                if (value < 0) {
+                    garmentClasses.channel(c.semanticClass(p) - 1);     // throws, naming the class
+                }
+                labels[i * plane + p] = value;
             }
         }
         return labels;
@@ -52,7 +85,7 @@ public final class SegmentationTask implements TransferTask {
 
     @Override
     public Evaluation evaluation(DenseHead head) {
-        ConfusionMatrix matrix = new ConfusionMatrix(CanvasSpec.SEGMENTATION_CLASSES);
+        ConfusionMatrix matrix = new ConfusionMatrix(classes());
         return new Evaluation() {
             @Override
             public void add(INDArray output, List<Canvas> batch) {

@@ -1,6 +1,7 @@
 package dev.moco.bench.cli.pretrain;
 
 import dev.moco.bench.cli.ChannelsOption;
+import dev.moco.bench.cli.ClassesOption;
 import dev.moco.bench.cli.RunDirectory;
 import dev.moco.core.checkpoint.CheckpointDirectory;
 import dev.moco.core.checkpoint.StoredCheckpoint;
@@ -105,6 +106,9 @@ public final class PretrainCommand implements Callable<Integer> {
     @Mixin
     ChannelsOption channels;
 
+    @Mixin
+    ClassesOption classSelection;
+
     @Override
     public Integer call() throws Exception {
         validateOptions();
@@ -137,7 +141,7 @@ public final class PretrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--data " + data + " is not a directory");
         }
         TrainingImages images = TrainingImages.open(data, split, config.getInt(MocoConfig.IMAGE_SIZE), channels.channels());
-        ImageDataset dataset = images.dataset();
+        ImageDataset dataset = classSelection.select(images.dataset(), images);
         int held = heldOut != null ? heldOut : Math.min(2_000, dataset.size() / 10);
         if (held >= dataset.size()) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--held-out " + held + " leaves no training images: "
@@ -147,7 +151,7 @@ public final class PretrainCommand implements Callable<Integer> {
         String title = String.format(Locale.ROOT, "MoCo pretraining: %s dictionary, %s", config.getString(MocoConfig.DICTIONARY),
                 data.getFileName());
         MonitoredPretraining.Result result = new MonitoredPretraining(new MonitoredPretraining.Options(config, dataset,
-                images.toString(), held, knnBank, knnK, knnTemperature, runDir, overwrite, checkpoint,
+                classSelection.describe(images), held, knnBank, knnK, knnTemperature, runDir, overwrite, checkpoint,
                 checkpointEvery, keepCheckpoints, !noProgress, title)).run(System.out, System.err);
         System.out.printf(Locale.ROOT, "final knn-accuracy: %.4f%n", result.finalKnn());
         return 0;

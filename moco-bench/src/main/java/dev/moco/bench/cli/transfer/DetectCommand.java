@@ -19,7 +19,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "detect", mixinStandardHelpOptions = true, sortOptions = false,
         defaultValueProvider = TransferBudget.Detection.class,
-        description = "Fine-tunes the encoder with a CenterNet-style head for detection on the canvases (10 classes).",
+        description = "Fine-tunes the encoder with a CenterNet-style head for detection on the canvases (10 classes, or those"
+                + " of --canvas-classes).",
         footer = {"", "--coco-out writes instances_test.json (ground truth) and detections_test.json (COCO results)",
             "for pycocotools: COCOeval(COCO(gt), COCO(gt).loadRes(dt), 'bbox').",
             "Last line: AP: <value> AP50: <value> AP75: <value>"})
@@ -37,7 +38,7 @@ public final class DetectCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         java.io.PrintWriter out = spec.commandLine().getOut();
-        DetectionTask task = new DetectionTask();
+        DetectionTask task = new DetectionTask(options.garmentClasses());
         RunDirectory.Start start = TransferRun.check(options, spec.commandLine());
         Path truth = cocoOut == null ? null : cocoOut.resolve("instances_test.json");
         Path detections = cocoOut == null ? null : cocoOut.resolve("detections_test.json");
