@@ -38,8 +38,8 @@ public final class DetectCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         java.io.PrintWriter out = spec.commandLine().getOut();
-        DetectionTask task = new DetectionTask(options.garmentClasses());
         RunDirectory.Start start = TransferRun.check(options, spec.commandLine());
+        DetectionTask task = new DetectionTask(options.garmentClasses());
         Path truth = cocoOut == null ? null : cocoOut.resolve("instances_test.json");
         Path detections = cocoOut == null ? null : cocoOut.resolve("detections_test.json");
         if (cocoOut != null) {

@@ -1,5 +1,6 @@
 package dev.moco.bench.cli.transfer;
 
+import dev.moco.bench.cli.RunDirectory;
 import dev.moco.downstream.metrics.SegmentationScores;
 import dev.moco.downstream.transfer.SegmentationTask;
 import java.util.Locale;
@@ -24,9 +25,9 @@ public final class SegmentCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         java.io.PrintWriter out = spec.commandLine().getOut();
+        RunDirectory.Start start = TransferRun.check(options, spec.commandLine());
         SegmentationTask task = new SegmentationTask(options.garmentClasses());
-        try (TransferRun.Outcome outcome = TransferRun.run("segmentation", task, options,
-                TransferRun.check(options, spec.commandLine()), spec.commandLine(), out)) {
+        try (TransferRun.Outcome outcome = TransferRun.run("segmentation", task, options, start, spec.commandLine(), out)) {
             SegmentationScores scores = task.lastScores();
             StringBuilder perClass = new StringBuilder("per-class IoU: background ");
             perClass.append(format(scores.classIou()[0]));
