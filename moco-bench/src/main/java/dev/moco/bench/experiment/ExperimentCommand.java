@@ -149,7 +149,8 @@ public final class ExperimentCommand implements Runnable {
                         + " --pretrain-classes, the canvases only the other classes. Default: ${DEFAULT-VALUE}")
         String regime;
 
-        @Option(names = "--pretrain-classes", split = ",", defaultValue = TransferExperiment.DEFAULT_PRETRAINING_CLASSES, paramLabel = "LABEL[,LABEL...]",
+        @Option(names = "--pretrain-classes", split = ",", defaultValue = TransferExperiment.DEFAULT_PRETRAINING_CLASSES,
+                paramLabel = "LABEL[,LABEL...]",
                 description = "The novel regime's pretraining classes; the canvases take the others."
                         + " Default: ${DEFAULT-VALUE} (T-shirt/top, trouser, pullover, dress, coat)")
         List<Integer> pretrainClasses;

@@ -92,7 +92,8 @@ final class TransferExperiment implements Experiment {
      * @param pretrainingClasses the novel regime's pretraining classes; the canvases take the others
      */
     TransferExperiment(List<String> regimes, List<Integer> pretrainingClasses) {
-        if (regimes.isEmpty() || !List.of(SAME, NOVEL).containsAll(regimes) || regimes.stream().distinct().count() != regimes.size()) {
+        if (regimes.isEmpty() || !List.of(SAME, NOVEL).containsAll(regimes)
+                || regimes.stream().distinct().count() != regimes.size()) {
             throw new IllegalArgumentException("--regime must be same, novel or same,novel; got " + String.join(",", regimes));
         }
         this.regimes = List.copyOf(regimes);
@@ -189,7 +190,8 @@ final class TransferExperiment implements Experiment {
         try {
             Subset.ofClasses(data.train(), pretrainingClasses);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(option + ": " + e.getMessage() + " (the training split of " + data.directory() + ")", e);
+            throw new IllegalArgumentException(option + ": " + e.getMessage() + " (the training split of " + data.directory()
+                    + ")", e);
         }
         BitSet rest = new BitSet();
         for (int i = 0; i < data.train().size(); i++) {
@@ -231,6 +233,10 @@ final class TransferExperiment implements Experiment {
     private static String estimate(List<PlannedRun> toRun, List<ResultRow> rows) {
         if (toRun.isEmpty()) {
             return "nothing left to run";
+        }
+        if (rows.isEmpty()) {
+            return "estimate for the " + toRun.size() + " rows to run: none yet, no row of this budget is measured (a later"
+                    + " start estimates from the rows finished by then)";
         }
         Map<String, Double> perRow = new LinkedHashMap<>();
         for (String schedule : SCHEDULES) {
@@ -368,7 +374,7 @@ final class TransferExperiment implements Experiment {
         return xy;
     }
 
-    /** The MoCo encoder: pretrained with seed {@value #PRETRAINING_SEED} into {@code encoderDir}, continued or reused if there. */
+    /** The MoCo encoder: pretrained with seed {@value #PRETRAINING_SEED} into {@code encoderDir}, or continued there. */
     private static String moco(MocoConfig config, ExperimentData data, Path encoderDir, boolean progress, PrintStream err) {
         MocoConfig pretraining = MocoConfig.builder(Map.of()).setAll(config)
                 .set(MocoConfig.SEED, Long.toString(PRETRAINING_SEED)).build();
@@ -534,8 +540,10 @@ final class TransferExperiment implements Experiment {
                 Map<String, String> supervised = key("supervised", regime, schedule);
                 if (!groups.rows(moco).isEmpty() && !groups.rows(supervised).isEmpty()) {
                     for (String[] metric : FINE_TUNED) {
-                        verdicts.add("- " + regime + ", " + schedule + ", " + metric[1] + ": " + MeanDifference.of(
-                                groups.spread(moco, metric[0]), groups.spread(supervised, metric[0])).verdict("MoCo", "supervised"));
+                        MeanDifference difference = MeanDifference.of(groups.spread(moco, metric[0]),
+                                groups.spread(supervised, metric[0]));
+                        verdicts.add("- " + regime + ", " + schedule + ", " + metric[1] + ": "
+                                + difference.verdict("MoCo", "supervised"));
                     }
                 }
             }

@@ -74,6 +74,27 @@ class ExperimentPartsTest {
     }
 
     @Test
+    void theTransferEstimateAddsFineTuningPerRowAndPretrainingPerEncoderNotYetBuilt() {
+        // measured: the three 1x novel rows of seed 0, fine-tuning 30 s each
+        List<ResultRow> rows = List.of(transferRow("random", 30, 0, 20), transferRow("supervised", 30, 40, 10),
+                transferRow("moco", 30, 10, 10));
+        TransferExperiment transfer = TransferExperiment.of("same,novel", List.of(0, 1, 2, 3, 4));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        transfer.announce(transfer.plan(Budget.TINY), rows, Budget.TINY, new PrintStream(out, true, StandardCharsets.UTF_8));
+        // to run: 9 rows of 1x at 30 s, 12 of 2x at twice that (none measured): 270 + 720 s; the encoders supervised-same
+        // and moco-same as their novel twins: 40 + 10 and 10 + 10 s (random is built): 70 s; 1060 s in all
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("plan: 24 rows (3 already in the results)",
+                "1x novel: random/0 (done), supervised/0 (done), moco/0 (done), random/1,",
+                "estimate for the 21 rows to run: about 17 min 40 s (from the 3 rows of this budget measured so far)");
+    }
+
+    private static ResultRow transferRow(String init, double fineTuning, double pretraining, double frozen) {
+        return new ResultRow(Map.of("init", init, "regime", "novel", "schedule", "1x", "budget", "tiny", "seed", "0",
+                "finetune_seconds", Double.toString(fineTuning), "pretrain_seconds", Double.toString(pretraining),
+                "frozen_eval_seconds", Double.toString(frozen)));
+    }
+
+    @Test
     void aTransferCurveIsTheStepsAndScoreOfEveryEpoch() {
         double[][] points = TransferExperiment.curvePoints("32:0.1234 64:0.1502");
         assertThat(points[0]).containsExactly(32, 64);

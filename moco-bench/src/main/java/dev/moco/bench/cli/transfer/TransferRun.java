@@ -102,7 +102,8 @@ final class TransferRun {
         start.begin(System.err);
         Path dir = start.dir();
         int steps = tuning.stepsPerEpoch(canvases.train().size());
-        EpochLogger log = new EpochLogger(out, settings.epochs(), steps, dir, taskName + " transfer, init " + o.init, done, epoch -> {
+        String title = taskName + " transfer, init " + o.init;
+        EpochLogger log = new EpochLogger(out, settings.epochs(), steps, dir, title, done, epoch -> {
             Checkpoint.Builder checkpoint = Checkpoint.builder(new TrainingPosition(epoch, 0, (long) epoch * steps, steps))
                     .properties(IDENTITY, identity);
             new TreeMap<>(tuning.state()).forEach(checkpoint::tensors);
@@ -115,7 +116,8 @@ final class TransferRun {
             throw e;
         }
         if (log.last == null) {      // resumed after the last epoch: nothing to train, the scores again
-            out.println("the run in " + dir + " is complete (" + done + " of " + settings.epochs() + " epochs); its test scores:");
+            out.println("the run in " + dir + " is complete (" + done + " of " + settings.epochs()
+                    + " epochs); its test scores:");
             log.last = new FineTuning.EpochResult(done, Double.NaN, Double.NaN, Double.NaN, tuning.evaluate(canvases.test()));
         } else {
             out.println("wrote " + dir.resolve(RunDirectory.METRICS) + ", " + dir.resolve(RunDirectory.CHART) + " and "
@@ -136,7 +138,8 @@ final class TransferRun {
         // the classes and a longer schedule are named only where chosen, so runs from before they existed resume
         id.put("canvases", canvases.spec() + (o.canvasClasses == null ? "" : ", classes " + o.garmentClasses()));
         int schedule = o.scheduleMultiple();
-        id.put("epochs", schedule == 1 ? Integer.toString(o.epochs) : schedule * o.epochs + " (" + schedule + "x of " + o.epochs + ")");
+        id.put("epochs", schedule == 1 ? Integer.toString(o.epochs)
+                : schedule * o.epochs + " (" + schedule + "x of " + o.epochs + ")");
         id.put("batch-size", Integer.toString(o.batchSize));
         id.put("lr", Double.toString(o.learningRate));
         id.put("momentum", Double.toString(o.momentum));
