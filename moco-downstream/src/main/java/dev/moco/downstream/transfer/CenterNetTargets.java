@@ -1,6 +1,7 @@
 package dev.moco.downstream.transfer;
 
 import dev.moco.downstream.canvas.Canvas;
+import dev.moco.downstream.canvas.GarmentClasses;
 import dev.moco.downstream.canvas.GarmentInstance;
 import dev.moco.downstream.metrics.BoundingBox;
 import java.util.ArrayList;
@@ -65,7 +66,18 @@ public record CenterNetTargets(int classes, int gridHeight, int gridWidth, float
         return Math.exp(Math.min(logSide, MAX_LOG_SIDE)) * stride;
     }
 
+    /** The targets of a head of {@code classes} channels for labels 0..classes−1. */
     public static CenterNetTargets of(List<Canvas> batch, int classes, int stride) {
+        return of(batch, GarmentClasses.first(classes), stride);
+    }
+
+    /**
+     * The targets of a head with a heatmap channel per one of {@code garmentClasses}.
+     *
+     * @throws IllegalArgumentException if a garment's label is not among them
+     */
+    public static CenterNetTargets of(List<Canvas> batch, GarmentClasses garmentClasses, int stride) {
+        int classes = garmentClasses.count();
         int size = batch.get(0).size();
         int gh = (size + stride - 1) / stride;
         int gw = gh;
@@ -83,7 +95,7 @@ public record CenterNetTargets(int classes, int gridHeight, int gridWidth, float
                 double w = b.width() / stride;
                 double h = b.height() / stride;
                 int radius = Math.max(0, (int) gaussianRadius(h, w));
-                splat(heat, ((i * classes) + g.label()) * gh * gw, gh, gw, row, column, radius);
+                splat(heat, ((i * classes) + garmentClasses.channel(g.label())) * gh * gw, gh, gw, row, column, radius);
                 ObjectTarget target = new ObjectTarget(i, instance, row * gw + column, w, h, cx - column, cy - row);
                 objects.removeIf(o -> o.image() == target.image() && o.cell() == target.cell());
                 objects.add(target);

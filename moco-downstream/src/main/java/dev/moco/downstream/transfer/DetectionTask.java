@@ -1,8 +1,8 @@
 package dev.moco.downstream.transfer;
 
 import dev.moco.downstream.canvas.Canvas;
-import dev.moco.downstream.canvas.CanvasSpec;
 import dev.moco.downstream.canvas.CocoJson;
+import dev.moco.downstream.canvas.GarmentClasses;
 import dev.moco.downstream.metrics.CocoBoxEvaluator;
 import dev.moco.downstream.metrics.DetectedBox;
 import dev.moco.downstream.metrics.DetectionScores;
@@ -17,7 +17,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Detection of the garments: CenterNet-style head and loss, COCO box AP, AP50 and AP75 on
- * the test canvases.
+ * the test canvases. The head has a heatmap per garment class (all ten unless a
+ * {@link GarmentClasses} is given); detections carry the garments' own category ids (label + 1).
  */
 public final class DetectionTask implements TransferTask {
 
@@ -25,19 +26,29 @@ public final class DetectionTask implements TransferTask {
     public static final String AP50 = "AP50";
     public static final String AP75 = "AP75";
 
+    private final GarmentClasses garmentClasses;
     private List<DetectedBox> lastDetections = List.of();
 
-    /** The CenterNet head: the garment classes' heatmaps, then the {@link CenterNetTargets#REGRESSION_CHANNELS}. */
+    /** The ten Fashion-MNIST classes. */
+    public DetectionTask() {
+        this(GarmentClasses.ALL);
+    }
+
+    /** The classes {@code garmentClasses}: the canvases must hold no other garment. */
+    public DetectionTask(GarmentClasses garmentClasses) {
+        this.garmentClasses = garmentClasses;
+    }
+
+    /** The CenterNet head: a heatmap per garment class, then the {@link CenterNetTargets#REGRESSION_CHANNELS}. */
     @Override
     public DenseHeadTopology headTopology(int[] stageChannels, int[] stageStrides, int width) {
-        return DenseHeadTopology.detection(stageChannels, stageStrides, CanvasSpec.GARMENT_CLASSES,
+        return DenseHeadTopology.detection(stageChannels, stageStrides, garmentClasses.count(),
                 CenterNetTargets.REGRESSION_CHANNELS, width);
     }
 
     @Override
     public LossResult loss(DenseHead head, INDArray output, List<Canvas> batch) {
-        return CenterNetLoss.compute(output, CenterNetTargets.of(batch, CanvasSpec.GARMENT_CLASSES, head.outputStride()))
-                .total();
+        return CenterNetLoss.compute(output, CenterNetTargets.of(batch, garmentClasses, head.outputStride())).total();
     }
 
     /** The detections of the last finished evaluation, for a COCO results file. */
@@ -53,7 +64,11 @@ public final class DetectionTask implements TransferTask {
             @Override
             public void add(INDArray output, List<Canvas> batch) {
                 int[] ids = batch.stream().mapToInt(Canvas::imageId).toArray();
-                detections.addAll(CenterNetDecoder.decode(output, CanvasSpec.GARMENT_CLASSES, head.outputStride(), ids));
+                for (DetectedBox d : CenterNetDecoder.decode(output, garmentClasses.count(), head.outputStride(), ids)) {
+                    // the decoder numbers categories by channel; the truth by label
+                    int label = garmentClasses.label(d.categoryId() - 1);
+                    detections.add(new DetectedBox(d.imageId(), label + 1, d.box(), d.score()));
+                }
                 truth.addAll(CocoJson.groundTruth(batch));
             }
 

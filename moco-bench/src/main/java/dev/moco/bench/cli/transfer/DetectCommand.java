@@ -15,7 +15,8 @@ import picocli.CommandLine.Mixin;
  */
 @Command(name = "detect", mixinStandardHelpOptions = true, sortOptions = false,
         defaultValueProvider = TransferBudget.Detection.class,
-        description = "Fine-tunes the encoder with a CenterNet-style head for detection on the canvases (10 classes).",
+        description = "Fine-tunes the encoder with a CenterNet-style head for detection on the canvases (10 classes, or those"
+                + " of --canvas-classes).",
         footer = {"", "--coco-out writes instances_test.json (ground truth) and detections_test.json (COCO results)",
             "for pycocotools: COCOeval(COCO(gt), COCO(gt).loadRes(dt), 'bbox').",
             "Last line: AP: <value> AP50: <value> AP75: <value>"})
@@ -33,9 +34,9 @@ public final class DetectCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         java.io.PrintWriter out = spec.commandLine().getOut();
-        DetectionTask task = new DetectionTask();
         RunDirectory.Start start = TransferRun.check(options, spec.commandLine());
         coco.check(options);
+        DetectionTask task = new DetectionTask(options.garmentClasses());
         try (TransferRun.Outcome outcome = TransferRun.run("detection", task, options, start, spec.commandLine(), out)) {
             coco.write(outcome.canvases().test(), file -> CocoJson.writeResults(task.lastDetections(), file),
                     task.lastDetections().size(), out);

@@ -1,7 +1,6 @@
 package dev.moco.bench.cli.transfer;
 
 import dev.moco.bench.cli.RunDirectory;
-import dev.moco.core.data.FashionMnist;
 import dev.moco.downstream.canvas.CanvasDirectory;
 import dev.moco.downstream.metrics.SegmentationScores;
 import dev.moco.downstream.transfer.SegmentationTask;
@@ -16,7 +15,8 @@ import picocli.CommandLine.Option;
 /** {@code moco transfer segment}: semantic segmentation of the canvases by fine-tuning. Last line {@code mIoU: <value>}. */
 @Command(name = "segment", mixinStandardHelpOptions = true, sortOptions = false,
         defaultValueProvider = TransferBudget.Segmentation.class,
-        description = "Fine-tunes the encoder with an FCN-style head for semantic segmentation of the canvases (11 classes).",
+        description = "Fine-tunes the encoder with an FCN-style head for semantic segmentation of the canvases (background and"
+                + " the garment classes: 11 classes, or 1 + those of --canvas-classes).",
         footer = {"", "--masks-out writes the predicted mask of every test canvas as the ground truth is stored:",
             "masks/000001.png, 8-bit grey, 0 background and label + 1 (compare with <canvases>/test/masks/).",
             "Last line: mIoU: <mean IoU over the classes present in truth or prediction>"})
@@ -35,7 +35,6 @@ public final class SegmentCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         java.io.PrintWriter out = spec.commandLine().getOut();
-        SegmentationTask task = new SegmentationTask();
         RunDirectory.Start start = TransferRun.check(options, spec.commandLine());
         if (masksOut != null) {
             RunDirectory.requireWritable("--masks-out", masksOut);
@@ -44,12 +43,13 @@ public final class SegmentCommand implements Callable<Integer> {
                         + " replace them, or choose another directory");
             }
         }
+        SegmentationTask task = new SegmentationTask(options.garmentClasses());
         try (TransferRun.Outcome outcome = TransferRun.run("segmentation", task, options, start, spec.commandLine(), out)) {
             SegmentationScores scores = task.lastScores();
             StringBuilder perClass = new StringBuilder("per-class IoU: background ");
             perClass.append(format(scores.classIou()[0]));
             for (int c = 1; c < scores.classIou().length; c++) {
-                perClass.append(", ").append(FashionMnist.CLASS_NAMES.get(c - 1)).append(' ').append(format(scores.classIou()[c]));
+                perClass.append(", ").append(task.garmentClasses().name(c - 1)).append(' ').append(format(scores.classIou()[c]));
             }
             out.println(perClass);
             if (masksOut != null) {

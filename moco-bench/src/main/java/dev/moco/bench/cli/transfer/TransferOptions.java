@@ -5,6 +5,8 @@ import dev.moco.bench.cli.RunOptions;
 import dev.moco.downstream.canvas.CanvasDirectory;
 import dev.moco.downstream.canvas.CanvasSpec;
 import dev.moco.encoders.EncoderImplementation;
+import dev.moco.downstream.canvas.GarmentClasses;
+import dev.moco.downstream.transfer.FineTuneSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -85,8 +87,41 @@ public final class TransferOptions {
             description = "The head's code: auto (fast where oneDNN loads), fast or reference (default: ${DEFAULT-VALUE}).")
     String headImplementation;
 
+    static final String CANVAS_CLASSES = "--canvas-classes";
+
+    @Option(names = CANVAS_CLASSES, split = ",", paramLabel = "LABEL[,LABEL...]",
+            description = "Build the generated canvases from these Fashion-MNIST classes only (train and test), e.g. 5,6,7,8,9;"
+                    + " the head then has one class per label (default: all ten).")
+    List<Integer> canvasClasses;
+
+    static final String SCHEDULE = "--schedule";
+
+    @Option(names = SCHEDULE, defaultValue = "1x", paramLabel = "Nx",
+            description = "N times the epochs, each learning-rate milestone N times later, as detectron2's 2x stretches its 1x"
+                    + " (default: ${DEFAULT-VALUE}).")
+    String schedule;
+
     @Mixin
     EncoderOptions encoder;
+
+    /** The classes of the heads: those of {@code --canvas-classes}, or all ten. */
+    GarmentClasses garmentClasses() {
+        return canvasClasses == null ? GarmentClasses.ALL
+                : GarmentClasses.of(canvasClasses.stream().mapToInt(Integer::intValue).toArray());
+    }
+
+    /**
+     * The multiple of the 1× schedule {@code --schedule} names: "2x" (or "2") is 2.
+     *
+     * @throws IllegalArgumentException naming the option and the value when it is no whole multiple of at least 1
+     */
+    int scheduleMultiple() {
+        try {
+            return FineTuneSettings.scheduleMultiple(schedule);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(SCHEDULE + ": " + e.getMessage(), e);
+        }
+    }
 
     /** Whether {@code --data} is a directory of IDX files the canvases are generated from (else a canvas set). */
     boolean generates() {
@@ -123,6 +158,22 @@ public final class TransferOptions {
         } catch (IllegalArgumentException e) {
             problems.add("--head-impl: " + e.getMessage());
         }
+        try {
+            scheduleMultiple();
+        } catch (IllegalArgumentException e) {
+            problems.add(e.getMessage());
+        }
+        if (canvasClasses != null) {
+            try {
+                garmentClasses();
+            } catch (IllegalArgumentException e) {
+                problems.add(CANVAS_CLASSES + " " + canvasClassesText() + ": " + e.getMessage());
+            }
+            if (Files.isDirectory(data) && !generates()) {
+                problems.add(CANVAS_CLASSES + " chooses the classes of generated canvases, but " + data
+                        + " is a canvas set; pass Fashion-MNIST's IDX files as --data");
+            }
+        }
         if (Files.isDirectory(data) && generates()) {
             if (trainCanvases < 1) {
                 problems.add("--train must be at least 1 canvas, got " + trainCanvases);
@@ -140,6 +191,11 @@ public final class TransferOptions {
         if (!problems.isEmpty()) {
             throw new CommandLine.ParameterException(cli, String.join("\n", problems));
         }
+    }
+
+    /** The {@code --canvas-classes} as typed, for messages: "5,6,7,8,9". */
+    String canvasClassesText() {
+        return canvasClasses.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(","));
     }
 
     /** The message for a batch larger than the training set (checked again once a canvas set's size is read). */
