@@ -1,5 +1,6 @@
 package dev.moco.downstream.transfer;
 
+import dev.moco.downstream.canvas.GarmentClasses;
 import dev.moco.downstream.metrics.BoundingBox;
 import dev.moco.downstream.metrics.CocoEvaluator;
 import dev.moco.downstream.metrics.DetectedBox;
@@ -22,10 +23,12 @@ public final class CenterNetDecoder {
     }
 
     /**
+     * @param classes the garment classes of the heatmap channels: a peak in channel c is a
+     *     detection of category {@code classes.label(c) + 1}, the garment's COCO category id
      * @param imageIds the COCO image id of each image of the batch
      * @param stride the grid's stride in input pixels
      */
-    public static List<DetectedBox> decode(INDArray output, int classes, int stride, int[] imageIds) {
+    public static List<DetectedBox> decode(INDArray output, GarmentClasses classes, int stride, int[] imageIds) {
         return peaks(output, classes, stride, imageIds).stream().map(Peak::detection).toList();
     }
 
@@ -44,7 +47,8 @@ public final class CenterNetDecoder {
      * The detections of {@link #decode} with their cells; the output may have more channels
      * after the {@code classes + 4} it reads.
      */
-    public static List<Peak> peaks(INDArray output, int classes, int stride, int[] imageIds) {
+    public static List<Peak> peaks(INDArray output, GarmentClasses garmentClasses, int stride, int[] imageIds) {
+        int classes = garmentClasses.count();
         long[] shape = output.shape();
         if (output.rank() != 4 || shape[1] < classes + CenterNetTargets.REGRESSION_CHANNELS || shape[0] != imageIds.length) {
             throw new IllegalArgumentException("detection output " + Arrays.toString(shape) + " does not hold "
@@ -74,7 +78,7 @@ public final class CenterNetDecoder {
                         double h = CenterNetTargets.side(z[imageBase + (classes + 1) * plane + cell], stride);
                         double cx = (x + z[imageBase + (classes + 2) * plane + cell]) * stride;
                         double cy = (y + z[imageBase + (classes + 3) * plane + cell]) * stride;
-                        found.add(new Peak(image, cell, new DetectedBox(imageIds[image], c + 1,
+                        found.add(new Peak(image, cell, new DetectedBox(imageIds[image], garmentClasses.label(c) + 1,
                                 new BoundingBox(cx - w / 2, cy - h / 2, w, h), CenterNetLoss.sigmoid(v))));
                     }
                 }

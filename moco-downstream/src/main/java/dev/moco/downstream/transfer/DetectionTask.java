@@ -64,11 +64,7 @@ public final class DetectionTask implements TransferTask {
             @Override
             public void add(INDArray output, List<Canvas> batch) {
                 int[] ids = batch.stream().mapToInt(Canvas::imageId).toArray();
-                for (DetectedBox d : CenterNetDecoder.decode(output, garmentClasses.count(), head.outputStride(), ids)) {
-                    // the decoder numbers categories by channel; the truth by label
-                    int label = garmentClasses.label(d.categoryId() - 1);
-                    detections.add(new DetectedBox(d.imageId(), label + 1, d.box(), d.score()));
-                }
+                detections.addAll(CenterNetDecoder.decode(output, garmentClasses, head.outputStride(), ids));
                 truth.addAll(CocoJson.groundTruth(batch));
             }
 

@@ -1,5 +1,7 @@
 package dev.moco.downstream.transfer;
 
+import dev.moco.downstream.canvas.GarmentClasses;
+
 /**
  * The channels of an instance head's output [N, channels, h, w]: first the detector's
  * ({@code classes} heatmap logits, then the {@value CenterNetTargets#REGRESSION_CHANNELS} box
@@ -7,26 +9,30 @@ package dev.moco.downstream.transfer;
  * {@code prototypes} mask coefficient logits and {@code prototypes} prototype masks
  * ({@link PrototypeMaskLoss}).
  *
- * @param classes heatmap channels
+ * @param garmentClasses the classes of the heatmap channels, one each
  * @param prototypes prototype masks, and coefficients per cell
  */
-public record InstanceChannels(int classes, int prototypes) {
+public record InstanceChannels(GarmentClasses garmentClasses, int prototypes) {
 
     public InstanceChannels {
-        if (classes < 1 || prototypes < 1) {
-            throw new IllegalArgumentException("an instance head needs at least one class and one prototype, got "
-                    + classes + " and " + prototypes);
+        if (prototypes < 1) {
+            throw new IllegalArgumentException("an instance head needs at least one prototype, got " + prototypes);
         }
+    }
+
+    /** The heatmap channels: one per garment class. */
+    public int classes() {
+        return garmentClasses.count();
     }
 
     /** The channel of coefficient k. */
     public int coefficient(int k) {
-        return classes + CenterNetTargets.REGRESSION_CHANNELS + k;
+        return classes() + CenterNetTargets.REGRESSION_CHANNELS + k;
     }
 
     /** The channel of prototype k. */
     public int prototype(int k) {
-        return classes + CenterNetTargets.REGRESSION_CHANNELS + prototypes + k;
+        return classes() + CenterNetTargets.REGRESSION_CHANNELS + prototypes + k;
     }
 
     /** The channels after the detector's: coefficients and prototypes. */
@@ -36,6 +42,6 @@ public record InstanceChannels(int classes, int prototypes) {
 
     /** All channels. */
     public int total() {
-        return classes + CenterNetTargets.REGRESSION_CHANNELS + maskChannels();
+        return classes() + CenterNetTargets.REGRESSION_CHANNELS + maskChannels();
     }
 }

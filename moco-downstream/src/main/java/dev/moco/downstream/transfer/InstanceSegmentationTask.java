@@ -1,8 +1,8 @@
 package dev.moco.downstream.transfer;
 
 import dev.moco.downstream.canvas.Canvas;
-import dev.moco.downstream.canvas.CanvasSpec;
 import dev.moco.downstream.canvas.CocoJson;
+import dev.moco.downstream.canvas.GarmentClasses;
 import dev.moco.downstream.metrics.CocoEvaluator;
 import dev.moco.downstream.metrics.DetectedInstance;
 import dev.moco.downstream.metrics.DetectionScores;
@@ -40,12 +40,17 @@ public final class InstanceSegmentationTask implements TransferTask {
     private final InstanceChannels channels;
     private List<DetectedInstance> lastInstances = List.of();
 
+    /** The ten Fashion-MNIST classes, {@value #DEFAULT_PROTOTYPES} prototypes. */
     public InstanceSegmentationTask() {
-        this(DEFAULT_PROTOTYPES);
+        this(GarmentClasses.ALL, DEFAULT_PROTOTYPES);
     }
 
-    public InstanceSegmentationTask(int prototypes) {
-        this.channels = new InstanceChannels(CanvasSpec.GARMENT_CLASSES, prototypes);
+    /**
+     * @param garmentClasses the classes of the head: the canvases must hold no other garment
+     * @param prototypes prototype masks, and coefficients per cell
+     */
+    public InstanceSegmentationTask(GarmentClasses garmentClasses, int prototypes) {
+        this.channels = new InstanceChannels(garmentClasses, prototypes);
     }
 
     /** The CenterNet head of {@link DetectionTask} with the mask channels after the box channels, bias 0. */
@@ -57,7 +62,7 @@ public final class InstanceSegmentationTask implements TransferTask {
 
     @Override
     public LossResult loss(DenseHead head, INDArray output, List<Canvas> batch) {
-        CenterNetTargets targets = CenterNetTargets.of(batch, channels.classes(), head.outputStride());
+        CenterNetTargets targets = CenterNetTargets.of(batch, channels.garmentClasses(), head.outputStride());
         LossResult detection = CenterNetLoss.compute(output, targets).total();
         LossResult masks = PrototypeMaskLoss.compute(output, channels, targets, batch, head.outputStride());
         return new LossResult(detection.value() + MASK_WEIGHT * masks.value(),

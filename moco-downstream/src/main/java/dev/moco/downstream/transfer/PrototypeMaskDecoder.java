@@ -32,7 +32,7 @@ public final class PrototypeMaskDecoder {
      */
     public static List<DetectedInstance> decode(INDArray output, InstanceChannels channels, int stride, int size,
             int[] imageIds) {
-        List<CenterNetDecoder.Peak> peaks = CenterNetDecoder.peaks(output, channels.classes(), stride, imageIds);
+        List<CenterNetDecoder.Peak> peaks = CenterNetDecoder.peaks(output, channels.garmentClasses(), stride, imageIds);
         if (peaks.isEmpty()) {
             return List.of();
         }

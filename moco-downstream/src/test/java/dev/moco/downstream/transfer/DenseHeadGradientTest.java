@@ -7,6 +7,7 @@ import dev.moco.api.testing.FiniteDifferences;
 import dev.moco.downstream.canvas.CanvasGenerator;
 import dev.moco.downstream.canvas.CanvasSet;
 import dev.moco.downstream.canvas.CanvasSpec;
+import dev.moco.downstream.canvas.GarmentClasses;
 import dev.moco.downstream.testing.GarmentShapes;
 import dev.moco.encoders.DenseHead;
 import dev.moco.encoders.DenseHeadTopology;
@@ -130,7 +131,7 @@ class DenseHeadGradientTest {
         }
         INDArray output = Nd4j.create(perfect, new long[] {set.train().size(), 7, targets.gridHeight(), targets.gridWidth()});
         int[] ids = set.train().stream().mapToInt(c -> c.imageId()).toArray();
-        var detections = CenterNetDecoder.decode(output, 3, stride, ids);
+        var detections = CenterNetDecoder.decode(output, GarmentClasses.first(3), stride, ids);
         var scores = new dev.moco.downstream.metrics.CocoBoxEvaluator().evaluate(
                 dev.moco.downstream.canvas.CocoJson.groundTruth(set.train()), detections);
         assertThat(scores.ap50()).isGreaterThan(0.99);

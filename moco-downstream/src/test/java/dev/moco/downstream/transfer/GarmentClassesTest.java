@@ -11,6 +11,7 @@ import dev.moco.downstream.canvas.CanvasSpec;
 import dev.moco.downstream.canvas.GarmentClasses;
 import dev.moco.downstream.canvas.GarmentInstance;
 import dev.moco.downstream.metrics.DetectedBox;
+import dev.moco.downstream.metrics.DetectedInstance;
 import dev.moco.downstream.testing.GarmentShapes;
 import dev.moco.encoders.EncoderSpec;
 import dev.moco.encoders.Encoders;
@@ -93,6 +94,11 @@ class GarmentClassesTest {
         evaluation.add(output, batch);
         assertThat(evaluation.metrics().get(SegmentationTask.MIOU)).isEqualTo(1.0);
         assertThat(task.lastScores().classIou()).hasSize(3);
+        // the predicted masks are written as the ground truth is: 0 background, label + 1
+        assertThat(task.lastMasks()).hasSize(batch.size());
+        for (Canvas c : batch) {
+            assertThat(task.lastMasks().get(c.imageId())).as("mask of canvas %d", c.imageId()).isEqualTo(c.semantic());
+        }
     }
 
     @Test
@@ -103,5 +109,15 @@ class GarmentClassesTest {
                 .run(NOVEL, new FineTuning.Listener() { });
         // an untrained head peaks in both channels: category ids label + 1 = 6 and 7, never the channels' 1 and 2
         assertThat(task.lastDetections()).extracting(DetectedBox::categoryId).containsOnly(6, 7);
+    }
+
+    @Test
+    void aTwoClassInstanceHeadReportsTheCategoryIdsOfItsLabels() {
+        InstanceChannels channels = new InstanceChannels(GarmentClasses.of(5, 6), 2);
+        Nd4j.getRandom().setSeed(3);
+        INDArray output = Nd4j.randn(DataType.FLOAT, 2, channels.total(), 8, 8);
+        List<DetectedInstance> found = PrototypeMaskDecoder.decode(output, channels, 2, 16, new int[] {11, 12});
+        // random heatmaps peak in both channels: category ids label + 1 = 6 and 7, never the channels' 1 and 2
+        assertThat(found).extracting(d -> d.detectedBox().categoryId()).containsOnly(6, 7);
     }
 }

@@ -11,6 +11,7 @@ import dev.moco.downstream.canvas.CanvasGenerator;
 import dev.moco.downstream.canvas.CanvasSet;
 import dev.moco.downstream.canvas.CanvasSpec;
 import dev.moco.downstream.canvas.CocoJson;
+import dev.moco.downstream.canvas.GarmentClasses;
 import dev.moco.downstream.metrics.CocoEvaluator;
 import dev.moco.downstream.metrics.DetectedInstance;
 import dev.moco.downstream.metrics.DetectionScores;
@@ -46,7 +47,7 @@ class InstanceSegmentationTest {
     @Test
     void prototypeMaskLossGradientMatchesFiniteDifferencesAndLeavesTheDetectorChannels() {
         List<Canvas> batch = canvases(16, 2, 4).train();
-        InstanceChannels channels = new InstanceChannels(3, 2);
+        InstanceChannels channels = new InstanceChannels(GarmentClasses.first(3), 2);
         CenterNetTargets targets = CenterNetTargets.of(batch, 3, STRIDE);
         assertThat(targets.objects()).isNotEmpty();
         Nd4j.getRandom().setSeed(13);
@@ -64,9 +65,9 @@ class InstanceSegmentationTest {
     @Test
     void theTaskLossIsTheDetectorsPlusTheMasksWithTheirGradients() {
         List<Canvas> batch = canvases(16, 2, 4).train();
-        InstanceSegmentationTask task = new InstanceSegmentationTask(2);
+        InstanceSegmentationTask task = new InstanceSegmentationTask(GarmentClasses.ALL, 2);
         DenseHead head = new ReferenceDenseHead(task.headTopology(new int[] {2, 3}, new int[] {1, 2}, 2), 1, DataType.DOUBLE);
-        InstanceChannels channels = new InstanceChannels(CanvasSpec.GARMENT_CLASSES, 2);
+        InstanceChannels channels = new InstanceChannels(GarmentClasses.ALL, 2);
         assertThat(head.outputChannels()).isEqualTo(channels.total());
         assertThat(head.outputStride()).isEqualTo(STRIDE);
         Nd4j.getRandom().setSeed(5);
@@ -94,7 +95,7 @@ class InstanceSegmentationTest {
     void anOutputHoldingEachGarmentsMaskAsAPrototypeDecodesBackToIt() {
         CanvasSet set = canvases(32, 4, 9);
         List<Canvas> batch = set.train();
-        InstanceChannels channels = new InstanceChannels(CanvasSpec.GARMENT_CLASSES, 4);
+        InstanceChannels channels = new InstanceChannels(GarmentClasses.ALL, 4);
         CenterNetTargets targets = CenterNetTargets.of(batch, channels.classes(), STRIDE);
         int gh = targets.gridHeight();
         int gw = targets.gridWidth();

@@ -18,7 +18,7 @@ import picocli.CommandLine.Mixin;
 @Command(name = "instances", mixinStandardHelpOptions = true, sortOptions = false,
         defaultValueProvider = TransferBudget.Instances.class,
         description = {"Fine-tunes the encoder with a CenterNet-style head and YOLACT-style masks (prototypes and per-object"
-            + " coefficients) for instance segmentation of the canvases (10 classes)."},
+            + " coefficients) for instance segmentation of the canvases (10 classes, or those of --canvas-classes)."},
         footer = {"", "--coco-out writes instances_test.json (ground truth) and detections_test.json (COCO results with"
             + " compressed RLE masks)", "for pycocotools: COCOeval(COCO(gt), COCO(gt).loadRes(dt), 'segm' or 'bbox').",
             "Last lines: box AP: <value> AP50: <value> AP75: <value>", "           mask AP: <value> AP50: <value> AP75: <value>"})
@@ -36,9 +36,10 @@ public final class InstancesCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         java.io.PrintWriter out = spec.commandLine().getOut();
-        InstanceSegmentationTask task = new InstanceSegmentationTask();
         RunDirectory.Start start = TransferRun.check(options, spec.commandLine());
         coco.check(options);
+        InstanceSegmentationTask task = new InstanceSegmentationTask(options.garmentClasses(),
+                InstanceSegmentationTask.DEFAULT_PROTOTYPES);
         try (TransferRun.Outcome outcome = TransferRun.run("instance segmentation", task, options, start, spec.commandLine(), out)) {
             coco.write(outcome.canvases().test(), file -> CocoJson.writeInstanceResults(task.lastInstances(), file),
                     task.lastInstances().size(), out);
