@@ -67,6 +67,7 @@ class DownstreamCliTest {
         MocoCommandTest.Outcome segment = MocoCommandTest.run("transfer", "segment", "--init", supervised.toString(), "--data",
                 canvases.toString(), "--epochs", "1", "--batch-size", "4", "--head-width", "8", "--out", run.toString());
         assertThat(segment.exitCode()).as(segment.err()).isZero();
+        MocoCommandTest.assertFineTunedOnTheFastEngine(segment.out());
         assertThat(lastLine(segment.out())).matches("mIoU: [01]\\.\\d{4}");
         assertThat(segment.out()).contains("per-class IoU: background");
         assertThat(run.resolve("metrics.csv")).content().startsWith("epoch,loss,mIoU,pixel_accuracy,images_per_second");

@@ -66,6 +66,7 @@ class TransferInstancesCliTest {
         Path coco = dir.resolve("coco");
         MocoCommandTest.Outcome run = transfer("instances", idx(), dir.resolve("instances"), coco);
         assertThat(run.exitCode()).as(run.err()).isZero();
+        MocoCommandTest.assertFineTunedOnTheFastEngine(run.out());
         List<String> lines = lines(run.out());
         String maskLine = lines.get(lines.size() - 1);
         String boxLine = lines.get(lines.size() - 2);
@@ -93,6 +94,7 @@ class TransferInstancesCliTest {
         Path coco = dir.resolve("coco");
         MocoCommandTest.Outcome run = transfer("detect", idx(), dir.resolve("detect"), coco);
         assertThat(run.exitCode()).as(run.err()).isZero();
+        MocoCommandTest.assertFineTunedOnTheFastEngine(run.out());
         List<String> lines = lines(run.out());
         DetectionScores boxes = CocoEvaluator.boxes().evaluate(CocoJson.groundTruth(truth(coco.resolve(CocoOutput.TRUTH))),
                 CocoJson.readResults(coco.resolve(CocoOutput.RESULTS)));

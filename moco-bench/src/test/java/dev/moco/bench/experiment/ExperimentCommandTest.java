@@ -173,6 +173,11 @@ class ExperimentCommandTest {
         assertThat(transfer.exitCode()).as(transfer.err()).isZero();
         assertThat(transfer.out()).contains("plan: 6 rows (0 already in the results)", "./moco train-supervised",
                 "--classes 0,1", "--canvas-classes 2,3", "--schedule 2x", "./moco transfer detect --init");
+        if (dev.moco.encoders.fast.FastEncoder.isAvailable()) {
+            // every fine-tuning of the experiment runs the fast engine's heads, never the reference head
+            assertThat(transfer.out()).contains("(FastEncoder, stages", "head: FastDenseHead (")
+                    .doesNotContain("head: ReferenceDenseHead");
+        }
         assertThat(transfer.out().split("\\./moco eval linear ", -1)).as("frozen scores once per encoder").hasSize(1 + 3);
         List<String> transferRows = lines(results.resolve("transfer.csv"));
         assertThat(transferRows.get(0)).isEqualTo("init,regime,schedule,budget,seed,status,linear_accuracy,knn_accuracy,"
