@@ -11,6 +11,7 @@ import dev.moco.downstream.canvas.CanvasSpec;
 import dev.moco.downstream.transfer.DetectionTask;
 import dev.moco.downstream.transfer.FineTuneSettings;
 import dev.moco.downstream.transfer.FineTuning;
+import dev.moco.downstream.transfer.InstanceSegmentationTask;
 import dev.moco.downstream.transfer.SegmentationTask;
 import dev.moco.downstream.transfer.TransferTask;
 import dev.moco.encoders.EncoderImplementation;
@@ -26,8 +27,8 @@ import java.util.Locale;
 /**
  * The dense-transfer fine-tuning step against the MoCo step of the same encoder and batch, in
  * one JVM: first {@link ThroughputBenchmark} (the MoCo training step, as {@code moco bench
- * throughput} measures it), then {@link FineTuning#step} of the segmentation and the detection
- * task (backbone forward to the stage maps, the head, the loss, backward through head and
+ * throughput} measures it), then {@link FineTuning#step} of the segmentation, detection or
+ * instance segmentation task (backbone forward to the stage maps, the head, the loss, backward through head and
  * backbone, SGD on both) on one batch of canvases generated from Fashion-MNIST, with the
  * transfer commands' head width, momentum and weight decay, from a random backbone. Each
  * figure is the median over the measured steps after the warm-up.
@@ -38,6 +39,9 @@ import java.util.Locale;
  * }</pre>
  */
 public final class FineTuneBenchmark {
+
+    /** The tasks it measures, as the transfer commands are named. */
+    public static final List<String> TASKS = List.of("segment", "detect", "instances");
 
     private FineTuneBenchmark() {
     }
@@ -61,8 +65,8 @@ public final class FineTuneBenchmark {
             }
             tasks = List.copyOf(tasks);
             for (String t : tasks) {
-                if (!t.equals("segment") && !t.equals("detect")) {
-                    throw new IllegalArgumentException("task '" + t + "' is neither segment nor detect");
+                if (!TASKS.contains(t)) {
+                    throw new IllegalArgumentException("task '" + t + "' is none of " + String.join(", ", TASKS));
                 }
             }
         }
@@ -94,7 +98,12 @@ public final class FineTuneBenchmark {
         batch = batch.subList(0, o.batch());
         List<TaskResult> results = new ArrayList<>();
         for (String task : o.tasks()) {
-            results.add(fineTune(o, task.equals("segment") ? new SegmentationTask() : new DetectionTask(), task, batch, log));
+            TransferTask transferTask = switch (task) {
+                case "segment" -> new SegmentationTask();
+                case "detect" -> new DetectionTask();
+                default -> new InstanceSegmentationTask();
+            };
+            results.add(fineTune(o, transferTask, task, batch, log));
         }
         return new Result(o, moco, results);
     }

@@ -52,7 +52,7 @@ public final class FineTuneCommand implements Callable<Integer> {
     String headImplementation;
 
     @Option(names = "--task", defaultValue = "segment,detect", split = ",",
-            description = "Fine-tuning tasks to measure: segment, detect. Default: ${DEFAULT-VALUE}")
+            description = "Fine-tuning tasks to measure: segment, detect, instances. Default: ${DEFAULT-VALUE}")
     List<String> tasks;
 
     @Option(names = "--steps", defaultValue = "10", description = "Measured steps of each. Default: ${DEFAULT-VALUE}")
