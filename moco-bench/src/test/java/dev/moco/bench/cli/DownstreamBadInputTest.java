@@ -2,6 +2,7 @@ package dev.moco.bench.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.moco.bench.cli.transfer.CocoOutput;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
@@ -83,6 +84,8 @@ class DownstreamBadInputTest {
         }
         copy(greyFolder, bombFolder);
         Files.write(bombFolder.resolve("train/class1/bomb.png"), bombPng(20_000, 20_000));
+        Files.createDirectories(dir.resolve("coco-of-a-run"));
+        Files.writeString(dir.resolve("coco-of-a-run").resolve(CocoOutput.TRUTH), "[]");
         Files.writeString(dir.resolve("a-file"), "not a directory");
         Files.createDirectories(dir.resolve("empty"));
     }
@@ -233,6 +236,11 @@ class DownstreamBadInputTest {
                         new String[] {"data", "canvases", "--fashion-mnist", idx.toString(), "--out", fresh, "--train", "0"}),
                 new Case("canvases from missing IDX files", 1, "--fashion-mnist " + d + "/nowhere does not exist",
                         new String[] {"data", "canvases", "--fashion-mnist", d + "/nowhere", "--out", fresh}),
+                // the outputs beside --out hold another run's files
+                new Case("COCO files of another run", 1, "--coco-out " + d + "/coco-of-a-run already holds "
+                        + CocoOutput.TRUTH + ": pass --overwrite", detect("--out", fresh, "--coco-out", d + "/coco-of-a-run")),
+                new Case("masks of another run", 1, "--masks-out " + canvases.resolve("test") + " already holds masks: pass"
+                        + " --overwrite", segment(canvases, "--out", fresh, "--masks-out", canvases.resolve("test").toString())),
                 // class selections
                 new Case("canvas classes beyond Fashion-MNIST's", 2, "--canvas-classes 3,12: garment class 12 is not a"
                         + " Fashion-MNIST label (0..9)", detect("--canvas-classes", "3,12", "--out", fresh)),

@@ -130,7 +130,7 @@ public final class CanvasDirectory {
 
     private static void writeSplit(List<Canvas> canvases, Path dir, String description) throws IOException {
         Files.createDirectories(dir.resolve("images"));
-        Files.createDirectories(dir.resolve("masks"));
+        Files.createDirectories(dir.resolve(CocoJson.MASKS));
         for (Canvas c : canvases) {
             writeGrey(c.pixels(), c.size(), dir.resolve(CocoJson.imageFileName(c.imageId())));
             writeGrey(c.semantic(), c.size(), dir.resolve(CocoJson.maskFileName(c.imageId())));
@@ -146,7 +146,7 @@ public final class CanvasDirectory {
      */
     public static void writeMasks(Map<Integer, byte[]> masks, int size, Path dir) {
         try {
-            Files.createDirectories(dir.resolve("masks"));
+            Files.createDirectories(dir.resolve(CocoJson.MASKS));
             for (Map.Entry<Integer, byte[]> e : masks.entrySet()) {
                 writeGrey(e.getValue(), size, dir.resolve(CocoJson.maskFileName(e.getKey())));
             }

@@ -53,9 +53,12 @@ public final class CocoJson {
         return String.format("images/%06d.png", imageId);
     }
 
+    /** The folder of the semantic masks in a split directory. */
+    public static final String MASKS = "masks";
+
     /** The semantic mask file of canvas {@code imageId}, relative to its split directory. */
     public static String maskFileName(int imageId) {
-        return String.format("masks/%06d.png", imageId);
+        return String.format(MASKS + "/%06d.png", imageId);
     }
 
     /** Writes the instances file of {@code canvases}. */

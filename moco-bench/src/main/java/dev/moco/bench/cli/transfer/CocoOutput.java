@@ -1,6 +1,5 @@
 package dev.moco.bench.cli.transfer;
 
-import dev.moco.bench.cli.RunDirectory;
 import dev.moco.downstream.canvas.Canvas;
 import dev.moco.downstream.canvas.CocoJson;
 import java.io.IOException;
@@ -34,15 +33,8 @@ public final class CocoOutput {
      * @throws IllegalArgumentException naming the directory and the file
      */
     void check(TransferOptions options) {
-        if (dir == null) {
-            return;
-        }
-        RunDirectory.requireWritable("--coco-out", dir);
-        for (String name : List.of(TRUTH, RESULTS)) {
-            if (Files.exists(dir.resolve(name)) && !options.run.overwrite && !options.run.resume) {
-                throw new IllegalArgumentException("--coco-out " + dir + " already holds " + name
-                        + ": pass --overwrite to replace it, or choose another directory");
-            }
+        if (dir != null) {
+            options.requireFreshOutput("--coco-out", dir, List.of(TRUTH, RESULTS));
         }
     }
 

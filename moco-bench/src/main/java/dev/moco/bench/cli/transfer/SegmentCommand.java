@@ -2,10 +2,11 @@ package dev.moco.bench.cli.transfer;
 
 import dev.moco.bench.cli.RunDirectory;
 import dev.moco.downstream.canvas.CanvasDirectory;
+import dev.moco.downstream.canvas.CocoJson;
 import dev.moco.downstream.metrics.SegmentationScores;
 import dev.moco.downstream.transfer.SegmentationTask;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -37,11 +38,7 @@ public final class SegmentCommand implements Callable<Integer> {
         java.io.PrintWriter out = spec.commandLine().getOut();
         RunDirectory.Start start = TransferRun.check(options, spec.commandLine());
         if (masksOut != null) {
-            RunDirectory.requireWritable("--masks-out", masksOut);
-            if (Files.isDirectory(masksOut.resolve("masks")) && !options.run.overwrite && !options.run.resume) {
-                throw new IllegalArgumentException("--masks-out " + masksOut + " already holds masks/: pass --overwrite to"
-                        + " replace them, or choose another directory");
-            }
+            options.requireFreshOutput("--masks-out", masksOut, List.of(CocoJson.MASKS));
         }
         SegmentationTask task = new SegmentationTask(options.garmentClasses());
         try (TransferRun.Outcome outcome = TransferRun.run("segmentation", task, options, start, spec.commandLine(), out)) {
@@ -54,7 +51,7 @@ public final class SegmentCommand implements Callable<Integer> {
             out.println(perClass);
             if (masksOut != null) {
                 CanvasDirectory.writeMasks(task.lastMasks(), outcome.canvases().spec().size(), masksOut);
-                out.println("wrote " + task.lastMasks().size() + " predicted masks to " + masksOut.resolve("masks"));
+                out.println("wrote " + task.lastMasks().size() + " predicted masks to " + masksOut.resolve(CocoJson.MASKS));
             }
             out.printf(Locale.ROOT, "mIoU: %.4f%n", outcome.last().metrics().get(SegmentationTask.MIOU));
             out.flush();

@@ -1,6 +1,7 @@
 package dev.moco.bench.cli.transfer;
 
 import dev.moco.bench.cli.downstream.EncoderOptions;
+import dev.moco.bench.cli.RunDirectory;
 import dev.moco.bench.cli.RunOptions;
 import dev.moco.downstream.canvas.CanvasDirectory;
 import dev.moco.downstream.canvas.CanvasSpec;
@@ -190,6 +191,23 @@ public final class TransferOptions {
         }
         if (!problems.isEmpty()) {
             throw new CommandLine.ParameterException(cli, String.join("\n", problems));
+        }
+    }
+
+    /**
+     * Checks a directory a command writes besides {@code --out} ({@code --coco-out},
+     * {@code --masks-out}) before any work: that it can be written, and that it holds none of
+     * {@code entries} of another run unless {@code --overwrite} or {@code --resume} is given.
+     *
+     * @throws IllegalArgumentException naming the option, the directory and the entry
+     */
+    void requireFreshOutput(String option, Path dir, List<String> entries) {
+        RunDirectory.requireWritable(option, dir);
+        for (String name : entries) {
+            if (Files.exists(dir.resolve(name)) && !run.overwrite && !run.resume) {
+                throw new IllegalArgumentException(option + " " + dir + " already holds " + name
+                        + ": pass --overwrite to replace it, or choose another directory");
+            }
         }
     }
 
