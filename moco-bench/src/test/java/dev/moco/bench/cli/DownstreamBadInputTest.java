@@ -254,6 +254,9 @@ class DownstreamBadInputTest {
                         + " present are 0, 1, 2, 3", supervised(idx, "--classes", "0,9", "--out", fresh)),
                 new Case("supervised training on a class twice", 1, "--classes 1,1: class 1 is listed twice",
                         supervised(idx, "--classes", "1,1", "--out", fresh)),
+                new Case("pretraining on some classes on Spark", 2, "--classes is not supported with --spark: the workers"
+                        + " read every image of --data", new String[] {"pretrain", "--data", idx.toString(), "--classes", "0,1",
+                            "--spark", "local[1]", "--workers", "1", "--epochs", "1", "--out", fresh}),
                 new Case("pretraining on a class the data lacks", 1, "--classes 5: class 5 has no images",
                         new String[] {"pretrain", "--data", idx.toString(), "--classes", "5", "--epochs", "1", "--out", fresh}),
                 new Case("pretraining on no class", 2, "'--classes'", new String[] {"pretrain", "--data", idx.toString(),
