@@ -1,9 +1,12 @@
 package dev.moco.encoders;
 
 import dev.moco.api.Encoder;
+import dev.moco.encoders.fast.FastDenseHead;
 import dev.moco.encoders.fast.FastEncoder;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.function.Supplier;
+import org.nd4j.linalg.api.buffer.DataType;
 
 /**
  * Which implementation runs an {@link EncoderSpec}: the {@link #REFERENCE} encoders on ND4J
@@ -29,18 +32,38 @@ public enum EncoderImplementation {
      *     or {@code wanted} is none of the three
      */
     public static EncoderImplementation choose(EncoderSpec spec, String wanted) {
+        return choose(wanted, "encoder.impl", () -> fastUnsupportedReason(spec));
+    }
+
+    /**
+     * The implementation {@code wanted} ({@code auto}, {@code fast} or {@code reference}) names
+     * for a dense head: the fast head runs any topology wherever oneDNN loads.
+     *
+     * @throws IllegalArgumentException if {@code fast} is asked where oneDNN does not load, or
+     *     {@code wanted} is none of the three
+     */
+    public static EncoderImplementation chooseForHead(String wanted) {
+        return choose(wanted, "head implementation", EncoderImplementation::oneDnnUnavailableReason);
+    }
+
+    private static EncoderImplementation choose(String wanted, String setting, Supplier<String> fastUnsupported) {
         return switch (wanted.trim().toLowerCase(Locale.ROOT)) {
             case "reference" -> REFERENCE;
             case "fast" -> {
-                String reason = fastUnsupportedReason(spec);
+                String reason = fastUnsupported.get();
                 if (reason != null) {
-                    throw new IllegalArgumentException("encoder.impl = fast, but " + reason);
+                    throw new IllegalArgumentException(setting + " = fast, but " + reason);
                 }
                 yield FAST;
             }
-            case "auto" -> fastUnsupportedReason(spec) == null ? FAST : REFERENCE;
-            default -> throw new IllegalArgumentException("encoder.impl = " + wanted + " is not one of auto, fast, reference");
+            case "auto" -> fastUnsupported.get() == null ? FAST : REFERENCE;
+            default -> throw new IllegalArgumentException(setting + " = " + wanted + " is not one of auto, fast, reference");
         };
+    }
+
+    /** A new FLOAT dense head of {@code topology} in this implementation, initialised from {@code seed}. */
+    public DenseHead createHead(DenseHeadTopology topology, long seed) {
+        return this == FAST ? FastDenseHead.create(topology, seed) : new ReferenceDenseHead(topology, seed, DataType.FLOAT);
     }
 
     /** The name used in configuration and reports. */
@@ -105,12 +128,21 @@ public enum EncoderImplementation {
     }
 
     private static String fastUnsupportedReason(EncoderSpec spec) {
+        String unavailable = oneDnnUnavailableReason();
+        if (unavailable != null) {
+            return unavailable;
+        }
         try {
-            if (!FastEncoder.isAvailable()) {
-                return "oneDNN is not available: " + FastEncoder.unavailableReason();
-            }
             return FastEncoder.unsupportedReason(spec);
         } catch (IllegalArgumentException | LinkageError e) {
+            return e.getMessage();
+        }
+    }
+
+    private static String oneDnnUnavailableReason() {
+        try {
+            return FastEncoder.isAvailable() ? null : "oneDNN is not available: " + FastEncoder.unavailableReason();
+        } catch (LinkageError e) {
             return e.getMessage();
         }
     }

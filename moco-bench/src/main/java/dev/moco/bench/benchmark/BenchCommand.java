@@ -9,6 +9,7 @@ import picocli.CommandLine.Command;
         subcommands = {dev.moco.bench.benchmark.throughput.ThroughputCommand.class,
                 dev.moco.bench.benchmark.throughput.DistributedThroughputCommand.class, dev.moco.bench.benchmark.loader.LoaderCommand.class,
                 dev.moco.bench.benchmark.jmh.DictionaryBenchCommand.class, dev.moco.bench.benchmark.jmh.TransferBenchCommand.class,
+                dev.moco.bench.benchmark.finetune.FineTuneCommand.class,
                 dev.moco.bench.benchmark.memory.SoakCommand.class, dev.moco.bench.benchmark.memory.AllocationsCommand.class})
 public final class BenchCommand implements Runnable {
 

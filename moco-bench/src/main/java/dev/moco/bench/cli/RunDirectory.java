@@ -19,7 +19,7 @@ import java.util.stream.Stream;
 
 /**
  * A run's output directory, the one rule of every command that writes one ({@code pretrain},
- * {@code train-supervised}, {@code transfer segment|detect}): {@value #CONFIG},
+ * {@code train-supervised}, {@code transfer segment|detect|instances}): {@value #CONFIG},
  * {@value #METRICS}, {@value #CHART}, {@value #MODEL} (train-supervised's result) and
  * {@value #CHECKPOINTS}/. A new run never replaces another run's files silently: it is
  * refused unless asked to overwrite, and then the old run's files are removed first so that

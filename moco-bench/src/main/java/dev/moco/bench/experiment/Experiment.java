@@ -37,6 +37,13 @@ interface Experiment {
      */
     List<PlannedRun> plan(Budget budget, ExperimentData data, MocoConfig base, DictionaryRegistry registry, PrintStream notes);
 
+    /**
+     * Prints what the selected {@code plan} will do before its first run, given the rows the
+     * results file already holds for this budget; by default nothing.
+     */
+    default void announce(List<PlannedRun> plan, List<ResultRow> rows, Budget budget, PrintStream out) {
+    }
+
     /** The columns after the key columns; by default those of {@link ExperimentDriver}'s run kinds. */
     default List<String> valueColumns() {
         return perEpoch() ? ExperimentDriver.EPOCH_COLUMNS : ExperimentDriver.FINAL_COLUMNS;

@@ -23,7 +23,8 @@ import picocli.CommandLine.Option;
  * ./moco experiment momentum --budget small
  * ./moco experiment shuffle-bn --budget small
  * ./moco experiment v2-ablation --budget small
- * ./moco experiment transfer --budget small
+ * ./moco experiment transfer --budget small --regime same,novel
+ * ./moco experiment transfer --budget small --regime novel --only schedule=1x
  * </pre>
  */
 @Command(name = "experiment", mixinStandardHelpOptions = true,
@@ -137,14 +138,26 @@ public final class ExperimentCommand implements Runnable {
     }
 
     @Command(name = "transfer", mixinStandardHelpOptions = true,
-            description = "Random vs MoCo initialisation, scored by the linear probe and kNN on frozen features.")
+            description = "Random vs supervised vs MoCo initialisation: linear probe and kNN on frozen features, segmentation"
+                    + " and detection fine-tuned on canvases, 1x and 2x schedules, several fine-tuning seeds.")
     static final class Transfer implements Callable<Integer> {
         @Mixin
         Common common;
 
+        @Option(names = "--regime", defaultValue = "same", paramLabel = "same|novel|same,novel",
+                description = "same: pretraining and canvases use all ten classes; novel: pretraining sees only"
+                        + " --pretrain-classes, the canvases only the other classes. Default: ${DEFAULT-VALUE}")
+        String regime;
+
+        @Option(names = "--pretrain-classes", split = ",", defaultValue = TransferExperiment.DEFAULT_PRETRAINING_CLASSES,
+                paramLabel = "LABEL[,LABEL...]",
+                description = "The novel regime's pretraining classes; the canvases take the others."
+                        + " Default: ${DEFAULT-VALUE} (T-shirt/top, trouser, pullover, dress, coat)")
+        List<Integer> pretrainClasses;
+
         @Override
         public Integer call() throws Exception {
-            return common.run(new TransferExperiment());
+            return common.run(TransferExperiment.of(regime, pretrainClasses));
         }
     }
 }

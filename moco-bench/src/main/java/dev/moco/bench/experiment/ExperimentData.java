@@ -2,6 +2,7 @@ package dev.moco.bench.experiment;
 
 import dev.moco.core.data.DatasetSplit;
 import dev.moco.core.data.ImageDataset;
+import dev.moco.core.data.Subset;
 import dev.moco.core.data.augment.Normalize;
 import dev.moco.core.run.TrainingImages;
 import dev.moco.core.wiring.TrainingData;
@@ -30,10 +31,29 @@ public record ExperimentData(Path directory, ImageDataset train, ImageDataset te
     public static ExperimentData open(Path directory, Budget budget, int imageSize) throws IOException {
         ImageDataset train = TrainingImages.open(directory, "train", imageSize).dataset();
         ImageDataset test = TrainingImages.open(directory, "test", imageSize).dataset();
-        ImageDataset pretraining = budget.pretrainImages() == 0 || budget.pretrainImages() >= train.size() ? train
-                : DatasetSplit.holdOut(train, budget.pretrainImages(), SUBSET_SEED).heldOut();
+        ImageDataset pretraining = pretrainingSubset(train, budget);
         Normalize normalize = TrainingData.estimateNormalization(pretraining, TrainingData.NORMALIZATION_SAMPLES);
         return new ExperimentData(directory, train, test, pretraining, normalize, imageSize);
+    }
+
+    /** The budget's fixed subset of {@code pool}: all of it on the full budget. */
+    private static ImageDataset pretrainingSubset(ImageDataset pool, Budget budget) {
+        return budget.pretrainImages() == 0 || budget.pretrainImages() >= pool.size() ? pool
+                : DatasetSplit.holdOut(pool, budget.pretrainImages(), SUBSET_SEED).heldOut();
+    }
+
+    /**
+     * This data with pretraining restricted to the training images of {@code classes}: the
+     * budget's number of them (all of them on the full budget), drawn as {@link #open} draws
+     * its subset, with the normalisation estimated from them. Evaluation keeps every class.
+     *
+     * @throws IllegalArgumentException if a class has no training image or is listed twice
+     */
+    public ExperimentData pretrainingOn(int[] classes, Budget budget) {
+        ImageDataset pool = Subset.ofClasses(train, classes);
+        ImageDataset subset = pretrainingSubset(pool, budget);
+        return new ExperimentData(directory, train, test, subset,
+                TrainingData.estimateNormalization(subset, TrainingData.NORMALIZATION_SAMPLES), imageSize);
     }
 
     /** A one-line description for the log. */

@@ -93,6 +93,7 @@ final class ExperimentDriver {
                 }
             }
         }
+        experiment.announce(plan, rowsOf(results, budget), budget, out);
         Evaluation evaluation = new Evaluation(data, budget.linearEpochs());
         int ran = 0;
         int skipped = 0;

@@ -1,48 +1,119 @@
 package dev.moco.bench.experiment;
 
 import dev.moco.bench.cli.RunDirectory;
+import dev.moco.bench.cli.downstream.EpochTable;
 import dev.moco.core.checkpoint.CheckpointDirectory;
 import dev.moco.core.config.MocoConfig;
 import dev.moco.core.data.IdxFile;
 import dev.moco.core.data.ImageDataset;
 import dev.moco.core.data.Split;
+import dev.moco.core.data.Subset;
 import dev.moco.core.wiring.DictionaryRegistry;
+import dev.moco.downstream.canvas.GarmentClasses;
+import dev.moco.downstream.transfer.DetectionTask;
+import dev.moco.downstream.transfer.FineTuneSettings;
+import dev.moco.downstream.transfer.SegmentationTask;
+import dev.moco.tensorfile.AtomicFile;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.io.Reader;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.BitSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
 import java.util.regex.Pattern;
-import org.knowm.xchart.CategoryChart;
+import java.util.stream.Collectors;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.style.lines.SeriesLines;
 
 /**
  * {@code moco experiment transfer}: random, supervised and MoCo initialisation of the same
  * ResNet-20, scored by the downstream commands (He et al. 2020, Sec. 4.2): {@code ./moco eval
  * linear} and {@code ./moco eval knn} on frozen features, and {@code ./moco transfer segment}
- * (mIoU) and {@code ./moco transfer detect} (COCO AP, AP50, AP75) fine-tuned on the canvases
- * generated from Fashion-MNIST, each with its own defaults: the same schedule and budget for
- * every initialisation. The MoCo encoder is pretrained with the queue (K=4096) at the budget;
- * the supervised one by {@code ./moco train-supervised} for the budget's epochs over the whole
- * training split (the command takes no subset, so on the small budget it sees more images
- * than MoCo). On the tiny budget, a smoke test, every command reads the first
+ * (mIoU) and {@code ./moco transfer detect} (COCO AP, AP50, AP75) fine-tuned on canvases
+ * generated from Fashion-MNIST, with the same schedule and budget for every initialisation.
+ *
+ * <p>A row is one (initialisation, regime, schedule, fine-tuning seed):
+ * <ul>
+ *   <li>regime {@code same}: pretraining and canvases use all ten classes; {@code novel}: MoCo
+ *       and the supervised baseline pretrain only on the images of the pretraining classes
+ *       (default 0–4: T-shirt/top, trouser, pullover, dress, coat) and the canvases, training and
+ *       test, are built from the other classes only, so the downstream classes' images and labels
+ *       are never seen in pretraining. The linear probe and kNN always use all ten classes.</li>
+ *   <li>schedule {@code 1x}: the commands' own fine-tuning epochs; {@code 2x}: twice the epochs with
+ *       every learning-rate milestone twice as late ({@code --schedule 2x}, detectron2's 2×).</li>
+ *   <li>seed: the fine-tuning's ({@code --seed}: head initialisation and canvas order). The
+ *       encoders do not depend on it: each (initialisation, regime) is pretrained once, with seed
+ *       {@value #PRETRAINING_SEED}, into {@code runs/transfer/<budget>/encoders/<init>-<regime>/}
+ *       (the random encoder into {@code encoders/random/}), its frozen scores cached beside it,
+ *       and every seed and schedule fine-tunes a copy of it.</li>
+ * </ul>
+ * The MoCo encoder is pretrained with the queue (K=4096) on the budget's images (of the
+ * pretraining classes, in the novel regime); the supervised one by {@code ./moco train-supervised}
+ * for the budget's epochs over the whole training split (its images of the pretraining classes,
+ * in the novel regime). On the tiny budget, a smoke test, every command reads the first
  * {@value #TINY_TRAIN} training and {@value #TINY_TEST} test images instead ({@link #tinyData}).
  */
 final class TransferExperiment implements Experiment {
 
     static final String INIT = "init";
+    static final String REGIME = "regime";
+    static final String SCHEDULE = "schedule";
     static final List<String> INITS = List.of("random", "supervised", "moco");
+    static final String SAME = "same";
+    static final String NOVEL = "novel";
+    static final List<String> SCHEDULES = List.of("1x", "2x");
+    /** T-shirt/top, trouser, pullover, dress, coat: the novel regime's pretraining classes unless chosen otherwise. */
+    static final String DEFAULT_PRETRAINING_CLASSES = "0,1,2,3,4";
+    /** The seed of every pretraining, whatever the row's fine-tuning seed: one encoder per (init, regime). */
+    static final long PRETRAINING_SEED = 0;
     static final List<String> COLUMNS = List.of("status", "linear_accuracy", "knn_accuracy", "miou", "ap", "ap50", "ap75",
-            "train_seconds", "eval_seconds");
+            "miou_curve", "ap_curve", "pretrain_seconds", "frozen_eval_seconds", "finetune_seconds");
+    /** The fine-tuned metrics, {@code {column, label}}, in table order. */
+    private static final String[][] FINE_TUNED = {{"miou", "mIoU"}, {"ap", "AP"}, {"ap50", "AP50"}, {"ap75", "AP75"}};
     private static final String NUMBER = "([-0-9.eE]+|NaN)";
+    private static final String FROZEN_SCORES = "frozen-scores.properties";
+
+    private final List<String> regimes;
+    private final int[] pretrainingClasses;
+
+    /**
+     * @param regimes {@link #SAME}, {@link #NOVEL} or both, in the order they run
+     * @param pretrainingClasses the novel regime's pretraining classes; the canvases take the others
+     */
+    TransferExperiment(List<String> regimes, List<Integer> pretrainingClasses) {
+        if (regimes.isEmpty() || !List.of(SAME, NOVEL).containsAll(regimes)
+                || regimes.stream().distinct().count() != regimes.size()) {
+            throw new IllegalArgumentException("--regime must be same, novel or same,novel; got " + String.join(",", regimes));
+        }
+        this.regimes = List.copyOf(regimes);
+        this.pretrainingClasses = pretrainingClasses.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    /** The experiment with the regimes of {@code --regime} ("same", "novel" or "same,novel"). */
+    static TransferExperiment of(String regimes, List<Integer> pretrainingClasses) {
+        return new TransferExperiment(List.of(regimes.toLowerCase(Locale.ROOT).split(",")).stream().map(String::trim).toList(),
+                pretrainingClasses);
+    }
 
     static int queueSize(Budget budget) {
         return budget.pick(16, 4096, 4096);
+    }
+
+    /** Fine-tuning seeds per (init, regime, schedule): two on the tiny budget's smoke test, three otherwise. */
+    static List<Long> seeds(Budget budget) {
+        return budget.pick(List.of(0L, 1L), List.of(0L, 1L, 2L), List.of(0L, 1L, 2L));
     }
 
     @Override
@@ -57,7 +128,7 @@ final class TransferExperiment implements Experiment {
 
     @Override
     public List<String> keyColumns() {
-        return List.of(INIT);
+        return List.of(INIT, REGIME, SCHEDULE);
     }
 
     @Override
@@ -65,64 +136,304 @@ final class TransferExperiment implements Experiment {
         return COLUMNS;
     }
 
+    /**
+     * The regime's value in the key column: {@code same}, {@code novel}, or, for pretraining
+     * classes other than the default, {@code novel-0.2.4.6.8}, so that rows of two class splits
+     * never pass for each other.
+     */
+    String regimeValue(String regime) {
+        if (regime.equals(SAME) || joined(",").equals(DEFAULT_PRETRAINING_CLASSES)) {
+            return regime;
+        }
+        return regime + "-" + joined(".");
+    }
+
     @Override
     public List<PlannedRun> plan(Budget budget, ExperimentData data, MocoConfig base, DictionaryRegistry registry,
             PrintStream notes) {
+        if (regimes.contains(NOVEL)) {
+            canvasClasses(data);    // the class split is checked before any run
+        }
+        return plan(budget);
+    }
+
+    /** 1× for every regime with every seed first, then 2×; within a seed, random, supervised, MoCo. */
+    List<PlannedRun> plan(Budget budget) {
         Map<String, String> moco = new LinkedHashMap<>();
         moco.put(MocoConfig.DICTIONARY, "queue");
         moco.put(DictionarySettings.negatives(DictionarySettings.QUEUE), Integer.toString(queueSize(budget)));
         List<PlannedRun> runs = new ArrayList<>();
-        for (String init : INITS) {
-            runs.add(new PlannedRun(Map.of(INIT, init), 0, init.equals("moco") ? moco : Map.of(), PlannedRun.Kind.CUSTOM));
+        for (String schedule : SCHEDULES) {
+            for (String regime : regimes) {
+                for (long seed : seeds(budget)) {
+                    for (String init : INITS) {
+                        Map<String, String> key = new LinkedHashMap<>();
+                        key.put(INIT, init);
+                        key.put(REGIME, regimeValue(regime));
+                        key.put(SCHEDULE, schedule);
+                        runs.add(new PlannedRun(key, seed, init.equals("moco") ? moco : Map.of(), PlannedRun.Kind.CUSTOM));
+                    }
+                }
+            }
         }
         return runs;
+    }
+
+    /**
+     * The canvas classes of the novel regime: the classes of the training split that are not
+     * pretraining classes.
+     *
+     * @throws IllegalArgumentException naming {@code --pretrain-classes} if a class has no training
+     *     images, is listed twice, or leaves no class (or no Fashion-MNIST class) for the canvases
+     */
+    GarmentClasses canvasClasses(ExperimentData data) {
+        String option = "--pretrain-classes " + joined(",");
+        try {
+            Subset.ofClasses(data.train(), pretrainingClasses);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(option + ": " + e.getMessage() + " (the training split of " + data.directory()
+                    + ")", e);
+        }
+        BitSet rest = new BitSet();
+        for (int i = 0; i < data.train().size(); i++) {
+            if (data.train().label(i) >= 0) {
+                rest.set(data.train().label(i));
+            }
+        }
+        Arrays.stream(pretrainingClasses).forEach(rest::clear);
+        if (rest.isEmpty()) {
+            throw new IllegalArgumentException(option + " leaves no class of " + data.directory() + " for the canvases");
+        }
+        try {
+            return GarmentClasses.of(rest.stream().toArray());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(option + " leaves the canvases classes " + rest + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The plan, what of it is already done, and an estimate of the rest from the times of the rows measured so far. */
+    @Override
+    public void announce(List<PlannedRun> plan, List<ResultRow> rows, Budget budget, PrintStream out) {
+        List<PlannedRun> toRun = plan.stream().filter(r -> rows.stream().noneMatch(row -> isRowOf(row, r))).toList();
+        out.printf(Locale.ROOT, "plan: %d rows (%d already in the results): schedule %s x regime %s x seeds %s x init %s;"
+                + " each (init, regime) is pretrained once and fine-tuned by every seed and schedule%n", plan.size(),
+                plan.size() - toRun.size(), distinct(plan, SCHEDULE), distinct(plan, REGIME),
+                plan.stream().map(r -> Long.toString(r.seed())).distinct().collect(Collectors.joining(",")),
+                distinct(plan, INIT));
+        Map<String, List<String>> bySchedule = new LinkedHashMap<>();
+        for (PlannedRun r : plan) {
+            String group = r.key().get(SCHEDULE) + " " + r.key().get(REGIME);
+            bySchedule.computeIfAbsent(group, g -> new ArrayList<>())
+                    .add(r.key().get(INIT) + "/" + r.seed() + (toRun.contains(r) ? "" : " (done)"));
+        }
+        bySchedule.forEach((group, runs) -> out.println("  " + group + ": " + String.join(", ", runs)));
+        out.println("  " + estimate(toRun, rows));
+    }
+
+    /** The estimate line: fine-tuning per row by schedule, pretraining and frozen scores per encoder no row has used yet. */
+    private static String estimate(List<PlannedRun> toRun, List<ResultRow> rows) {
+        if (toRun.isEmpty()) {
+            return "nothing left to run";
+        }
+        if (rows.isEmpty()) {
+            return "estimate for the " + toRun.size() + " rows to run: none yet, no row of this budget is measured (a later"
+                    + " start estimates from the rows finished by then)";
+        }
+        Map<String, Double> perRow = new LinkedHashMap<>();
+        for (String schedule : SCHEDULES) {
+            perRow.put(schedule, mean(rows.stream().filter(r -> r.get(SCHEDULE).equals(schedule)).toList(), "finetune_seconds"));
+        }
+        // a schedule not measured yet: the other's time scaled by the epochs (the test set is scored every epoch too)
+        double perOneX = perRow.get("1x").isNaN() ? perRow.get("2x") / 2 : perRow.get("1x");
+        double seconds = 0;
+        List<String> unknown = new ArrayList<>();
+        for (PlannedRun r : toRun) {
+            String schedule = r.key().get(SCHEDULE);
+            double t = perRow.get(schedule).isNaN() ? FineTuneSettings.scheduleMultiple(schedule) * perOneX : perRow.get(schedule);
+            if (Double.isNaN(t)) {
+                unknown.add("fine-tuning");
+                break;
+            }
+            seconds += t;
+        }
+        // pretraining and frozen scores of the encoders no row has used yet, as measured for the same init in another regime
+        Map<String, String> newEncoders = new LinkedHashMap<>();
+        for (PlannedRun r : toRun) {
+            String encoder = encoderName(r.key().get(INIT), r.key().get(REGIME));
+            if (rows.stream().noneMatch(row -> encoderName(row.get(INIT), row.get(REGIME)).equals(encoder))) {
+                newEncoders.put(encoder, r.key().get(INIT));
+            }
+        }
+        for (Map.Entry<String, String> encoder : newEncoders.entrySet()) {
+            List<ResultRow> sameInit = rows.stream().filter(row -> row.get(INIT).equals(encoder.getValue())).toList();
+            double t = mean(sameInit, "pretrain_seconds") + mean(sameInit, "frozen_eval_seconds");
+            if (Double.isNaN(t)) {
+                unknown.add("encoder " + encoder.getKey());
+            } else {
+                seconds += t;
+            }
+        }
+        return String.format(Locale.ROOT, "estimate for the %d rows to run: about %s%s (from the %d rows of this budget"
+                + " measured so far)", toRun.size(), MarkdownTable.duration(seconds),
+                unknown.isEmpty() ? "" : ", plus what is not measured yet: " + String.join(", ", unknown), rows.size());
+    }
+
+    private static double mean(List<ResultRow> rows, String column) {
+        return Spread.of(rows.stream().map(r -> r.getDouble(column)).filter(v -> !v.isNaN()).toList()).mean();
+    }
+
+    private static String distinct(List<PlannedRun> plan, String column) {
+        return plan.stream().map(r -> r.key().get(column)).distinct().collect(Collectors.joining(","));
+    }
+
+    private static boolean isRowOf(ResultRow row, PlannedRun run) {
+        return row.matches(run.key()) && row.get(ExperimentDriver.SEED).equals(Long.toString(run.seed()));
+    }
+
+    /** The encoder a row fine-tunes: {@code random} (one for every regime) or {@code <init>-<regime>}. */
+    static String encoderName(String init, String regime) {
+        return init.equals("random") ? "random" : init + "-" + regime;
     }
 
     @Override
     public Map<String, String> runCustom(PlannedRun run, MocoConfig config, ExperimentData data, Budget budget, Path runDir,
             boolean progress, PrintStream out, PrintStream err) {
         String init = run.key().get(INIT);
+        String regime = run.key().get(REGIME);
+        boolean novel = !regime.equals(SAME);
+        Path budgetDir = runDir.getParent();
+        Path dataDir = budget.equals(Budget.TINY) ? tinyData(data, budgetDir.resolve("tiny-data")) : data.directory();
+        Path encoderDir = budgetDir.resolve("encoders").resolve(encoderName(init, regime));
         String encoder = switch (init) {
             case "random" -> "random";
-            case "moco" -> {
-                ExperimentRuns.train(config, data, runDir, setup -> List.of(), progress, err).run().close();
-                yield runDir.resolve("checkpoints").resolve("latest.zip").toString();
-            }
-            default -> supervised(config, data, budget, runDir, out);
+            case "moco" -> moco(config, novel ? data.pretrainingOn(pretrainingClasses, budget) : data, encoderDir, progress, err);
+            default -> supervised(config, dataDir, novel, budget, encoderDir, out);
         };
-        // over every sitting: a pretraining finished in an earlier one is reused, not timed again
-        double trainSeconds = init.equals("random") ? 0 : ExperimentRuns.readSeconds(runDir);
-        long evalStart = System.nanoTime();
-        String dataDir = budget.equals(Budget.TINY) ? tinyData(data, runDir.resolve("tiny-data")).toString()
-                : data.directory().toString();
-        List<String> linear = new ArrayList<>(List.of("eval", "linear", "--checkpoint", encoder, "--data", dataDir));
-        if (budget.equals(Budget.TINY)) {
-            linear.addAll(List.of("--set", "epochs=" + budget.linearEpochs(), "--set", "milestones=1"));
+        double pretrainSeconds = init.equals("random") ? 0 : ExperimentRuns.readSeconds(encoderDir);
+        Properties frozen = frozenScores(encoder, dataDir, budget, encoderDir, out);
+
+        long fineTuningStart = System.nanoTime();
+        List<String> fineTuning = new ArrayList<>(List.of("--init", encoder, "--data", dataDir.toString(),
+                "--seed", Long.toString(run.seed()), "--schedule", run.key().get(SCHEDULE)));
+        if (novel) {
+            fineTuning.addAll(List.of("--canvas-classes", canvasClasses(data).toString()));
         }
-        String linearTop1 = Commands.run(linear, Pattern.compile("linear top-1: " + NUMBER), out)[0];
-        String knnTop1 = Commands.run(List.of("eval", "knn", "--checkpoint", encoder, "--data", dataDir),
-                Pattern.compile("knn top-1: " + NUMBER), out)[0];
-        List<String> canvases = budget.equals(Budget.TINY)
-                ? List.of("--train", "8", "--test", "4", "--epochs", "1", "--batch-size", "4") : List.of();
-        List<String> segment = new ArrayList<>(List.of("transfer", "segment", "--init", encoder, "--data", dataDir));
-        segment.addAll(runDirectory(runDir.resolve("segment")));
-        segment.addAll(canvases);
+        if (budget.equals(Budget.TINY)) {
+            fineTuning.addAll(List.of("--train", "8", "--test", "4", "--epochs", "1", "--batch-size", "4"));
+        }
+        Path segmentDir = runDir.resolve("segment");
+        List<String> segment = new ArrayList<>(List.of("transfer", "segment"));
+        segment.addAll(fineTuning);
+        segment.addAll(runDirectory(segmentDir));
         String miou = Commands.run(segment, Pattern.compile("mIoU: " + NUMBER), out)[0];
-        List<String> detect = new ArrayList<>(List.of("transfer", "detect", "--init", encoder, "--data", dataDir));
-        detect.addAll(runDirectory(runDir.resolve("detect")));
-        detect.addAll(canvases);
+        Path detectDir = runDir.resolve("detect");
+        List<String> detect = new ArrayList<>(List.of("transfer", "detect"));
+        detect.addAll(fineTuning);
+        detect.addAll(runDirectory(detectDir));
         String[] ap = Commands.run(detect, Pattern.compile("AP: " + NUMBER + " AP50: " + NUMBER + " AP75: " + NUMBER), out);
+
         Map<String, String> row = new LinkedHashMap<>();
         row.put("status", "ok");
-        row.put("linear_accuracy", linearTop1);
-        row.put("knn_accuracy", knnTop1);
+        row.put("linear_accuracy", frozen.getProperty("linear_accuracy"));
+        row.put("knn_accuracy", frozen.getProperty("knn_accuracy"));
         row.put("miou", miou);
         row.put("ap", ap[0]);
         row.put("ap50", ap[1]);
         row.put("ap75", ap[2]);
-        row.put("train_seconds", ResultRow.rounded(trainSeconds));
-        row.put("eval_seconds", ResultRow.rounded((System.nanoTime() - evalStart) / 1e9));
+        row.put("miou_curve", curve(segmentDir, SegmentationTask.MIOU));
+        row.put("ap_curve", curve(detectDir, DetectionTask.AP));
+        row.put("pretrain_seconds", ResultRow.rounded(pretrainSeconds));
+        row.put("frozen_eval_seconds", frozen.getProperty("seconds"));
+        row.put("finetune_seconds", ResultRow.rounded((System.nanoTime() - fineTuningStart) / 1e9));
         return row;
+    }
+
+    /**
+     * The test score after every epoch of a fine-tuning, from its {@code metrics.csv}, as
+     * "steps:score" pairs separated by spaces ("32:0.1234 64:0.1502").
+     */
+    static String curve(Path runDir, String metric) {
+        return EpochTable.read(runDir).stream()
+                .map(r -> Math.round(r.getOrDefault(EpochTable.STEPS, Double.NaN)) + ":" + ResultRow.number(r.get(metric)))
+                .collect(Collectors.joining(" "));
+    }
+
+    /** The points of a {@link #curve}: steps and score. */
+    static double[][] curvePoints(String curve) {
+        List<String> points = curve.isBlank() ? List.of() : List.of(curve.trim().split(" +"));
+        double[][] xy = new double[2][points.size()];
+        for (int i = 0; i < points.size(); i++) {
+            String[] p = points.get(i).split(":");
+            xy[0][i] = Double.parseDouble(p[0]);
+            xy[1][i] = p.length < 2 || p[1].isEmpty() ? Double.NaN : Double.parseDouble(p[1]);
+        }
+        return xy;
+    }
+
+    /** The MoCo encoder: pretrained with seed {@value #PRETRAINING_SEED} into {@code encoderDir}, or continued there. */
+    private static String moco(MocoConfig config, ExperimentData data, Path encoderDir, boolean progress, PrintStream err) {
+        MocoConfig pretraining = MocoConfig.builder(Map.of()).setAll(config)
+                .set(MocoConfig.SEED, Long.toString(PRETRAINING_SEED)).build();
+        ExperimentRuns.train(pretraining, data, encoderDir, setup -> List.of(), progress, err).run().close();
+        return encoderDir.resolve(RunDirectory.CHECKPOINTS).resolve(CheckpointDirectory.LATEST).toString();
+    }
+
+    /** The supervised checkpoint, trained by {@code ./moco train-supervised} unless an earlier sitting left it. */
+    private String supervised(MocoConfig config, Path dataDir, boolean novel, Budget budget, Path encoderDir, PrintStream out) {
+        Path checkpoint = encoderDir.resolve(RunDirectory.MODEL);
+        if (!Files.isRegularFile(checkpoint)) {
+            long start = System.nanoTime();
+            List<String> command = new ArrayList<>(List.of("train-supervised", "--data", dataDir.toString(), "--epochs",
+                    Integer.toString(supervisedEpochs(budget)), "--batch-size", config.getString(MocoConfig.BATCH_SIZE),
+                    "--seed", Long.toString(PRETRAINING_SEED)));
+            if (novel) {
+                command.addAll(List.of("--classes", joined(",")));
+            }
+            command.addAll(runDirectory(encoderDir));
+            Commands.run(command, Pattern.compile("supervised train accuracy: " + NUMBER), out);
+            ExperimentRuns.writeSeconds(encoderDir, (System.nanoTime() - start) / 1e9);
+        }
+        return checkpoint.toString();
+    }
+
+    private static int supervisedEpochs(Budget budget) {
+        return budget.pick(1, 1, budget.epochs());
+    }
+
+    /**
+     * The linear probe's and kNN's top-1 of {@code encoder} on all ten classes, with the
+     * seconds they took: measured once per encoder and kept in {@code encoderDir}, since they
+     * depend on neither the fine-tuning seed nor the schedule.
+     */
+    private static Properties frozenScores(String encoder, Path dataDir, Budget budget, Path encoderDir, PrintStream out) {
+        Path file = encoderDir.resolve(FROZEN_SCORES);
+        Properties scores = new Properties();
+        if (Files.isRegularFile(file)) {
+            try (Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+                scores.load(in);
+                return scores;
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read " + file, e);
+            }
+        }
+        long start = System.nanoTime();
+        List<String> linear = new ArrayList<>(List.of("eval", "linear", "--checkpoint", encoder, "--data", dataDir.toString()));
+        if (budget.equals(Budget.TINY)) {
+            linear.addAll(List.of("--set", "epochs=" + budget.linearEpochs(), "--set", "milestones=1"));
+        }
+        scores.setProperty("linear_accuracy", Commands.run(linear, Pattern.compile("linear top-1: " + NUMBER), out)[0]);
+        scores.setProperty("knn_accuracy", Commands.run(List.of("eval", "knn", "--checkpoint", encoder, "--data",
+                dataDir.toString()), Pattern.compile("knn top-1: " + NUMBER), out)[0]);
+        scores.setProperty("seconds", ResultRow.rounded((System.nanoTime() - start) / 1e9));
+        StringBuilder text = new StringBuilder("# eval linear and eval knn of " + encoder + "\n");
+        new TreeMap<>(scores).forEach((k, v) -> text.append(k).append('=').append(v).append('\n'));
+        try {
+            Files.createDirectories(encoderDir);
+            AtomicFile.write(file, text.toString().getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file, e);
+        }
+        return scores;
     }
 
     /**
@@ -182,61 +493,126 @@ final class TransferExperiment implements Experiment {
         }
     }
 
-    /** The supervised checkpoint, trained by {@code ./moco train-supervised} unless an earlier sitting left it. */
-    private static String supervised(MocoConfig config, ExperimentData data, Budget budget, Path runDir, PrintStream out) {
-        Path checkpoint = runDir.resolve("latest.zip");
-        if (!Files.isRegularFile(checkpoint)) {
-            long start = System.nanoTime();
-            Path trainOn = budget.equals(Budget.TINY) ? tinyData(data, runDir.resolve("tiny-data")) : data.directory();
-            List<String> command = new ArrayList<>(List.of("train-supervised", "--data", trainOn.toString(), "--epochs",
-                    Integer.toString(budget.pick(1, 1, budget.epochs())), "--batch-size", config.getString(MocoConfig.BATCH_SIZE)));
-            command.addAll(runDirectory(runDir));
-            Commands.run(command, Pattern.compile("supervised train accuracy: " + NUMBER), out);
-            ExperimentRuns.writeSeconds(runDir, (System.nanoTime() - start) / 1e9);
-        }
-        return checkpoint.toString();
-    }
-
-    /** One bar per initialisation for each {@code {column, label}} metric, in percent (0 where it is missing). */
-    private static CategoryChart metricsPanel(String title, SeedGroups groups, List<String> inits, String[][] metrics) {
-        CategoryChart c = ExperimentChart.category(title, "initialisation", "score (%)");
-        for (String[] metric : metrics) {
-            c.addSeries(metric[1], inits, groups.percentMeans(INIT, inits, metric[0]));
-        }
-        return c;
+    /** The pretraining classes joined by {@code separator}: "0,1,2,3,4". */
+    private String joined(String separator) {
+        return Arrays.stream(pretrainingClasses).mapToObj(Integer::toString).collect(Collectors.joining(separator));
     }
 
     @Override
     public void report(List<ResultRow> rows, Budget budget, Path chart, Path table) {
         SeedGroups groups = SeedGroups.of(rows, keyColumns());
-        List<String> present = INITS.stream().filter(i -> !groups.rows(Map.of(INIT, i)).isEmpty()).toList();
-        if (!present.isEmpty()) {
-            // two panels: the classification metrics near 70-90% would flatten AP's few percent on one axis
-            CategoryChart features = metricsPanel("linear probe and kNN, " + budget.id() + " budget", groups, present,
-                    new String[][] {{"linear_accuracy", "linear top-1"}, {"knn_accuracy", "kNN top-1"}});
-            features.getStyler().setYAxisMin(0.0);
-            features.getStyler().setYAxisMax(100.0);
-            CategoryChart transfer = metricsPanel("fine-tuned transfer, " + budget.id() + " budget", groups, present,
-                    new String[][] {{"miou", "mIoU"}, {"ap", "AP"}, {"ap50", "AP50"}, {"ap75", "AP75"}});
-            transfer.getStyler().setYAxisMin(0.0);
-            // colours continue from the first panel's, so that no colour names two metrics
-            transfer.getStyler().setSeriesColors(Arrays.copyOfRange(ExperimentChart.COLORS, 2, ExperimentChart.COLORS.length));
-            ExperimentChart.write(chart, List.of(ExperimentChart.panel(features), ExperimentChart.panel(transfer)));
+        List<String> regimesPresent = groups.values(REGIME);
+        List<String> schedulesPresent = SCHEDULES.stream().filter(s -> groups.values(SCHEDULE).contains(s)).toList();
+        if (!rows.isEmpty()) {
+            List<java.awt.image.BufferedImage> panels = new ArrayList<>();
+            for (String regime : regimesPresent) {
+                panels.add(ExperimentChart.panel(curvesPanel(groups, regime, "miou_curve", "mIoU", budget)));
+                panels.add(ExperimentChart.panel(curvesPanel(groups, regime, "ap_curve", "AP", budget)));
+            }
+            ExperimentChart.write(chart, panels);
         }
-        MarkdownTable t = new MarkdownTable(List.of("initialisation", "linear top-1 %", "kNN top-1 %", "mIoU %", "AP %",
-                "AP50 %", "AP75 %", "pretraining time"));
-        for (String init : present) {
-            ResultRow r = groups.rows(Map.of(INIT, init)).get(0);
-            t.row(List.of(init, MarkdownTable.percent(r.getDouble("linear_accuracy")), MarkdownTable.percent(r.getDouble("knn_accuracy")),
-                    MarkdownTable.percent(r.getDouble("miou")), MarkdownTable.percent(r.getDouble("ap")),
-                    MarkdownTable.percent(r.getDouble("ap50")), MarkdownTable.percent(r.getDouble("ap75")),
-                    MarkdownTable.duration(r.getDouble("train_seconds"))));
+        MarkdownTable t = new MarkdownTable(List.of("regime", "schedule", "initialisation", "linear top-1 %", "kNN top-1 %",
+                "mIoU %", "AP %", "AP50 %", "AP75 %", "pretraining time"));
+        List<String> verdicts = new ArrayList<>();
+        for (String regime : regimesPresent) {
+            for (String schedule : schedulesPresent) {
+                for (String init : INITS) {
+                    Map<String, String> key = key(init, regime, schedule);
+                    List<ResultRow> seeds = groups.rows(key);
+                    if (seeds.isEmpty()) {
+                        continue;
+                    }
+                    ResultRow first = seeds.get(0);
+                    List<String> cells = new ArrayList<>(List.of(regime, schedule, init,
+                            MarkdownTable.percent(first.getDouble("linear_accuracy")),
+                            MarkdownTable.percent(first.getDouble("knn_accuracy"))));
+                    for (String[] metric : FINE_TUNED) {
+                        cells.add(MarkdownTable.percent(groups.values(key, metric[0])));
+                    }
+                    cells.add(MarkdownTable.duration(first.getDouble("pretrain_seconds")));
+                    t.row(cells);
+                }
+                Map<String, String> moco = key("moco", regime, schedule);
+                Map<String, String> supervised = key("supervised", regime, schedule);
+                if (!groups.rows(moco).isEmpty() && !groups.rows(supervised).isEmpty()) {
+                    for (String[] metric : FINE_TUNED) {
+                        MeanDifference difference = MeanDifference.of(groups.spread(moco, metric[0]),
+                                groups.spread(supervised, metric[0]));
+                        verdicts.add("- " + regime + ", " + schedule + ", " + metric[1] + ": "
+                                + difference.verdict("MoCo", "supervised"));
+                    }
+                }
+            }
         }
-        t.write(table, "Transfer: random, supervised and MoCo initialisation (" + budget.id() + " budget)", List.of(
-                "Command: `./moco experiment transfer --budget " + budget.id() + "`. " + budget.describe(),
+        String regimeOption = regimesPresent.stream().map(r -> r.startsWith(NOVEL) ? NOVEL : r).distinct()
+                .collect(Collectors.joining(","));
+        List<String> notes = new ArrayList<>(List.of(
+                "Command: `./moco experiment transfer --budget " + budget.id() + " --regime " + regimeOption + "`. "
+                        + budget.describe(),
                 "MoCo: the queue, K=" + queueSize(budget) + ". Supervised: `./moco train-supervised` for "
-                        + budget.pick(1, 1, budget.epochs()) + " epoch(s) over the whole training split. Scores from"
-                        + " `./moco eval linear`, `./moco eval knn`, `./moco transfer segment` and `./moco transfer detect`"
-                        + " with their defaults, the same for every initialisation."));
+                        + supervisedEpochs(budget) + " epoch(s) over the whole training split. Regime same: pretraining and"
+                        + " canvases use all ten classes. Regime novel: both pretrain only on the images of classes "
+                        + joined(",")
+                        + " and the canvases (training and test) hold only the other classes, with heads of those classes."
+                        + " The random encoder is the same in both regimes.",
+                "Linear top-1 and kNN top-1 (`./moco eval linear`, `./moco eval knn`) are on all ten classes in both regimes,"
+                        + " one value per encoder: it does not depend on the fine-tuning seed or schedule.",
+                "mIoU and AP from `./moco transfer segment` and `./moco transfer detect` with their defaults, the same for"
+                        + " every initialisation; schedule 2x: twice the epochs, each learning-rate milestone twice as late"
+                        + " (`--schedule 2x`). Mean ± sample standard deviation over the fine-tuning seeds (head initialisation"
+                        + " and canvas order); the encoder of each (initialisation, regime) is pretrained once (seed "
+                        + PRETRAINING_SEED + ")."));
+        if (!verdicts.isEmpty()) {
+            notes.add("");
+            notes.add("MoCo against supervised, per regime, schedule and metric: the difference of the means against two"
+                    + " standard errors of the difference, sqrt(sd1²/n1 + sd2²/n2):");
+            notes.add("");
+            notes.addAll(verdicts);
+        }
+        t.write(table, "Transfer: random, supervised and MoCo initialisation (" + budget.id() + " budget)", notes);
+    }
+
+    private Map<String, String> key(String init, String regime, String schedule) {
+        Map<String, String> key = new LinkedHashMap<>();
+        key.put(INIT, init);
+        key.put(REGIME, regime);
+        key.put(SCHEDULE, schedule);
+        return key;
+    }
+
+    /**
+     * A metric against fine-tuning steps in one regime: a line per initialisation and schedule
+     * (2× dashed), the mean over the seeds at each evaluated epoch, ± their standard deviation.
+     */
+    private static XYChart curvesPanel(SeedGroups groups, String regime, String column, String metric, Budget budget) {
+        XYChart c = ExperimentChart.xy(metric + " while fine-tuning, regime " + regime + ", " + budget.id() + " budget",
+                "fine-tuning steps", metric + " (%)");
+        for (int i = 0; i < INITS.size(); i++) {
+            for (String schedule : SCHEDULES) {
+                List<double[][]> seeds = groups.rows(Map.of(INIT, INITS.get(i), REGIME, regime, SCHEDULE, schedule)).stream()
+                        .map(r -> curvePoints(r.get(column))).filter(p -> p[0].length > 0).toList();
+                if (seeds.isEmpty()) {
+                    continue;
+                }
+                int points = seeds.stream().mapToInt(p -> p[0].length).min().orElse(0);
+                double[] x = Arrays.copyOf(seeds.get(0)[0], points);
+                double[] y = new double[points];
+                double[] sd = new double[points];
+                for (int p = 0; p < points; p++) {
+                    int at = p;
+                    Spread s = Spread.of(seeds.stream().map(xy -> xy[1][at]).filter(v -> !v.isNaN()).toList());
+                    y[p] = 100 * s.mean();
+                    sd[p] = 100 * s.sd();
+                }
+                XYSeries series = ExperimentChart.line(c, INITS.get(i) + " " + schedule, x, y, seeds.size() > 1 ? sd : null, i);
+                if (!schedule.equals("1x")) {
+                    series.setLineStyle(SeriesLines.DASH_DASH);
+                }
+            }
+        }
+        if (c.getSeriesMap().isEmpty()) {
+            c.addSeries("no curves yet", new double[] {0}, new double[] {0});
+        }
+        return c;
     }
 }

@@ -2,6 +2,7 @@ package dev.moco.bench.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.moco.bench.cli.transfer.CocoOutput;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
@@ -83,6 +84,8 @@ class DownstreamBadInputTest {
         }
         copy(greyFolder, bombFolder);
         Files.write(bombFolder.resolve("train/class1/bomb.png"), bombPng(20_000, 20_000));
+        Files.createDirectories(dir.resolve("coco-of-a-run"));
+        Files.writeString(dir.resolve("coco-of-a-run").resolve(CocoOutput.TRUTH), "[]");
         Files.writeString(dir.resolve("a-file"), "not a directory");
         Files.createDirectories(dir.resolve("empty"));
     }
@@ -233,6 +236,31 @@ class DownstreamBadInputTest {
                         new String[] {"data", "canvases", "--fashion-mnist", idx.toString(), "--out", fresh, "--train", "0"}),
                 new Case("canvases from missing IDX files", 1, "--fashion-mnist " + d + "/nowhere does not exist",
                         new String[] {"data", "canvases", "--fashion-mnist", d + "/nowhere", "--out", fresh}),
+                // the outputs beside --out hold another run's files
+                new Case("COCO files of another run", 1, "--coco-out " + d + "/coco-of-a-run already holds "
+                        + CocoOutput.TRUTH + ": pass --overwrite", detect("--out", fresh, "--coco-out", d + "/coco-of-a-run")),
+                new Case("masks of another run", 1, "--masks-out " + canvases.resolve("test") + " already holds masks: pass"
+                        + " --overwrite", segment(canvases, "--out", fresh, "--masks-out", canvases.resolve("test").toString())),
+                // class selections
+                new Case("canvas classes beyond Fashion-MNIST's", 2, "--canvas-classes 3,12: garment class 12 is not a"
+                        + " Fashion-MNIST label (0..9)", detect("--canvas-classes", "3,12", "--out", fresh)),
+                new Case("canvas classes of a canvas set", 2, "--canvas-classes chooses the classes of generated canvases, but "
+                        + canvases + " is a canvas set", segment(canvases, "--canvas-classes", "1,2", "--out", fresh)),
+                new Case("canvas classes the data lacks", 1, "--canvas-classes 2,7: class 7 has no images; the classes present"
+                        + " are 0, 1, 2, 3 (the training split of " + idx + ")", detect("--canvas-classes", "2,7", "--out", fresh)),
+                new Case("schedule of no whole multiple", 2, "--schedule: a schedule is 1x, 2x, ... (a whole multiple of the 1x"
+                        + " schedule), got '1.5x'", detect("--schedule", "1.5x", "--out", fresh)),
+                new Case("supervised training on a class the data lacks", 1, "--classes 0,9: class 9 has no images; the classes"
+                        + " present are 0, 1, 2, 3", supervised(idx, "--classes", "0,9", "--out", fresh)),
+                new Case("supervised training on a class twice", 1, "--classes 1,1: class 1 is listed twice",
+                        supervised(idx, "--classes", "1,1", "--out", fresh)),
+                new Case("pretraining on some classes on Spark", 2, "--classes is not supported with --spark: the workers"
+                        + " read every image of --data", new String[] {"pretrain", "--data", idx.toString(), "--classes", "0,1",
+                            "--spark", "local[1]", "--workers", "1", "--epochs", "1", "--out", fresh}),
+                new Case("pretraining on a class the data lacks", 1, "--classes 5: class 5 has no images",
+                        new String[] {"pretrain", "--data", idx.toString(), "--classes", "5", "--epochs", "1", "--out", fresh}),
+                new Case("pretraining on no class", 2, "'--classes'", new String[] {"pretrain", "--data", idx.toString(),
+                    "--classes", "", "--epochs", "1", "--out", fresh}),
                 new Case("channels neither 1 nor 3", 2, "--channels must be 1 (grey) or 3 (RGB), got 2",
                         knn(greyFolder, "--channels", "2")),
                 // a decompression bomb
@@ -270,6 +298,33 @@ class DownstreamBadInputTest {
         assertThat(o.exitCode()).as(o.err()).isZero();
         assertThat(o.err()).contains("images of 1x8x8");
         assertThat(o.out()).containsPattern("knn top-1: [01]\\.\\d{4}");
+    }
+
+    @Test
+    void canvasesOfTwoClassesAreFineTunedByTwoClassHeadsOnTheScheduleAsked() throws IOException {
+        Path segmentRun = dir.resolve("segment-two-classes");
+        MocoCommandTest.Outcome segment = MocoCommandTest.run(with(List.of("transfer", "segment", "--init", "random", "--data",
+                idx.toString(), "--train", "4", "--test", "2", "--canvas-size", "16", "--epochs", "1", "--batch-size", "4",
+                "--head-width", "8", "--canvas-classes", "2,3", "--schedule", "2x", "--out", segmentRun.toString())));
+        assertThat(segment.exitCode()).as(segment.err()).isZero();
+        assertThat(segment.out()).contains("canvases: 4 train, 2 test, 16x16, seed 0, classes 2,3",
+                "2 epochs (2x schedule)", "per-class IoU: background ", ", Pullover ", ", Dress ").doesNotContain("Trouser");
+        // 4 canvases in one batch of 4: one step an epoch
+        assertThat(Files.readAllLines(segmentRun.resolve("metrics.csv"))).hasSize(1 + 2)
+                .first().asString().endsWith(",steps");
+        assertThat(Files.readAllLines(segmentRun.resolve("metrics.csv")).get(2)).endsWith(",2.00000");
+
+        MocoCommandTest.Outcome resumedAsOneX = MocoCommandTest.run(with(List.of("transfer", "segment", "--init", "random",
+                "--data", idx.toString(), "--train", "4", "--test", "2", "--canvas-size", "16", "--epochs", "2", "--batch-size",
+                "4", "--head-width", "8", "--out", segmentRun.toString(), "--resume")));
+        assertThat(resumedAsOneX.exitCode()).isEqualTo(1);
+        assertThat(resumedAsOneX.err()).contains("canvases CanvasSpec[", "(the run: CanvasSpec[", ", classes 2,3)",
+                "epochs 2 (the run: 2 (2x of 1))");
+
+        MocoCommandTest.Outcome supervised = MocoCommandTest.run(supervised(idx, "--classes", "0,1", "--out",
+                dir.resolve("supervised-two-classes").toString()));
+        assertThat(supervised.exitCode()).as(supervised.err()).isZero();
+        assertThat(supervised.out()).contains("linear classifier of 2 classes on ", ", classes 0,1;");
     }
 
     @Test

@@ -5,10 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.moco.encoders.EncoderSpec;
 import dev.moco.encoders.EncoderWeights;
 import dev.moco.encoders.Encoders;
+import java.awt.image.Raster;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.List;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -64,10 +67,67 @@ class DownstreamCliTest {
         MocoCommandTest.Outcome segment = MocoCommandTest.run("transfer", "segment", "--init", supervised.toString(), "--data",
                 canvases.toString(), "--epochs", "1", "--batch-size", "4", "--head-width", "8", "--out", run.toString());
         assertThat(segment.exitCode()).as(segment.err()).isZero();
+        MocoCommandTest.assertFineTunedOnTheFastEngine(segment.out());
         assertThat(lastLine(segment.out())).matches("mIoU: [01]\\.\\d{4}");
         assertThat(segment.out()).contains("per-class IoU: background");
         assertThat(run.resolve("metrics.csv")).content().startsWith("epoch,loss,mIoU,pixel_accuracy,images_per_second");
         assertThat(run.resolve("training.png")).exists();
+    }
+
+    /**
+     * {@code --masks-out} writes one PNG per test canvas, named and encoded as the ground truth's
+     * {@code test/masks/}: the mIoU recomputed from the two sets of files alone (here by hand,
+     * as any tool would) is the one the command printed.
+     */
+    @Test
+    void thePredictedMasksReadBackGiveThePrintedMeanIou() throws IOException {
+        Path canvases = dir.resolve("canvases");
+        MocoCommandTest.Outcome made = MocoCommandTest.run("data", "canvases", "--fashion-mnist", idx().toString(), "--out",
+                canvases.toString(), "--train", "4", "--test", "3", "--size", "16");
+        assertThat(made.exitCode()).as(made.err()).isZero();
+        Path masks = dir.resolve("predicted");
+        MocoCommandTest.Outcome segment = MocoCommandTest.run("transfer", "segment", "--init", "random", "--data",
+                canvases.toString(), "--epochs", "1", "--batch-size", "4", "--head-width", "16", "--out",
+                dir.resolve("segment").toString(), "--masks-out", masks.toString());
+        assertThat(segment.exitCode()).as(segment.err()).isZero();
+        double printed = Double.parseDouble(lastLine(segment.out()).substring("mIoU: ".length()));
+
+        List<String> truthFiles;
+        try (var files = Files.list(canvases.resolve("test/masks"))) {
+            truthFiles = files.map(f -> f.getFileName().toString()).sorted().toList();
+        }
+        try (var files = Files.list(masks.resolve("masks"))) {
+            assertThat(files.map(f -> f.getFileName().toString()).sorted().toList()).isEqualTo(truthFiles).hasSize(3);
+        }
+        int classes = 11;
+        long[][] counts = new long[classes][classes];
+        for (String name : truthFiles) {
+            Raster truth = ImageIO.read(canvases.resolve("test/masks").resolve(name).toFile()).getRaster();
+            Raster predicted = ImageIO.read(masks.resolve("masks").resolve(name).toFile()).getRaster();
+            assertThat(predicted.getNumBands()).isEqualTo(1);
+            assertThat(predicted.getWidth()).isEqualTo(truth.getWidth());
+            for (int y = 0; y < truth.getHeight(); y++) {
+                for (int x = 0; x < truth.getWidth(); x++) {
+                    counts[truth.getSample(x, y, 0)][predicted.getSample(x, y, 0)]++;
+                }
+            }
+        }
+        double sum = 0;
+        int present = 0;
+        for (int c = 0; c < classes; c++) {
+            long truthTotal = 0;
+            long predictedTotal = 0;
+            for (int o = 0; o < classes; o++) {
+                truthTotal += counts[c][o];
+                predictedTotal += counts[o][c];
+            }
+            long union = truthTotal + predictedTotal - counts[c][c];
+            if (union > 0) {
+                sum += (double) counts[c][c] / union;
+                present++;
+            }
+        }
+        assertThat(sum / present).isCloseTo(printed, org.assertj.core.api.Assertions.within(5e-5));
     }
 
     @Test

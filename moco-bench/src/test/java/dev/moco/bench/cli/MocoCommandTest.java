@@ -49,6 +49,18 @@ class MocoCommandTest {
                 err + capturedErr.toString(java.nio.charset.StandardCharsets.UTF_8));
     }
 
+    /**
+     * Where oneDNN loads, a transfer command's output shows that it fine-tuned the fast
+     * engine's backbone with the fast engine's head (its "encoder:" and "head:" lines), not the
+     * reference head: fails if the transfer commands fall back to the slow path.
+     */
+    static void assertFineTunedOnTheFastEngine(String out) {
+        if (dev.moco.encoders.fast.FastEncoder.isAvailable()) {
+            assertThat(out).contains("(FastEncoder, stages", "head: FastDenseHead (")
+                    .doesNotContain("head: ReferenceDenseHead");
+        }
+    }
+
     static List<List<String>> commandPaths(CommandLine cli, List<String> prefix) {
         List<List<String>> paths = new ArrayList<>();
         paths.add(prefix);

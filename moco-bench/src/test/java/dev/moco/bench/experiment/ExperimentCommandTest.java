@@ -168,30 +168,52 @@ class ExperimentCommandTest {
         assertPng(results.resolve("v2-ablation-tiny.png"), 1);
         assertThat(Files.readString(results.resolve("v2-ablation-tiny.md"))).contains("| mlp+aug+cos | ✓ | ✓ | ✓ |");
 
-        Outcome transfer = run("experiment", "transfer");
+        // the novel regime on the test data's four classes: pretraining on 0 and 1, canvases of 2 and 3
+        Outcome transfer = run("experiment", "transfer", "--regime", "novel", "--pretrain-classes", "0,1", "--only", "seed=0");
         assertThat(transfer.exitCode()).as(transfer.err()).isZero();
-        assertThat(transfer.out()).contains("./moco eval linear --checkpoint random", "./moco train-supervised",
-                "./moco transfer detect --init");
+        assertThat(transfer.out()).contains("plan: 6 rows (0 already in the results)", "./moco train-supervised",
+                "--classes 0,1", "--canvas-classes 2,3", "--schedule 2x", "./moco transfer detect --init");
+        if (dev.moco.encoders.fast.FastEncoder.isAvailable()) {
+            // every fine-tuning of the experiment runs the fast engine's heads, never the reference head
+            assertThat(transfer.out()).contains("(FastEncoder, stages", "head: FastDenseHead (")
+                    .doesNotContain("head: ReferenceDenseHead");
+        }
+        assertThat(transfer.out().split("\\./moco eval linear ", -1)).as("frozen scores once per encoder").hasSize(1 + 3);
         List<String> transferRows = lines(results.resolve("transfer.csv"));
-        assertThat(transferRows.get(0)).isEqualTo("init,budget,seed,status,linear_accuracy,knn_accuracy,miou,ap,ap50,ap75,"
-                + "train_seconds,eval_seconds,commit,cpu");
-        assertThat(transferRows).hasSize(1 + 3).anyMatch(r -> r.startsWith("random,tiny,0,ok,"))
-                .anyMatch(r -> r.startsWith("supervised,tiny,0,ok,")).anyMatch(r -> r.startsWith("moco,tiny,0,ok,"));
+        assertThat(transferRows.get(0)).isEqualTo("init,regime,schedule,budget,seed,status,linear_accuracy,knn_accuracy,"
+                + "miou,ap,ap50,ap75,miou_curve,ap_curve,pretrain_seconds,frozen_eval_seconds,finetune_seconds,commit,cpu");
+        assertThat(transferRows).hasSize(1 + 6);
+        for (String init : TransferExperiment.INITS) {
+            assertThat(transferRows).anyMatch(r -> r.startsWith(init + ",novel-0.1,1x,tiny,0,ok,"))
+                    .anyMatch(r -> r.startsWith(init + ",novel-0.1,2x,tiny,0,ok,"));
+        }
+        // 8 canvases in batches of 4: 2 steps an epoch, scored after each epoch
+        assertThat(column(transferRows, "moco,novel-0.1,1x,", "miou_curve")).matches("2:[01]\\.\\d{4}");
+        assertThat(column(transferRows, "moco,novel-0.1,2x,", "ap_curve")).matches("2:[01]\\.\\d{4} 4:[01]\\.\\d{4}");
         assertPng(results.resolve("transfer-tiny.png"), 2);
+        assertThat(Files.readString(results.resolve("transfer-tiny.md")))
+                .contains("| novel-0.1 | 1x | moco |", "- novel-0.1, 2x, AP: MoCo − supervised = ", "not testable");
 
-        // rows dropped, encoders kept: the rerun reuses them and reports the pretraining time first measured
+        // rows dropped, encoders kept: the rerun reuses them, their frozen scores and the pretraining time first measured
         Files.writeString(results.resolve("transfer.csv"), transferRows.get(0) + "\n");
-        assertThat(run("experiment", "transfer").exitCode()).isZero();
-        List<String> again = lines(results.resolve("transfer.csv"));
+        Outcome again = run("experiment", "transfer", "--regime", "novel", "--pretrain-classes", "0,1", "--only", "seed=0",
+                "--only", "schedule=1x");
+        assertThat(again.exitCode()).as(again.err()).isZero();
+        assertThat(again.out()).contains("plan: 3 rows").doesNotContain("./moco train-supervised", "./moco eval linear");
+        List<String> rerun = lines(results.resolve("transfer.csv"));
+        assertThat(rerun).hasSize(1 + 3);
         for (String init : List.of("supervised", "moco")) {
-            assertThat(trainSeconds(again, init)).as(init).isPositive().isEqualTo(trainSeconds(transferRows, init));
+            String row = init + ",novel-0.1,1x,";
+            assertThat(Double.parseDouble(column(rerun, row, "pretrain_seconds"))).as(init).isPositive()
+                    .isEqualTo(Double.parseDouble(column(transferRows, row, "pretrain_seconds")));
+            assertThat(column(rerun, row, "linear_accuracy")).isEqualTo(column(transferRows, row, "linear_accuracy"));
         }
     }
 
-    private static double trainSeconds(List<String> rows, String init) {
-        int column = List.of(rows.get(0).split(",")).indexOf("train_seconds");
-        return rows.stream().filter(r -> r.startsWith(init + ",")).mapToDouble(r -> Double.parseDouble(r.split(",")[column]))
-                .findFirst().orElseThrow();
+    /** The value of {@code name} in the first row starting with {@code rowStart}. */
+    private static String column(List<String> rows, String rowStart, String name) {
+        int column = List.of(rows.get(0).split(",")).indexOf(name);
+        return rows.stream().filter(r -> r.startsWith(rowStart)).map(r -> r.split(",", -1)[column]).findFirst().orElseThrow();
     }
 
     @Test

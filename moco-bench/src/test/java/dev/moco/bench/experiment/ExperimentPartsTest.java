@@ -29,6 +29,80 @@ class ExperimentPartsTest {
     }
 
     @Test
+    void aDifferenceIsEstablishedBeyondTwoStandardErrorsOfTheDifference() {
+        // 0.20, 0.22, 0.24: mean 0.22, sd 0.02; 0.15, 0.16, 0.17: mean 0.16, sd 0.01
+        // SE = sqrt(0.02²/3 + 0.01²/3) = sqrt(0.0005/3) = 0.0129099; the difference 0.06 exceeds 2 SE = 0.0258199
+        Spread ahead = Spread.of(List.of(0.20, 0.22, 0.24));
+        Spread behind = Spread.of(List.of(0.15, 0.16, 0.17));
+        MeanDifference d = MeanDifference.of(ahead, behind);
+        assertThat(d.difference()).isCloseTo(0.06, org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(d.standardError()).isCloseTo(0.0129099, org.assertj.core.data.Offset.offset(1e-7));
+        assertThat(d.direction()).isEqualTo(1);
+        assertThat(MeanDifference.of(behind, ahead).direction()).isEqualTo(-1);
+        assertThat(d.verdict("MoCo", "supervised")).isEqualTo("MoCo − supervised = +6.0 ± 1.3 points (standard error;"
+                + " n = 3, 3): MoCo ahead, beyond two standard errors");
+        // 0.19, 0.21, 0.23: mean 0.21, sd 0.02; SE = sqrt(2 · 0.0004/3) = 0.0163299, 2 SE = 0.0326599 > 0.01
+        MeanDifference within = MeanDifference.of(ahead, Spread.of(List.of(0.19, 0.21, 0.23)));
+        assertThat(within.standardError()).isCloseTo(0.0163299, org.assertj.core.data.Offset.offset(1e-7));
+        assertThat(within.direction()).isZero();
+        assertThat(within.verdict("MoCo", "supervised")).endsWith("within two standard errors, no difference established");
+        MeanDifference oneSeed = MeanDifference.of(Spread.of(List.of(0.30)), behind);
+        assertThat(oneSeed.testable()).isFalse();
+        assertThat(oneSeed.direction()).isZero();
+        assertThat(oneSeed.verdict("MoCo", "supervised")).isEqualTo("MoCo − supervised = +14.0 points (n = 1, 3): not"
+                + " testable, a side has fewer than two seeds");
+    }
+
+    @Test
+    void theTransferPlanRunsOneTimesForBothRegimesWithThreeSeedsFirstThenTwoTimes() {
+        TransferExperiment transfer = TransferExperiment.of("same,novel", List.of(0, 1, 2, 3, 4));
+        List<PlannedRun> plan = transfer.plan(Budget.SMALL);
+        List<String> order = plan.stream().map(r -> r.key().get("schedule") + " " + r.key().get("regime") + " " + r.seed()
+                + " " + r.key().get("init")).toList();
+        assertThat(order).hasSize(2 * 2 * 3 * 3);
+        assertThat(order.subList(0, 4)).containsExactly("1x same 0 random", "1x same 0 supervised", "1x same 0 moco",
+                "1x same 1 random");
+        assertThat(order.subList(0, 18)).allMatch(r -> r.startsWith("1x ")).anyMatch(r -> r.startsWith("1x novel 2 "));
+        assertThat(order.subList(18, 36)).allMatch(r -> r.startsWith("2x "));
+        assertThat(plan.get(0).directoryName()).isEqualTo("random-same-1x-seed0");
+        assertThat(TransferExperiment.encoderName("moco", "novel")).isEqualTo("moco-novel");
+        assertThat(TransferExperiment.encoderName("random", "novel")).isEqualTo("random");
+        assertThat(TransferExperiment.of("novel", List.of(0, 2)).plan(Budget.TINY))
+                .hasSize(2 * 2 * 3).allMatch(r -> r.key().get("regime").equals("novel-0.2"));
+        assertThatThrownBy(() -> TransferExperiment.of("new", List.of(0))).hasMessage("--regime must be same, novel or"
+                + " same,novel; got new");
+    }
+
+    @Test
+    void theTransferEstimateAddsFineTuningPerRowAndPretrainingPerEncoderNotYetBuilt() {
+        // measured: the three 1x novel rows of seed 0, fine-tuning 30 s each
+        List<ResultRow> rows = List.of(transferRow("random", 30, 0, 20), transferRow("supervised", 30, 40, 10),
+                transferRow("moco", 30, 10, 10));
+        TransferExperiment transfer = TransferExperiment.of("same,novel", List.of(0, 1, 2, 3, 4));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        transfer.announce(transfer.plan(Budget.TINY), rows, Budget.TINY, new PrintStream(out, true, StandardCharsets.UTF_8));
+        // to run: 9 rows of 1x at 30 s, 12 of 2x at twice that (none measured): 270 + 720 s; the encoders supervised-same
+        // and moco-same as their novel twins: 40 + 10 and 10 + 10 s (random is built): 70 s; 1060 s in all
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("plan: 24 rows (3 already in the results)",
+                "1x novel: random/0 (done), supervised/0 (done), moco/0 (done), random/1,",
+                "estimate for the 21 rows to run: about 17 min 40 s (from the 3 rows of this budget measured so far)");
+    }
+
+    private static ResultRow transferRow(String init, double fineTuning, double pretraining, double frozen) {
+        return new ResultRow(Map.of("init", init, "regime", "novel", "schedule", "1x", "budget", "tiny", "seed", "0",
+                "finetune_seconds", Double.toString(fineTuning), "pretrain_seconds", Double.toString(pretraining),
+                "frozen_eval_seconds", Double.toString(frozen)));
+    }
+
+    @Test
+    void aTransferCurveIsTheStepsAndScoreOfEveryEpoch() {
+        double[][] points = TransferExperiment.curvePoints("32:0.1234 64:0.1502");
+        assertThat(points[0]).containsExactly(32, 64);
+        assertThat(points[1]).containsExactly(0.1234, 0.1502);
+        assertThat(TransferExperiment.curvePoints("")[0]).isEmpty();
+    }
+
+    @Test
     void aMarkdownTableHasAHeaderRuleAndOneLinePerRow() {
         String table = new MarkdownTable(List.of("m", "kNN %")).row(List.of("0.99", "71.2")).render();
         assertThat(table).isEqualTo("| m | kNN % |\n|---|---|\n| 0.99 | 71.2 |\n");

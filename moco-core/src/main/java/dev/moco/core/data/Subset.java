@@ -1,7 +1,10 @@
 package dev.moco.core.data;
 
 import java.util.Arrays;
+import java.util.BitSet;
 import java.util.Objects;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 
 /**
  * A view of some images of another data set, in the order of {@code parentIndices}:
@@ -28,6 +31,44 @@ public final class Subset implements ImageDataset {
             }
         }
         return new Subset(parent, copy);
+    }
+
+    /**
+     * The images of {@code parent} whose label is one of {@code labels}, in the parent's order:
+     * a data selection by class (e.g. pretraining on five Fashion-MNIST classes and testing
+     * transfer on the other five).
+     *
+     * @param labels the classes to keep, each once
+     * @throws IllegalArgumentException if {@code labels} is empty, names a class twice, or
+     *     names a class of which {@code parent} has no image (the message lists the classes it has);
+     *     the caller adds which option and data set
+     */
+    public static Subset ofClasses(ImageDataset parent, int... labels) {
+        Objects.requireNonNull(parent, "parent");
+        if (labels.length == 0) {
+            throw new IllegalArgumentException("no classes chosen: name at least one label");
+        }
+        BitSet present = new BitSet();
+        for (int i = 0; i < parent.size(); i++) {
+            if (parent.label(i) >= 0) {
+                present.set(parent.label(i));
+            }
+        }
+        BitSet chosen = new BitSet();
+        for (int label : labels) {
+            if (label < 0 || !present.get(label)) {
+                throw new IllegalArgumentException("class " + label + " has no images; " + (present.isEmpty()
+                        ? "the images have no labels" : "the classes present are " + present.stream()
+                                .mapToObj(Integer::toString).collect(Collectors.joining(", "))));
+            }
+            if (chosen.get(label)) {
+                throw new IllegalArgumentException("class " + label + " is listed twice");
+            }
+            chosen.set(label);
+        }
+        int[] kept = IntStream.range(0, parent.size()).filter(i -> parent.label(i) >= 0
+                && chosen.get(parent.label(i))).toArray();
+        return new Subset(parent, kept);
     }
 
     public ImageDataset parent() {

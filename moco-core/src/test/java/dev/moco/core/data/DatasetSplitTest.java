@@ -43,6 +43,22 @@ class DatasetSplitTest {
     }
 
     @Test
+    void ofClassesKeepsTheImagesOfTheChosenClassesInTheParentsOrder() {
+        Subset classes = Subset.ofClasses(DATA, 7, 2);
+        assertThat(classes.parentIndices()).isEqualTo(IntStream.range(0, 100).filter(i -> i % 10 == 2 || i % 10 == 7).toArray());
+        assertThat(IntStream.range(0, classes.size()).map(classes::label).distinct().sorted().toArray()).containsExactly(2, 7);
+    }
+
+    @Test
+    void ofClassesNamesAnUnknownOrRepeatedClassAndAnEmptyChoice() {
+        assertThatThrownBy(() -> Subset.ofClasses(DATA, 3, 10))
+                .hasMessage("class 10 has no images; the classes present are 0, 1, 2, 3, 4, 5, 6, 7, 8, 9");
+        assertThatThrownBy(() -> Subset.ofClasses(DATA, -1)).hasMessageStartingWith("class -1 has no images");
+        assertThatThrownBy(() -> Subset.ofClasses(DATA, 4, 4)).hasMessage("class 4 is listed twice");
+        assertThatThrownBy(() -> Subset.ofClasses(DATA)).hasMessage("no classes chosen: name at least one label");
+    }
+
+    @Test
     void rejectsImpossibleSplits() {
         assertThatThrownBy(() -> DatasetSplit.holdOut(DATA, 101, 0)).hasMessageContaining("cannot hold out 101 of 100");
         assertThatThrownBy(() -> DatasetSplit.holdOutFraction(DATA, 1.5, 0)).hasMessageContaining("[0, 1]");

@@ -130,12 +130,29 @@ public final class CanvasDirectory {
 
     private static void writeSplit(List<Canvas> canvases, Path dir, String description) throws IOException {
         Files.createDirectories(dir.resolve("images"));
-        Files.createDirectories(dir.resolve("masks"));
+        Files.createDirectories(dir.resolve(CocoJson.MASKS));
         for (Canvas c : canvases) {
             writeGrey(c.pixels(), c.size(), dir.resolve(CocoJson.imageFileName(c.imageId())));
             writeGrey(c.semantic(), c.size(), dir.resolve(CocoJson.maskFileName(c.imageId())));
         }
         CocoJson.writeInstances(canvases, dir.resolve("instances.json"), description);
+    }
+
+    /**
+     * Writes semantic masks as a split's ground truth is written: {@code dir/masks/000001.png},
+     * 8-bit grey, one value per pixel (0 background, label + 1), named by image id.
+     *
+     * @param masks row-major {@code size}×{@code size} masks by canvas image id
+     */
+    public static void writeMasks(Map<Integer, byte[]> masks, int size, Path dir) {
+        try {
+            Files.createDirectories(dir.resolve(CocoJson.MASKS));
+            for (Map.Entry<Integer, byte[]> e : masks.entrySet()) {
+                writeGrey(e.getValue(), size, dir.resolve(CocoJson.maskFileName(e.getKey())));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the masks to " + dir, e);
+        }
     }
 
     private static List<Canvas> readSplit(Path dir, int size, int expected) {

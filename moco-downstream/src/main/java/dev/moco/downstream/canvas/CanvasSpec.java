@@ -19,6 +19,8 @@ public record CanvasSpec(int size, int minGarment, int maxGarment, int maxGarmen
     public static final int SEGMENTATION_CLASSES = 11;
     /** The Fashion-MNIST classes: detection categories 1..10 (COCO ids; label + 1). */
     public static final int GARMENT_CLASSES = 10;
+    /** The canvas side of {@code moco data canvases} and of the transfer commands' generated canvases. */
+    public static final int DEFAULT_SIZE = 64;
 
     public CanvasSpec {
         if (size < 8) {

@@ -7,9 +7,12 @@ import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import com.google.gson.stream.JsonWriter;
 import dev.moco.core.data.FashionMnist;
+import dev.moco.downstream.metrics.BinaryMask;
 import dev.moco.downstream.metrics.BoundingBox;
 import dev.moco.downstream.metrics.DetectedBox;
+import dev.moco.downstream.metrics.DetectedInstance;
 import dev.moco.downstream.metrics.GroundTruthBox;
+import dev.moco.downstream.metrics.GroundTruthMask;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.UncheckedIOException;
@@ -21,6 +24,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * The canvases in COCO's JSON formats, so that pycocotools and other tools can read and
@@ -32,7 +36,11 @@ import java.util.Map;
  *       area = visible pixels, iscrowd 0, segmentation as uncompressed RLE
  *       {@code {"size": [h, w], "counts": [...]}}; plus {@code fashion_mnist_index}, which
  *       other tools ignore), {@code categories} (id 1..10, the Fashion-MNIST class names);</li>
- *   <li>results ({@link #writeResults}): a list of {@code {image_id, category_id, bbox, score}}.</li>
+ *   <li>results ({@link #writeResults}): a list of {@code {image_id, category_id, bbox, score}};
+ *       with masks ({@link #writeInstanceResults}) each also has a {@code segmentation} in
+ *       compressed RLE ({@code {"size": [h, w], "counts": "<string>"}}, {@link CocoRle}), as
+ *       pycocotools' {@code maskUtils.encode} writes it. Both read back with
+ *       {@link #readResults} and {@link #readInstanceResults}.</li>
  * </ul>
  */
 public final class CocoJson {
@@ -45,9 +53,12 @@ public final class CocoJson {
         return String.format("images/%06d.png", imageId);
     }
 
+    /** The folder of the semantic masks in a split directory. */
+    public static final String MASKS = "masks";
+
     /** The semantic mask file of canvas {@code imageId}, relative to its split directory. */
     public static String maskFileName(int imageId) {
-        return String.format("masks/%06d.png", imageId);
+        return String.format(MASKS + "/%06d.png", imageId);
     }
 
     /** Writes the instances file of {@code canvases}. */
@@ -98,17 +109,131 @@ public final class CocoJson {
 
     /** Writes detections as a COCO results file. */
     public static void writeResults(List<DetectedBox> detections, Path file) {
+        writeResultList(detections, file, (json, d) -> writeResult(json, d));
+    }
+
+    /** Writes detected instances as a COCO results file with masks (compressed RLE). */
+    public static void writeInstanceResults(List<DetectedInstance> instances, Path file) {
+        writeResultList(instances, file, (json, d) -> {
+            writeResult(json, d.detectedBox());
+            BinaryMask m = d.mask();
+            json.name("segmentation").beginObject().name("size").beginArray().value(m.height()).value(m.width()).endArray()
+                    .name("counts").value(CocoRle.toCompressedString(CocoRle.encode(m.toRowMajor(), m.height(), m.width())))
+                    .endObject();
+        });
+    }
+
+    /** Writes the fields of one results entry into an open object. */
+    private interface EntryWriter<T> {
+        void write(JsonWriter json, T entry) throws IOException;
+    }
+
+    private static <T> void writeResultList(List<T> entries, Path file, EntryWriter<T> fields) {
         try (Writer out = Files.newBufferedWriter(file, StandardCharsets.UTF_8); JsonWriter json = new JsonWriter(out)) {
             json.beginArray();
-            for (DetectedBox d : detections) {
-                json.beginObject().name("image_id").value(d.imageId()).name("category_id").value(d.categoryId());
-                writeBox(json, d.box());
-                json.name("score").value(d.score()).endObject();
+            for (T entry : entries) {
+                json.beginObject();
+                fields.write(json, entry);
+                json.endObject();
             }
             json.endArray();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file, e);
         }
+    }
+
+    private static void writeResult(JsonWriter json, DetectedBox d) throws IOException {
+        json.name("image_id").value(d.imageId()).name("category_id").value(d.categoryId());
+        writeBox(json, d.box());
+        json.name("score").value(d.score());
+    }
+
+    /**
+     * Reads a COCO results file (as {@link #writeResults} writes it; a {@code segmentation}
+     * is ignored).
+     *
+     * @throws IllegalArgumentException naming the file and the entry that is malformed
+     */
+    public static List<DetectedBox> readResults(Path file) {
+        return readResultList(file, entry -> readResult(entry));
+    }
+
+    /**
+     * Reads a COCO results file with masks (as {@link #writeInstanceResults} writes it):
+     * every entry needs a {@code segmentation} in RLE, compressed or not.
+     *
+     * @throws IllegalArgumentException naming the file and the entry that is malformed
+     */
+    public static List<DetectedInstance> readInstanceResults(Path file) {
+        return readResultList(file, entry -> {
+            if (!entry.has("segmentation") || !entry.get("segmentation").isJsonObject()) {
+                throw new IllegalArgumentException("it has no RLE segmentation {\"size\": [h, w], \"counts\": ...}");
+            }
+            return new DetectedInstance(readResult(entry), readRle(entry.getAsJsonObject("segmentation")));
+        });
+    }
+
+    private static DetectedBox readResult(JsonObject entry) {
+        return new DetectedBox(entry.get("image_id").getAsInt(), entry.get("category_id").getAsInt(),
+                readBox(entry.getAsJsonArray("bbox")), entry.get("score").getAsDouble());
+    }
+
+    /** An RLE segmentation, its counts a list (uncompressed) or a string (compressed). */
+    private static BinaryMask readRle(JsonObject segmentation) {
+        JsonArray size = segmentation.getAsJsonArray("size");
+        if (size.size() != 2) {
+            throw new IllegalArgumentException("segmentation size has " + size.size() + " numbers, not [h, w]");
+        }
+        int height = size.get(0).getAsInt();
+        int width = size.get(1).getAsInt();
+        JsonElement counts = segmentation.get("counts");
+        List<Integer> runs = new ArrayList<>();
+        if (counts.isJsonArray()) {
+            counts.getAsJsonArray().forEach(c -> runs.add(c.getAsInt()));
+        } else {
+            runs.addAll(CocoRle.fromCompressedString(counts.getAsString()));
+        }
+        return BinaryMask.of(CocoRle.decode(runs, height, width), height, width);
+    }
+
+    private static <T> List<T> readResultList(Path file, Function<JsonObject, T> entryReader) {
+        JsonArray entries = parse(file, "a COCO results JSON array", true).getAsJsonArray();
+        List<T> results = new ArrayList<>(entries.size());
+        for (int i = 0; i < entries.size(); i++) {
+            try {
+                results.add(entryReader.apply(entries.get(i).getAsJsonObject()));
+            } catch (IllegalArgumentException | NullPointerException | ClassCastException | IllegalStateException
+                    | UnsupportedOperationException e) {
+                throw new IllegalArgumentException(file + ": result " + i + " lacks a COCO field or has a malformed one: "
+                        + reason(e), e);
+            }
+        }
+        return results;
+    }
+
+    /**
+     * The JSON of {@code file}, checked to be an array or an object.
+     *
+     * @param expected what the file should be, for the message
+     * @throws IllegalArgumentException saying that the file is not {@code expected}, and why
+     */
+    private static JsonElement parse(Path file, String expected, boolean array) {
+        try (Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            JsonElement json = JsonParser.parseReader(in);
+            if (array ? !json.isJsonArray() : !json.isJsonObject()) {
+                throw new IllegalStateException("it is " + (json.isJsonArray() ? "an array" : json.isJsonObject()
+                        ? "an object" : "'" + json + "'"));
+            }
+            return json;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
+        } catch (JsonParseException | IllegalStateException e) {
+            throw new IllegalArgumentException(file + " is not " + expected + ": " + reason(e), e);
+        }
+    }
+
+    private static String reason(Exception e) {
+        return String.valueOf(e.getMessage()).replaceFirst("^[\\w.$]+(Exception|Error): ", "");
     }
 
     /** The ground-truth boxes of {@code canvases}, as the detection metric takes them. */
@@ -120,6 +245,25 @@ public final class CocoJson {
             }
         }
         return truth;
+    }
+
+    /** The ground-truth masks of {@code canvases}, as the mask metric takes them. */
+    public static List<GroundTruthMask> groundTruthMasks(List<Canvas> canvases) {
+        List<GroundTruthMask> truth = new ArrayList<>();
+        for (Canvas c : canvases) {
+            for (GarmentInstance g : c.instances()) {
+                truth.add(new GroundTruthMask(c.imageId(), g.categoryId(), BinaryMask.of(g.mask(), c.size(), c.size())));
+            }
+        }
+        return truth;
+    }
+
+    private static BoundingBox readBox(JsonArray bbox) {
+        if (bbox.size() != 4) {
+            throw new IllegalArgumentException("bbox has " + bbox.size() + " numbers, not [x, y, w, h]");
+        }
+        return new BoundingBox(bbox.get(0).getAsDouble(), bbox.get(1).getAsDouble(), bbox.get(2).getAsDouble(),
+                bbox.get(3).getAsDouble());
     }
 
     private static void writeBox(JsonWriter json, BoundingBox box) throws IOException {
@@ -136,16 +280,8 @@ public final class CocoJson {
      *
      * @throws IllegalArgumentException naming the file and the entry that is malformed
      */
-    static Map<Integer, List<GarmentInstance>> readInstances(Path file, int size) {
-        JsonObject root;
-        try (Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            root = JsonParser.parseReader(in).getAsJsonObject();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file, e);
-        } catch (JsonParseException | IllegalStateException e) {
-            String why = String.valueOf(e.getMessage()).replaceFirst("^[\\w.$]+(Exception|Error): ", "");
-            throw new IllegalArgumentException(file + " is not a COCO instances JSON object: " + why, e);
-        }
+    public static Map<Integer, List<GarmentInstance>> readInstances(Path file, int size) {
+        JsonObject root = parse(file, "a COCO instances JSON object", false).getAsJsonObject();
         Map<Integer, List<GarmentInstance>> byImage = new LinkedHashMap<>();
         try {
             for (JsonElement image : root.getAsJsonArray("images")) {
@@ -175,12 +311,7 @@ public final class CocoJson {
                 BoundingBox box;
                 try {
                     mask = CocoRle.decode(counts, size, size);
-                    JsonArray bbox = a.getAsJsonArray("bbox");
-                    if (bbox.size() != 4) {
-                        throw new IllegalArgumentException("bbox has " + bbox.size() + " numbers, not [x, y, w, h]");
-                    }
-                    box = new BoundingBox(bbox.get(0).getAsDouble(), bbox.get(1).getAsDouble(),
-                            bbox.get(2).getAsDouble(), bbox.get(3).getAsDouble());
+                    box = readBox(a.getAsJsonArray("bbox"));
                 } catch (IllegalArgumentException e) {
                     throw new IllegalArgumentException(file + ": annotation " + a.get("id") + " (image " + imageId + "): "
                             + e.getMessage(), e);

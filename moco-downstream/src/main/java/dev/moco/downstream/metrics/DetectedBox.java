@@ -8,11 +8,16 @@ package dev.moco.downstream.metrics;
  * @param box the predicted box
  * @param score confidence; higher ranks first
  */
-public record DetectedBox(int imageId, int categoryId, BoundingBox box, double score) {
+public record DetectedBox(int imageId, int categoryId, BoundingBox box, double score) implements CocoDetection<BoundingBox> {
 
     public DetectedBox {
         if (!Double.isFinite(score)) {
             throw new IllegalArgumentException("detection score must be finite, got " + score);
         }
+    }
+
+    @Override
+    public BoundingBox region() {
+        return box;
     }
 }

@@ -3,7 +3,7 @@ package dev.moco.downstream.metrics;
 import java.util.Map;
 
 /**
- * COCO-style box scores.
+ * COCO-style scores of boxes or masks ({@link CocoEvaluator}).
  *
  * @param ap precision averaged over IoU thresholds 0.50:0.05:0.95, 101 recall points and the
  *     categories that have ground truth (COCO's "AP"); NaN when no category has any

@@ -7,5 +7,10 @@ package dev.moco.downstream.metrics;
  * @param categoryId its class
  * @param box its tight box
  */
-public record GroundTruthBox(int imageId, int categoryId, BoundingBox box) {
+public record GroundTruthBox(int imageId, int categoryId, BoundingBox box) implements CocoObject<BoundingBox> {
+
+    @Override
+    public BoundingBox region() {
+        return box;
+    }
 }

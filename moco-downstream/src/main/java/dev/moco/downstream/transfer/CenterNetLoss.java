@@ -31,20 +31,23 @@ public final class CenterNetLoss {
     private CenterNetLoss() {
     }
 
-    /** The loss, split into its parts, and the gradient of their sum. */
+    /**
+     * The loss, split into its parts, and the gradient of their sum. Channels after the
+     * {@code classes + 4} it reads (another loss's, such as the instance masks') get gradient 0.
+     */
     public record Parts(double heatmap, double size, double offset, LossResult total) {
     }
 
     public static Parts compute(INDArray output, CenterNetTargets targets) {
         long[] shape = output.shape();
         int classes = targets.classes();
-        int channels = classes + CenterNetTargets.REGRESSION_CHANNELS;
         int plane = targets.gridHeight() * targets.gridWidth();
-        if (output.rank() != 4 || shape[1] != channels || shape[2] != targets.gridHeight() || shape[3] != targets.gridWidth()
-                || shape[0] * classes * plane != targets.heatmap().length) {
+        if (output.rank() != 4 || shape[1] < classes + CenterNetTargets.REGRESSION_CHANNELS || shape[2] != targets.gridHeight()
+                || shape[3] != targets.gridWidth() || shape[0] * classes * plane != targets.heatmap().length) {
             throw new IllegalArgumentException("detection output " + Arrays.toString(shape) + " does not fit targets of "
                     + classes + " classes on a " + targets.gridHeight() + "x" + targets.gridWidth() + " grid");
         }
+        int channels = (int) shape[1];
         int n = (int) shape[0];
         double[] z = output.dup('c').data().asDouble();
         double[] grad = new double[z.length];

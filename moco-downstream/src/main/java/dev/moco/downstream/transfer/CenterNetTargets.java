@@ -1,6 +1,7 @@
 package dev.moco.downstream.transfer;
 
 import dev.moco.downstream.canvas.Canvas;
+import dev.moco.downstream.canvas.GarmentClasses;
 import dev.moco.downstream.canvas.GarmentInstance;
 import dev.moco.downstream.metrics.BoundingBox;
 import java.util.ArrayList;
@@ -36,13 +37,14 @@ public record CenterNetTargets(int classes, int gridHeight, int gridWidth, float
 
     /**
      * @param image index in the batch
+     * @param instance index of the garment in its canvas's {@code instances()}
      * @param cell row · gridWidth + column of the centre cell
      * @param width box width / R
      * @param height box height / R
      * @param offsetX centre x / R − column
      * @param offsetY centre y / R − row
      */
-    public record ObjectTarget(int image, int cell, double width, double height, double offsetX, double offsetY) {
+    public record ObjectTarget(int image, int instance, int cell, double width, double height, double offsetX, double offsetY) {
 
         /** What the four regression channels should read at the centre cell: log(w/R), log(h/R), offsets. */
         public double[] regressionTargets() {
@@ -64,14 +66,27 @@ public record CenterNetTargets(int classes, int gridHeight, int gridWidth, float
         return Math.exp(Math.min(logSide, MAX_LOG_SIDE)) * stride;
     }
 
+    /** The targets of a head of {@code classes} channels for labels 0..classes−1. */
     public static CenterNetTargets of(List<Canvas> batch, int classes, int stride) {
+        return of(batch, GarmentClasses.first(classes), stride);
+    }
+
+    /**
+     * The targets of a head with a heatmap channel per one of {@code garmentClasses}.
+     *
+     * @throws IllegalArgumentException if a garment's label is not among them
+     */
+    public static CenterNetTargets of(List<Canvas> batch, GarmentClasses garmentClasses, int stride) {
+        int classes = garmentClasses.count();
         int size = batch.get(0).size();
         int gh = (size + stride - 1) / stride;
         int gw = gh;
         float[] heat = new float[batch.size() * classes * gh * gw];
         List<ObjectTarget> objects = new ArrayList<>();
         for (int i = 0; i < batch.size(); i++) {
-            for (GarmentInstance g : batch.get(i).instances()) {
+            List<GarmentInstance> instances = batch.get(i).instances();
+            for (int instance = 0; instance < instances.size(); instance++) {
+                GarmentInstance g = instances.get(instance);
                 BoundingBox b = g.box();
                 double cx = (b.x() + b.width() / 2) / stride;
                 double cy = (b.y() + b.height() / 2) / stride;
@@ -80,8 +95,8 @@ public record CenterNetTargets(int classes, int gridHeight, int gridWidth, float
                 double w = b.width() / stride;
                 double h = b.height() / stride;
                 int radius = Math.max(0, (int) gaussianRadius(h, w));
-                splat(heat, ((i * classes) + g.label()) * gh * gw, gh, gw, row, column, radius);
-                ObjectTarget target = new ObjectTarget(i, row * gw + column, w, h, cx - column, cy - row);
+                splat(heat, ((i * classes) + garmentClasses.channel(g.label())) * gh * gw, gh, gw, row, column, radius);
+                ObjectTarget target = new ObjectTarget(i, instance, row * gw + column, w, h, cx - column, cy - row);
                 objects.removeIf(o -> o.image() == target.image() && o.cell() == target.cell());
                 objects.add(target);
             }

@@ -10,6 +10,8 @@ import dev.moco.core.optim.StepDecaySchedule;
 import dev.moco.downstream.FlatSgd;
 import dev.moco.downstream.canvas.Canvas;
 import dev.moco.downstream.canvas.CanvasSet;
+import dev.moco.encoders.DenseHead;
+import dev.moco.encoders.EncoderImplementation;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -37,7 +39,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * SGD on the backbone and on the head
  * </pre>
  */
-public final class FineTuning {
+public final class FineTuning implements AutoCloseable {
 
     /** Per-step progress and per-epoch results, for progress bars and metrics files. */
     public interface Listener {
@@ -70,10 +72,23 @@ public final class FineTuning {
     private final FlatSgd headOptimizer;
 
     /**
+     * Fine-tuning with the head on the fast path where oneDNN loads (else the reference head).
+     *
      * @param normalize the input normalisation (the pretraining run's, where there was one)
      * @throws IllegalArgumentException if the encoder does not take one-channel images
      */
     public FineTuning(FeatureMapEncoder encoder, TransferTask task, FineTuneSettings settings, Normalize normalize) {
+        this(encoder, task, settings, normalize, EncoderImplementation.chooseForHead("auto"));
+    }
+
+    /**
+     * @param normalize the input normalisation (the pretraining run's, where there was one)
+     * @param headImplementation the code that runs the head: both start from the same values
+     *     for the same seed and share their parameter layout, so either resumes the other's state
+     * @throws IllegalArgumentException if the encoder does not take one-channel images
+     */
+    public FineTuning(FeatureMapEncoder encoder, TransferTask task, FineTuneSettings settings, Normalize normalize,
+            EncoderImplementation headImplementation) {
         if (!normalize.fits(1)) {
             throw new IllegalArgumentException("the canvases are grey (1 channel) but the normalisation " + normalize
                     + " is for another channel count");
@@ -82,7 +97,8 @@ public final class FineTuning {
         this.task = task;
         this.settings = settings;
         this.normalize = normalize;
-        this.head = task.head(encoder.stageChannels(), encoder.stageStrides(), settings.headWidth(), settings.seed());
+        this.head = headImplementation.createHead(
+                task.headTopology(encoder.stageChannels(), encoder.stageStrides(), settings.headWidth()), settings.seed());
         StepDecaySchedule schedule = new StepDecaySchedule(settings.learningRate(), settings.milestones(), 0.1);
         this.encoderOptimizer = new FlatSgd(settings.momentum(), settings.weightDecay(), schedule, encoder.parameters(),
                 encoder.gradients());
@@ -92,6 +108,12 @@ public final class FineTuning {
 
     public DenseHead head() {
         return head;
+    }
+
+    /** Frees the head's native memory (the encoder belongs to the caller). */
+    @Override
+    public void close() {
+        head.close();
     }
 
     /** Fine-tunes on {@code set.train()} for the configured epochs, evaluating on {@code set.test()} after each. */
@@ -190,7 +212,7 @@ public final class FineTuning {
         encoder.zeroGradients();
         head.zeroGradients();
         FeatureMapEncoder.FeatureMapPass backbone = encoder.forwardFeatureMaps(images(batch), Encoder.Mode.TRAINING, 1);
-        DenseHead.Pass prediction = head.forward(backbone.featureMaps(), Encoder.Mode.TRAINING);
+        DenseHead.Pass prediction = head.forward(backbone.featureMaps(), Encoder.Mode.TRAINING, 1);
         LossResult loss = task.loss(head, prediction.output(), batch);
         if (!Double.isFinite(loss.value())) {
             throw new IllegalStateException("fine-tuning loss became " + loss.value() + " at epoch " + (epoch + 1)
@@ -209,7 +231,7 @@ public final class FineTuning {
             List<Canvas> batch = test.subList(from, Math.min(test.size(), from + settings.batchSize()));
             try (MemoryWorkspace batchMemory = StepWorkspace.open(StepWorkspace.EVALUATION_BATCH)) {
                 FeatureMapEncoder.FeatureMapPass backbone = encoder.forwardFeatureMaps(images(batch), Encoder.Mode.INFERENCE, 1);
-                evaluation.add(head.forward(backbone.featureMaps(), Encoder.Mode.INFERENCE).output(), batch);
+                evaluation.add(head.forward(backbone.featureMaps(), Encoder.Mode.INFERENCE, 1).output(), batch);
             }
         }
         return evaluation.metrics();

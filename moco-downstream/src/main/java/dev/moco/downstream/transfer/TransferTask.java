@@ -1,18 +1,21 @@
 package dev.moco.downstream.transfer;
 
 import dev.moco.downstream.canvas.Canvas;
+import dev.moco.encoders.DenseHead;
+import dev.moco.encoders.DenseHeadTopology;
 import java.util.List;
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * What distinguishes segmentation from detection transfer: the head, the loss on a batch of
- * canvases, and the test metric. {@link FineTuning} runs either.
+ * What distinguishes segmentation from detection transfer: the head's topology, the loss on a
+ * batch of canvases, and the test metric. {@link FineTuning} runs either, with the head in
+ * either implementation.
  */
 public interface TransferTask {
 
     /** The head for a backbone with these stages. */
-    DenseHead head(int[] stageChannels, int[] stageStrides, int width, long seed);
+    DenseHeadTopology headTopology(int[] stageChannels, int[] stageStrides, int width);
 
     /** The training loss of the head's output on {@code batch}, with its gradient. */
     LossResult loss(DenseHead head, INDArray output, List<Canvas> batch);

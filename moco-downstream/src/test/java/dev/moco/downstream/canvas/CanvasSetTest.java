@@ -88,6 +88,41 @@ class CanvasSetTest {
     }
 
     @Test
+    void compressedRleIsPycocotoolsStringFormat() {
+        // rleToString by hand: counts from the fourth on minus the count two before; 5-bit
+        // groups, low first, 0x20 = more follow, 0x10 of the last = sign, + '0'.
+        // [0, 2, 1, 1, 2] -> 0, 2, 1, 1-2 = -1 (0x1f -> 'O'), 2-1 = 1
+        assertThat(CocoRle.toCompressedString(List.of(0, 2, 1, 1, 2))).isEqualTo("021O1");
+        // 100 = 3·32 + 4 -> 4|0x20 ('T'), 3; 40 = 32 + 8 -> 8|0x20 ('X'), 1; 3-5 = -2 -> 30 ('N')
+        assertThat(CocoRle.toCompressedString(List.of(100, 5, 40, 3))).isEqualTo("T35X1N");
+        // 1000 = 31·32 + 8 -> 'X', 31 has the sign bit so one more group: 31|0x20 ('o'), 0;
+        // 1-1000 = -999 = -32·32 + 25 -> 25|0x20 ('i'), 0|0x20 ('P'), -1 -> 31 ('O')
+        assertThat(CocoRle.toCompressedString(List.of(0, 1000, 0, 1))).isEqualTo("0Xo00iPO");
+        for (String s : List.of("021O1", "T35X1N", "0Xo00iPO")) {
+            assertThat(CocoRle.toCompressedString(CocoRle.fromCompressedString(s))).isEqualTo(s);
+        }
+        assertThat(CocoRle.fromCompressedString("0Xo00iPO")).containsExactly(0, 1000, 0, 1);
+        assertThatThrownBy(() -> CocoRle.fromCompressedString("0T")).hasMessageContaining("end inside a number");
+        assertThatThrownBy(() -> CocoRle.fromCompressedString("0 1")).hasMessageContaining("' ' at 1");
+    }
+
+    @Test
+    void everyGarmentMaskSurvivesCompressedRle() {
+        CanvasSet set = CanvasGenerator.generate(CanvasSpec.of(32, 12, 0, 5), TRAIN, TEST);
+        for (Canvas c : set.train()) {
+            for (GarmentInstance g : c.instances()) {
+                List<Integer> counts = CocoRle.encode(g.mask(), c.size(), c.size());
+                List<Integer> again = CocoRle.fromCompressedString(CocoRle.toCompressedString(counts));
+                assertThat(again).isEqualTo(counts);
+                assertThat(CocoRle.decode(again, c.size(), c.size())).isEqualTo(g.mask());
+            }
+        }
+        // runs long enough for three groups, and deltas of both signs
+        List<Integer> counts = List.of(70_000, 3, 1, 40_000, 0, 200);
+        assertThat(CocoRle.fromCompressedString(CocoRle.toCompressedString(counts))).isEqualTo(counts);
+    }
+
+    @Test
     void aWrittenSetReadsBackIdentically() throws Exception {
         CanvasSet set = CanvasGenerator.generate(SPEC, TRAIN, TEST);
         CanvasDirectory.write(set, dir);

@@ -7,7 +7,11 @@ import dev.moco.api.testing.FiniteDifferences;
 import dev.moco.downstream.canvas.CanvasGenerator;
 import dev.moco.downstream.canvas.CanvasSet;
 import dev.moco.downstream.canvas.CanvasSpec;
+import dev.moco.downstream.canvas.GarmentClasses;
 import dev.moco.downstream.testing.GarmentShapes;
+import dev.moco.encoders.DenseHead;
+import dev.moco.encoders.DenseHeadTopology;
+import dev.moco.encoders.ReferenceDenseHead;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -15,7 +19,10 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
-/** Finite-difference checks of both heads' backward (parameters and stage inputs) and of both losses. */
+/**
+ * Finite-difference checks of both reference heads' backward (parameters and stage inputs) and of
+ * both losses; the fast heads are checked against these heads in moco-encoders' {@code FastDenseHeadParityTest}.
+ */
 class DenseHeadGradientTest {
 
     private static final int[] CHANNELS = {2, 3, 4};
@@ -23,21 +30,22 @@ class DenseHeadGradientTest {
     private static final double H = 1e-5;
     private static final double TOLERANCE = 1e-5;
 
-    private static List<INDArray> stageMaps(int size) {
+    private static List<INDArray> stageMaps(int batch, int size) {
         Nd4j.getRandom().setSeed(3);
         List<INDArray> maps = new ArrayList<>();
         for (int s = 0; s < CHANNELS.length; s++) {
-            maps.add(Nd4j.randn(DataType.DOUBLE, 2, CHANNELS[s], size / STRIDES[s], size / STRIDES[s]));
+            maps.add(Nd4j.randn(DataType.DOUBLE, batch, CHANNELS[s], size / STRIDES[s], size / STRIDES[s]));
         }
         return maps;
     }
 
-    /** L = Σ output · R for a fixed random R, so dL/d(output) = R. */
-    private static void checkHead(DenseHead head, List<INDArray> maps, boolean[] read) {
-        INDArray probe = Nd4j.randn(DataType.DOUBLE, head.forward(maps, Encoder.Mode.TRAINING).output().shape());
+    /** L = Σ output · R for a fixed random R, so dL/d(output) = R; BN in {@code groups} groups. */
+    private static void checkHead(DenseHead head, List<INDArray> maps, boolean[] read, int groups) {
+        INDArray probe = Nd4j.randn(DataType.DOUBLE, head.forward(maps, Encoder.Mode.TRAINING, groups).output().shape());
         head.zeroGradients();
-        List<INDArray> stageGradients = head.forward(maps, Encoder.Mode.TRAINING).backward(probe);
-        java.util.function.DoubleSupplier loss = () -> head.forward(maps, Encoder.Mode.TRAINING).output().mul(probe).sumNumber().doubleValue();
+        List<INDArray> stageGradients = head.forward(maps, Encoder.Mode.TRAINING, groups).backward(probe);
+        java.util.function.DoubleSupplier loss = () -> head.forward(maps, Encoder.Mode.TRAINING, groups).output().mul(probe)
+                .sumNumber().doubleValue();
         INDArray numeric = FiniteDifferences.gradient(head.parameters(), loss, H);
         assertThat(FiniteDifferences.relativeError(head.gradients(), numeric)).isLessThan(TOLERANCE);
         for (int s = 0; s < maps.size(); s++) {
@@ -53,19 +61,21 @@ class DenseHeadGradientTest {
 
     @Test
     void segmentationHeadBackwardMatchesFiniteDifferences() {
-        DenseHead head = DenseHead.segmentation(CHANNELS, STRIDES, 2, 2, 5, DataType.DOUBLE);
-        List<INDArray> maps = stageMaps(4);
-        assertThat(head.forward(maps, Encoder.Mode.TRAINING).output().shape()).containsExactly(2, 2, 4, 4);
-        checkHead(head, maps, new boolean[] {true, true, true});
+        DenseHead head = new ReferenceDenseHead(DenseHeadTopology.segmentation(CHANNELS, STRIDES, 2, 2), 5, DataType.DOUBLE);
+        List<INDArray> maps = stageMaps(2, 4);
+        assertThat(head.forward(maps, Encoder.Mode.TRAINING, 1).output().shape()).containsExactly(2, 2, 4, 4);
+        checkHead(head, maps, new boolean[] {true, true, true}, 1);
     }
 
+    /** In two BN groups of two images each (shuffle BN's statistics per group). */
     @Test
     void detectionHeadBackwardMatchesFiniteDifferencesAndSkipsTheStrideOneStage() {
-        DenseHead head = DenseHead.detection(CHANNELS, STRIDES, 2, 3, 5, DataType.DOUBLE);
-        List<INDArray> maps = stageMaps(4);
+        DenseHead head = new ReferenceDenseHead(DenseHeadTopology.detection(CHANNELS, STRIDES, 2,
+                CenterNetTargets.REGRESSION_CHANNELS, 3), 5, DataType.DOUBLE);
+        List<INDArray> maps = stageMaps(4, 4);
         assertThat(head.outputStride()).isEqualTo(2);
-        assertThat(head.forward(maps, Encoder.Mode.TRAINING).output().shape()).containsExactly(2, 2 + 4, 2, 2);
-        checkHead(head, maps, new boolean[] {false, true, true});
+        assertThat(head.forward(maps, Encoder.Mode.TRAINING, 1).output().shape()).containsExactly(4, 2 + 4, 2, 2);
+        checkHead(head, maps, new boolean[] {false, true, true}, 2);
     }
 
     @Test
@@ -121,7 +131,7 @@ class DenseHeadGradientTest {
         }
         INDArray output = Nd4j.create(perfect, new long[] {set.train().size(), 7, targets.gridHeight(), targets.gridWidth()});
         int[] ids = set.train().stream().mapToInt(c -> c.imageId()).toArray();
-        var detections = CenterNetDecoder.decode(output, 3, stride, ids);
+        var detections = CenterNetDecoder.decode(output, GarmentClasses.first(3), stride, ids);
         var scores = new dev.moco.downstream.metrics.CocoBoxEvaluator().evaluate(
                 dev.moco.downstream.canvas.CocoJson.groundTruth(set.train()), detections);
         assertThat(scores.ap50()).isGreaterThan(0.99);

@@ -73,6 +73,60 @@ class FineTuningTest {
         assertThat(last.get(DetectionTask.AP)).as("AP over IoU .50:.95 after 60 steps (0.53 measured)").isGreaterThan(0.3);
     }
 
+    private static double relativeDifference(INDArray actual, INDArray expected) {
+        return actual.sub(expected).norm2Number().doubleValue() / expected.norm2Number().doubleValue();
+    }
+
+    /**
+     * The fast path (oneDNN backbone and head) and the reference path (ND4J layers) take the same
+     * steps: from the same state (the fast run's {@link FineTuning#state()}, restored into the
+     * reference run before each step, as a checkpoint moves between them) the same loss,
+     * backbone and head gradients, and state after the step (parameters, BN statistics, momentum
+     * buffers), up to float32 summation order.
+     * Each step starts from the same state because free-running, the two drift apart: a ReLU input
+     * within rounding of zero can fall on either side, and BN over 4 canvases of 16×16 amplifies
+     * that (measured: parameters 1.8e-3 apart after three free steps, ~1e-5 per step from one state).
+     */
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"segment", "detect"})
+    void theFastAndTheReferencePathTakeTheSameSteps(String taskName) {
+        org.junit.jupiter.api.Assumptions.assumeTrue(dev.moco.encoders.fast.FastEncoder.isAvailable());
+        EncoderSpec spec = EncoderSpec.of("resnet20").withInputChannels(1).withHead(HeadType.NONE).withSeed(2);
+        FineTuneSettings settings = new FineTuneSettings(1, 4, 0.05, 0.9, 1e-4, 16, 1);
+        FeatureMapEncoder fastEncoder = (FeatureMapEncoder) EncoderImplementation.FAST.create(spec);
+        FeatureMapEncoder referenceEncoder = (FeatureMapEncoder) EncoderImplementation.REFERENCE.create(spec);
+        try (FineTuning fast = new FineTuning(fastEncoder, task(taskName), settings, Normalize.FASHION_MNIST,
+                    EncoderImplementation.FAST);
+             FineTuning reference = new FineTuning(referenceEncoder, task(taskName), settings, Normalize.FASHION_MNIST,
+                    EncoderImplementation.REFERENCE)) {
+            assertThat(fast.head()).isInstanceOf(dev.moco.encoders.fast.FastDenseHead.class);
+            assertThat(reference.head()).isInstanceOf(dev.moco.encoders.ReferenceDenseHead.class);
+            for (int i = 0; i < 3; i++) {
+                reference.restore(fast.state());
+                List<dev.moco.downstream.canvas.Canvas> batch = CANVASES.train().subList(4 * (i % 2), 4 * (i % 2) + 4);
+                double fastLoss = fast.step(batch, i, 0);
+                double referenceLoss = reference.step(batch, i, 0);
+                assertThat(referenceLoss).as("loss of step %d", i)
+                        .isCloseTo(fastLoss, org.assertj.core.api.Assertions.withinPercentage(1e-3));
+                assertThat(relativeDifference(referenceEncoder.gradients(), fastEncoder.gradients()))
+                        .as("backbone gradients of step %d", i).isLessThan(1e-4);
+                assertThat(relativeDifference(reference.head().gradients(), fast.head().gradients()))
+                        .as("head gradients of step %d", i).isLessThan(1e-4);
+                int step = i;
+                fast.state().forEach((component, tensors) -> tensors.forEach((name, value) ->
+                        assertThat(relativeDifference(reference.state().get(component).get(name), value))
+                                .as("%s %s after step %d", component, name, step).isLessThan(1e-4)));
+            }
+        } finally {
+            fastEncoder.close();
+            referenceEncoder.close();
+        }
+    }
+
+    private static TransferTask task(String name) {
+        return name.equals("segment") ? new SegmentationTask() : new DetectionTask();
+    }
+
     @Test
     void aRunReportsTheMetricEveryEpoch() {
         DetectionTask task = new DetectionTask();

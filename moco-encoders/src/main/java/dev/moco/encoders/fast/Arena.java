@@ -20,23 +20,32 @@ final class Arena implements AutoCloseable {
 
     private INDArray memory;
     private long floats;
+    /** Floats from the allocation's start to its first 64-byte boundary, where the arena begins. */
+    private long shift;
     /** The training pass whose activations live here, or null when free. */
     TrainingPass owner;
 
-    /** Makes room for at least {@code needed} floats (discarding the contents when it grows). */
+    /**
+     * Makes room for at least {@code needed} floats (discarding the contents when it grows). The
+     * arena starts on a 64-byte boundary, as the {@link OffsetAllocator}'s offsets are aligned
+     * relative to it: some oneDNN kernels (the resampling's streaming stores) fault on tensors
+     * that are not.
+     */
     void ensure(long needed) {
         if (memory == null || floats < needed) {
             close();
             try (MemoryWorkspace outside = StepWorkspace.outside()) {     // outlives the step that grew it
-                memory = Nd4j.create(DataType.FLOAT, needed);
+                memory = Nd4j.create(DataType.FLOAT, needed + OffsetAllocator.ALIGNMENT_FLOATS);
             }
+            long misalignment = Dnnl.address(memory) % (OffsetAllocator.ALIGNMENT_FLOATS * Float.BYTES);
+            shift = misalignment == 0 ? 0 : (OffsetAllocator.ALIGNMENT_FLOATS * Float.BYTES - misalignment) / Float.BYTES;
             floats = needed;
             LIVE_BYTES.addAndGet(bytes());
         }
     }
 
     long base() {
-        return Dnnl.address(memory);
+        return Dnnl.address(memory) + shift * Float.BYTES;
     }
 
     /** A c-ordered ND4J view of {@code shape} at {@code offset} floats, for copying in and out. */
@@ -45,7 +54,7 @@ final class Arena implements AutoCloseable {
         for (long s : shape) {
             length *= s;
         }
-        return memory.get(NDArrayIndex.interval(offset, offset + length)).reshape('c', shape);
+        return memory.get(NDArrayIndex.interval(shift + offset, shift + offset + length)).reshape('c', shape);
     }
 
     /** Bytes held by all arenas not yet closed in this JVM. */

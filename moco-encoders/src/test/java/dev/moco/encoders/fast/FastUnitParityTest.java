@@ -185,8 +185,9 @@ class FastUnitParityTest {
         }
     }
 
+    /** 16x16 to 64x64: large enough that oneDNN's kernel streams its stores, which need the arena's 64-byte alignment. */
     @ParameterizedTest(name = "{0}x{0} to {1}x{1}")
-    @CsvSource({"4, 8", "5, 10", "6, 9"})
+    @CsvSource({"4, 8", "5, 10", "6, 9", "16, 64"})
     void bilinearUpsampling(int in, int out) {
         Twins twins = Twins.of(bank -> BilinearUpsample.toSize(out, out));
         try (UnitHarness fast = new UnitHarness(new long[] {2, 16, in, in}, 1, (net, x) -> new BilinearUpsampleUnit("up", x,
@@ -232,6 +233,47 @@ class FastUnitParityTest {
         try (UnitHarness fast = new UnitHarness(new long[] {2, 16, 5, 4}, 1, (net, x) -> new ConcatUnit("cat",
                 java.util.List.of(x, x), net.activation("cat", 32, 5, 4, UnitHarness.blocked())))) {
             compare(twins, fast, input(2, 16, 5, 4), 1);
+        }
+    }
+
+    /** Eleven channels: the blocked layout pads them to the block, which the bias and its reduction must ignore. */
+    @ParameterizedTest(name = "G = {0}")
+    @CsvSource({"1", "2"})
+    void channelBiasOnPaddedChannels(int groups) {
+        Twins twins = Twins.of(bank -> new dev.moco.encoders.nn.ChannelBias(bank, "b", new double[11]));
+        try (UnitHarness fast = new UnitHarness(new long[] {4, 11, 5, 3}, groups, (net, x) -> new ChannelBiasUnit("b", x,
+                net.activation("b", 11, 5, 3, UnitHarness.blocked()), twins.value("b.bias"), twins.gradient("b.bias")))) {
+            compare(twins, fast, input(4, 11, 5, 3), groups);
+        }
+    }
+
+    /**
+     * A network of two inputs, y = x + s with s through a {@link SideInputUnit}: the side input
+     * is copied in and its gradient out in the caller's batch order, also group-interleaved.
+     */
+    @ParameterizedTest(name = "G = {0}")
+    @CsvSource({"1", "2"})
+    void aSideInputEntersAndItsGradientLeavesInTheCallersOrder(int groups) {
+        long[] shape = {4, 16, 3, 5};
+        try (FastNetwork net = new FastNetwork(4, 16, 3, 5, UnitHarness.blocked(), 1)) {
+            SideInputUnit side = new SideInputUnit("side", net.activation("side", 16, 3, 5, UnitHarness.blocked()));
+            Activation s = net.add(side);
+            Activation y = net.add(new AddUnit("add", net.input(), s, net.activation("add", 16, 3, 5, UnitHarness.blocked()),
+                    false));
+            net.setOutput(y);
+            net.setPooled(y);
+            INDArray x = input(shape);
+            INDArray other = Nd4j.randn(DataType.FLOAT, shape);
+            MemoryPlan.Activations plan = net.activationPlan(true, false, groups);
+            Arena arena = net.arenas().forwardOnly(plan.floats());
+            side.feed(other);
+            net.forward(arena, plan, x, groups);
+            assertThat(relativeError(net.read(arena, plan, y, groups), x.add(other))).isLessThan(1e-7);
+            INDArray dy = Nd4j.randn(DataType.FLOAT, shape);
+            MemoryPlan.Gradients g = net.gradientPlanWithInputGradient(java.util.List.of(y));
+            net.backward(arena, plan, g, java.util.List.of(dy), groups);
+            assertThat(relativeError(side.takeGradient(), dy)).isLessThan(1e-7);
+            assertThat(relativeError(net.readInputGradient(g, groups), dy)).isLessThan(1e-7);
         }
     }
 }

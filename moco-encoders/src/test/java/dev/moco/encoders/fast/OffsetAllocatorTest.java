@@ -47,4 +47,18 @@ class OffsetAllocatorTest {
         assertThat(allocator.allocate(2000)).isEqualTo(a);
         assertThat(allocator.size()).isLessThan(2100);
     }
+
+    /** The offsets are aligned relative to an arena's base, so the base itself must be, whatever the allocator returned. */
+    @Test
+    void everyArenaStartsOnA64ByteBoundaryAndItsViewsAtItsBase() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(FastEncoder.isAvailable(), FastEncoder::unavailableReason);
+        for (int i = 0; i < 8; i++) {
+            try (Arena arena = new Arena()) {
+                arena.ensure(1000 + 977L * i);
+                assertThat(arena.base() % 64).isZero();
+                arena.view(0, 3).assign(7);
+                assertThat(Dnnl.floatBuffer(arena.base(), 3).get(2)).isEqualTo(7f);
+            }
+        }
+    }
 }

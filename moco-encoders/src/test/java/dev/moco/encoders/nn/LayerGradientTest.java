@@ -176,6 +176,15 @@ class LayerGradientTest {
         assertThat(check(concat, bank, input(2, 2, 3, 3), 1)).isLessThan(1e-6);
     }
 
+    @Test
+    void channelBiasAfterAConvolution() {
+        ParameterBank bank = new ParameterBank();
+        Sequential layers = new Sequential(new Conv2d(bank, "c", 2, 3, 1, 1, 0), new ChannelBias(bank, "c", new double[] {0.5, -2, 1}));
+        bank.allocate(DataType.DOUBLE, 16L);
+        assertThat(bank.get("c.bias").value().toDoubleVector()).containsExactly(0.5, -2, 1);
+        assertThat(check(layers, bank, input(2, 2, 3, 4), 1)).isLessThan(1e-6);
+    }
+
     /** x ↦ merge(first(x), second(x)), so the merge's backward is checked through both branches. */
     private record Branches(Merge merge, Layer first, Layer second) implements Layer {
         @Override

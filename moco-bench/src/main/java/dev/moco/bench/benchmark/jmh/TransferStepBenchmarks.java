@@ -67,6 +67,7 @@ public class TransferStepBenchmarks {
 
     @TearDown(Level.Trial)
     public void tearDown() {
+        tuning.close();
         encoder.encoder().close();
     }
 

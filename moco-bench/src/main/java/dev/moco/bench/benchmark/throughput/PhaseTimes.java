@@ -10,7 +10,7 @@ import java.util.Map;
  * Wall-clock time spent in named phases of a training step, accumulated per step and kept for
  * every measured step, so that medians can be reported per phase.
  */
-final class PhaseTimes {
+public final class PhaseTimes {
 
     private final Map<String, Long> current = new LinkedHashMap<>();
     private final Map<String, List<Long>> history = new LinkedHashMap<>();
@@ -49,7 +49,8 @@ final class PhaseTimes {
         return out;
     }
 
-    static double median(List<Long> values) {
+    /** The median of {@code values}, NaN for none. */
+    public static double median(List<Long> values) {
         if (values.isEmpty()) {
             return Double.NaN;
         }

@@ -42,7 +42,7 @@ public final class CanvasesCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", paramLabel = "S", description = "Generator seed (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--size", defaultValue = "64", paramLabel = "PX", description = "Canvas side; garments are size/4 to 3*size/4 (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--size", defaultValue = "" + CanvasSpec.DEFAULT_SIZE, paramLabel = "PX", description = "Canvas side; garments are size/4 to 3*size/4 (default: ${DEFAULT-VALUE}).")
     int size;
 
     @Override

@@ -33,6 +33,9 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 public final class EpochTable {
 
     public static final String LOSS = "loss";
+    /** The column of the training steps taken by the end of the epoch, where a command writes it. */
+    public static final String STEPS = "steps";
+    private static final String FILE = "metrics.csv";
     private final Path directory;
     private final List<String> columns;
     private final List<String> chartedMetrics;
@@ -63,24 +66,15 @@ public final class EpochTable {
      * @throws IllegalArgumentException if the file lacks one of those epochs
      */
     public void readBack(int epochsDone) {
-        Path file = directory.resolve("metrics.csv");
-        List<String> lines;
-        try {
-            lines = Files.exists(file) ? Files.readAllLines(file, StandardCharsets.UTF_8) : List.of();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file, e);
-        }
-        List<String> header = lines.isEmpty() ? List.of() : List.of(lines.get(0).split(",", -1));
-        for (String line : lines.subList(Math.min(1, lines.size()), lines.size())) {
-            String[] cells = line.split(",", -1);
-            int epoch = Integer.parseInt(cells[0]);
-            if (epoch > epochsDone || cells.length != header.size()) {
+        Path file = directory.resolve(FILE);
+        for (Map<String, Double> written : read(directory)) {
+            int epoch = written.get("epoch").intValue();
+            if (epoch > epochsDone) {
                 continue;
             }
             Map<String, Double> row = new LinkedHashMap<>();
             for (String c : columns) {
-                int i = header.indexOf(c);
-                row.put(c, i < 0 || cells[i].isEmpty() ? Double.NaN : Double.parseDouble(cells[i]));
+                row.put(c, written.getOrDefault(c, Double.NaN));
             }
             add(epoch, row);
         }
@@ -88,6 +82,35 @@ public final class EpochTable {
             throw new IllegalArgumentException(file + " holds " + rows.size() + " of the " + epochsDone
                     + " epochs the checkpoint says are done; it cannot be continued (start again with --overwrite)");
         }
+    }
+
+    /**
+     * The rows of {@code directory}'s {@code metrics.csv} in file order, each column by name
+     * ({@code epoch} first; a blank cell is NaN); none if there is no file. A row whose cell
+     * count differs from the header's (cut short by an interruption) is left out.
+     */
+    public static List<Map<String, Double>> read(Path directory) {
+        Path file = directory.resolve(FILE);
+        List<String> lines;
+        try {
+            lines = Files.exists(file) ? Files.readAllLines(file, StandardCharsets.UTF_8) : List.of();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
+        }
+        List<String> header = lines.isEmpty() ? List.of() : List.of(lines.get(0).split(",", -1));
+        List<Map<String, Double>> rows = new ArrayList<>();
+        for (String line : lines.subList(Math.min(1, lines.size()), lines.size())) {
+            String[] cells = line.split(",", -1);
+            if (cells.length != header.size()) {
+                continue;
+            }
+            Map<String, Double> row = new LinkedHashMap<>();
+            for (int i = 0; i < cells.length; i++) {
+                row.put(header.get(i), cells[i].isEmpty() ? Double.NaN : Double.parseDouble(cells[i]));
+            }
+            rows.add(row);
+        }
+        return rows;
     }
 
     /** The last row's value of {@code column} (NaN before the first row). */
@@ -107,9 +130,9 @@ public final class EpochTable {
             csv.append('\n');
         }
         try {
-            AtomicFile.write(directory.resolve("metrics.csv"), csv.toString().getBytes(StandardCharsets.UTF_8));
+            AtomicFile.write(directory.resolve(FILE), csv.toString().getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + directory.resolve("metrics.csv"), e);
+            throw new UncheckedIOException("cannot write " + directory.resolve(FILE), e);
         }
         chart(title);
     }

@@ -1,6 +1,7 @@
 package dev.moco.bench.cli.pretrain;
 
 import dev.moco.bench.cli.ChannelsOption;
+import dev.moco.bench.cli.ClassesOption;
 import dev.moco.bench.cli.RunDirectory;
 import dev.moco.core.checkpoint.CheckpointDirectory;
 import dev.moco.core.checkpoint.StoredCheckpoint;
@@ -123,6 +124,9 @@ public final class PretrainCommand implements Callable<Integer> {
     @Mixin
     ChannelsOption channels;
 
+    @Mixin
+    ClassesOption classSelection;
+
     @Override
     public Integer call() throws Exception {
         validateOptions();
@@ -142,7 +146,7 @@ public final class PretrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--data " + data + " is not a directory");
         }
         TrainingImages images = TrainingImages.open(data, split, config.getInt(MocoConfig.IMAGE_SIZE), channels.channels());
-        ImageDataset dataset = images.dataset();
+        ImageDataset dataset = classSelection.select(images.dataset(), images);
         int held = heldOut != null ? heldOut : Math.min(2_000, dataset.size() / 10);
         if (held >= dataset.size()) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--held-out " + held + " leaves no training images: "
@@ -152,7 +156,7 @@ public final class PretrainCommand implements Callable<Integer> {
         String title = String.format(Locale.ROOT, "MoCo pretraining: %s dictionary, %s", config.getString(MocoConfig.DICTIONARY),
                 data.getFileName());
         MonitoredPretraining monitored = new MonitoredPretraining(new MonitoredPretraining.Options(config, dataset,
-                images.toString(), held, knnBank, knnK, knnTemperature, runDir, overwrite, checkpoint,
+                classSelection.describe(images), held, knnBank, knnK, knnTemperature, runDir, overwrite, checkpoint,
                 checkpointEvery, keepCheckpoints, !noProgress, title));
         MonitoredPretraining.Result result = engine == null ? monitored.run(System.out, System.err)
                 : monitored.runDistributed(engine, new MonitoredPretraining.Cluster(sparkMaster, workers,
@@ -206,6 +210,11 @@ public final class PretrainCommand implements Callable<Integer> {
             problems.add("--spark needs --workers <W>, the number of workers");
         } else if (workers != null && workers < 1) {
             problems.add("--workers must be at least 1, got " + workers);
+        }
+        if (sparkMaster != null && classSelection.chosen()) {
+            // the workers read --data themselves (PretrainingSpec), which holds no class selection
+            problems.add("--classes is not supported with --spark: the workers read every image of --data; pretrain on"
+                    + " the classes in one process, or give --spark a directory of those classes only");
         }
         if (maxRestarts != null && maxRestarts < 0) {
             problems.add("--max-restarts must be 0 or more, got " + maxRestarts);

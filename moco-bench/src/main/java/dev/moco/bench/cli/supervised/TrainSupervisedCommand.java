@@ -2,6 +2,7 @@ package dev.moco.bench.cli.supervised;
 
 import dev.moco.api.Encoder;
 import dev.moco.bench.cli.ChannelsOption;
+import dev.moco.bench.cli.ClassesOption;
 import dev.moco.bench.cli.RunOptions;
 import dev.moco.bench.cli.RunDirectory;
 import dev.moco.bench.cli.downstream.EpochTable;
@@ -112,13 +113,16 @@ public final class TrainSupervisedCommand implements Callable<Integer> {
     @Mixin
     ChannelsOption channels;
 
+    @Mixin
+    ClassesOption classSelection;
+
     @Override
     public Integer call() throws Exception {
         java.io.PrintWriter console = spec.commandLine().getOut();
         validateOptions();
         RunDirectory.Start start = run.check();
         TrainingImages trainImages = TrainingImages.open(data, "train", imageSize, channels.channels());
-        ImageDataset train = trainImages.dataset();
+        ImageDataset train = classSelection.select(trainImages.dataset(), trainImages);
         if (batchSize > train.size()) {
             throw new ParameterException(spec.commandLine(), "--batch-size " + batchSize + " is larger than the "
                     + train.size() + " training images of " + data);
@@ -137,7 +141,7 @@ public final class TrainSupervisedCommand implements Callable<Integer> {
         Normalize normalize = TrainingData.estimateNormalization(train, 10_000);
         SupervisedSettings settings = new SupervisedSettings(epochs, batchSize, learningRate, momentum, weightDecay, seed, workers);
         console.println("supervised: " + spec.architecture() + " (" + impl.id() + ") + linear classifier of " + classes
-                + " classes on " + trainImages + "; " + settings + ", augmentation " + augmentation);
+                + " classes on " + classSelection.describe(trainImages) + "; " + settings + ", augmentation " + augmentation);
         SupervisedTraining training = new SupervisedTraining(encoder, settings, AugmentationPreset.parse(augmentation)
                 .pipeline(train.shape(), imageSize, imageSize, normalize));
         Map<String, String> identity = identity(spec);
@@ -182,7 +186,8 @@ public final class TrainSupervisedCommand implements Callable<Integer> {
     /** What makes a run this run: a resumed run must have every one of these as it was. */
     private Map<String, String> identity(EncoderSpec encoderSpec) {
         Map<String, String> id = new TreeMap<>();
-        id.put("data", data.toAbsolutePath().normalize().toString());
+        // the classes are named only where chosen, so runs from before --classes existed resume
+        id.put("data", classSelection.describe(data.toAbsolutePath().normalize()));
         id.put("encoder", encoderSpec.toString());
         id.put("settings", List.of(epochs, batchSize, learningRate, momentum, weightDecay, seed, imageSize).toString());
         id.put("augmentation", augmentation);
@@ -237,7 +242,7 @@ public final class TrainSupervisedCommand implements Callable<Integer> {
                 .properties(CheckpointContents.CONFIG_PREFIX, config)
                 .properties(CheckpointContents.ENCODER_PREFIX, new ConfiguredEncoder(spec, impl, Precision.FP32).description().properties())
                 .property(CheckpointContents.DATA_SIZE, Integer.toString(train.size()))
-                .property(CheckpointContents.DATA_SOURCE, data.toString())
+                .property(CheckpointContents.DATA_SOURCE, classSelection.describe(data))
                 .properties("", CheckpointContents.normalizeProperties(normalize))
                 .tensor(Checkpoint.QUERY_ENCODER, "parameters", encoder.parameters())
                 .tensor(Checkpoint.QUERY_ENCODER, "buffers", encoder.buffers());

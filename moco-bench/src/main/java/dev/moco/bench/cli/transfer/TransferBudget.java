@@ -7,7 +7,7 @@ import picocli.CommandLine.Model.OptionSpec;
 /**
  * A transfer command's defaults: the fine-tuning budget (the README's), epochs and initial
  * learning rate, given to picocli as the defaults of {@code --epochs} and {@code --lr}, and
- * its own {@code --out}, so that segmentation and detection never write into one directory. The
+ * its own {@code --out}, so that no two transfer commands write into one directory. The
  * detector's heatmaps learn more slowly than segmentation's per-pixel classes, so detection
  * trains twice as many epochs at half the learning rate (random init, 512 canvases of
  * 32×32: AP50 0.0003 after 4 epochs at lr 0.02, 0.033 after 8 epochs at lr 0.01).
@@ -50,6 +50,17 @@ public class TransferBudget implements IDefaultValueProvider {
         /** The budget, for picocli. */
         public Detection() {
             super(8, 0.01, "runs/transfer-detect");
+        }
+    }
+
+    /**
+     * {@code transfer instances}'s budget: detection's (its heatmaps and boxes are the
+     * detector's), 8 epochs, lr 0.01, into runs/transfer-instances.
+     */
+    public static final class Instances extends TransferBudget {
+        /** The budget, for picocli. */
+        public Instances() {
+            super(8, 0.01, "runs/transfer-instances");
         }
     }
 }

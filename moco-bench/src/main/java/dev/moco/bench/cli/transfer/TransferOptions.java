@@ -1,8 +1,13 @@
 package dev.moco.bench.cli.transfer;
 
 import dev.moco.bench.cli.downstream.EncoderOptions;
+import dev.moco.bench.cli.RunDirectory;
 import dev.moco.bench.cli.RunOptions;
 import dev.moco.downstream.canvas.CanvasDirectory;
+import dev.moco.downstream.canvas.CanvasSpec;
+import dev.moco.encoders.EncoderImplementation;
+import dev.moco.downstream.canvas.GarmentClasses;
+import dev.moco.downstream.transfer.FineTuneSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -11,7 +16,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** The options both transfer commands share; defaults are the README's budget, epochs and lr per command ({@link TransferBudget}). */
+/** The options every transfer command shares; defaults are the README's budget, epochs and lr per command ({@link TransferBudget}). */
 public final class TransferOptions {
 
     @Option(names = "--init", required = true, paramLabel = "PATH|random",
@@ -74,12 +79,50 @@ public final class TransferOptions {
             description = "Generator seed when generating from IDX files (default: ${DEFAULT-VALUE}).")
     long canvasSeed;
 
-    @Option(names = "--canvas-size", defaultValue = "32", paramLabel = "PX",
+    /** The canvas side when {@code --canvas-size} is not given: the canvases' own default ({@code moco data canvases}). */
+    @Option(names = "--canvas-size", defaultValue = "" + CanvasSpec.DEFAULT_SIZE, paramLabel = "PX",
             description = "Canvas side when generating from IDX files (default: ${DEFAULT-VALUE}).")
     int canvasSize;
 
+    @Option(names = "--head-impl", defaultValue = "auto", paramLabel = "IMPL",
+            description = "The head's code: auto (fast where oneDNN loads), fast or reference (default: ${DEFAULT-VALUE}).")
+    String headImplementation;
+
+    static final String CANVAS_CLASSES = "--canvas-classes";
+
+    @Option(names = CANVAS_CLASSES, split = ",", paramLabel = "LABEL[,LABEL...]",
+            description = "Build the generated canvases from these Fashion-MNIST classes only (train and test), e.g. 5,6,7,8,9;"
+                    + " the head then has one class per label (default: all ten).")
+    List<Integer> canvasClasses;
+
+    static final String SCHEDULE = "--schedule";
+
+    @Option(names = SCHEDULE, defaultValue = "1x", paramLabel = "Nx",
+            description = "N times the epochs, each learning-rate milestone N times later, as detectron2's 2x stretches its 1x"
+                    + " (default: ${DEFAULT-VALUE}).")
+    String schedule;
+
     @Mixin
     EncoderOptions encoder;
+
+    /** The classes of the heads: those of {@code --canvas-classes}, or all ten. */
+    GarmentClasses garmentClasses() {
+        return canvasClasses == null ? GarmentClasses.ALL
+                : GarmentClasses.of(canvasClasses.stream().mapToInt(Integer::intValue).toArray());
+    }
+
+    /**
+     * The multiple of the 1× schedule {@code --schedule} names: "2x" (or "2") is 2.
+     *
+     * @throws IllegalArgumentException naming the option and the value when it is no whole multiple of at least 1
+     */
+    int scheduleMultiple() {
+        try {
+            return FineTuneSettings.scheduleMultiple(schedule);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(SCHEDULE + ": " + e.getMessage(), e);
+        }
+    }
 
     /** Whether {@code --data} is a directory of IDX files the canvases are generated from (else a canvas set). */
     boolean generates() {
@@ -111,6 +154,27 @@ public final class TransferOptions {
         if (headWidth < 1) {
             problems.add("--head-width must be at least 1, got " + headWidth);
         }
+        try {
+            EncoderImplementation.chooseForHead(headImplementation);
+        } catch (IllegalArgumentException e) {
+            problems.add("--head-impl: " + e.getMessage());
+        }
+        try {
+            scheduleMultiple();
+        } catch (IllegalArgumentException e) {
+            problems.add(e.getMessage());
+        }
+        if (canvasClasses != null) {
+            try {
+                garmentClasses();
+            } catch (IllegalArgumentException e) {
+                problems.add(CANVAS_CLASSES + " " + canvasClassesText() + ": " + e.getMessage());
+            }
+            if (Files.isDirectory(data) && !generates()) {
+                problems.add(CANVAS_CLASSES + " chooses the classes of generated canvases, but " + data
+                        + " is a canvas set; pass Fashion-MNIST's IDX files as --data");
+            }
+        }
         if (Files.isDirectory(data) && generates()) {
             if (trainCanvases < 1) {
                 problems.add("--train must be at least 1 canvas, got " + trainCanvases);
@@ -128,6 +192,28 @@ public final class TransferOptions {
         if (!problems.isEmpty()) {
             throw new CommandLine.ParameterException(cli, String.join("\n", problems));
         }
+    }
+
+    /**
+     * Checks a directory a command writes besides {@code --out} ({@code --coco-out},
+     * {@code --masks-out}) before any work: that it can be written, and that it holds none of
+     * {@code entries} of another run unless {@code --overwrite} or {@code --resume} is given.
+     *
+     * @throws IllegalArgumentException naming the option, the directory and the entry
+     */
+    void requireFreshOutput(String option, Path dir, List<String> entries) {
+        RunDirectory.requireWritable(option, dir);
+        for (String name : entries) {
+            if (Files.exists(dir.resolve(name)) && !run.overwrite && !run.resume) {
+                throw new IllegalArgumentException(option + " " + dir + " already holds " + name
+                        + ": pass --overwrite to replace it, or choose another directory");
+            }
+        }
+    }
+
+    /** The {@code --canvas-classes} as typed, for messages: "5,6,7,8,9". */
+    String canvasClassesText() {
+        return canvasClasses.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(","));
     }
 
     /** The message for a batch larger than the training set (checked again once a canvas set's size is read). */

@@ -12,6 +12,7 @@ import dev.moco.downstream.canvas.CanvasSpec;
 import dev.moco.downstream.transfer.FineTuneSettings;
 import dev.moco.downstream.transfer.FineTuning;
 import dev.moco.downstream.transfer.TransferTask;
+import dev.moco.encoders.EncoderImplementation;
 import dev.moco.bench.cli.RunDirectory;
 import dev.moco.core.checkpoint.Checkpoint;
 import dev.moco.core.run.TrainingPosition;
@@ -27,7 +28,7 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * What both transfer commands do: check the options and the run directory, read the canvases
+ * What every transfer command does: check the options and the run directory, read the canvases
  * and the encoder, check that they fit, fine-tune with {@link FineTuning} behind a progress
  * bar, and write {@code metrics.csv}, {@code training.png} and a checkpoint of the whole
  * fine-tuning state ({@code checkpoints/latest.zip}) after every epoch, from which
@@ -46,6 +47,7 @@ final class TransferRun {
             FeatureMapEncoder encoder) implements AutoCloseable {
         @Override
         public void close() {
+            tuning.close();
             if (encoder != loaded.encoder()) {
                 encoder.close();        // a reference copy featureMapEncoder() made
             }
@@ -61,7 +63,8 @@ final class TransferRun {
 
     static Outcome run(String taskName, TransferTask task, TransferOptions o, RunDirectory.Start start, CommandLine cli,
             PrintWriter out) throws IOException {
-        CanvasSet canvases = CanvasSource.open(o.data, CanvasSpec.of(o.canvasSize, o.trainCanvases, o.testCanvases, o.canvasSeed));
+        CanvasSet canvases = CanvasSource.open(o.data, CanvasSpec.of(o.canvasSize, o.trainCanvases, o.testCanvases, o.canvasSeed),
+                TransferOptions.CANVAS_CLASSES, o.garmentClasses());
         if (o.batchSize > canvases.train().size() && !canvases.train().isEmpty()) {
             throw new CommandLine.ParameterException(cli, o.batchSizeProblem(canvases.train().size()) + " of " + o.data);
         }
@@ -72,20 +75,25 @@ final class TransferRun {
         }
         FeatureMapEncoder encoder = loaded.featureMapEncoder();
         Normalize normalize = loaded.normalization().orElse(Normalize.FASHION_MNIST);
-        FineTuneSettings settings = new FineTuneSettings(o.epochs, o.batchSize, o.learningRate, o.momentum, o.weightDecay,
-                o.headWidth, o.seed);
+        int schedule = o.scheduleMultiple();
+        FineTuneSettings settings = new FineTuneSettings(schedule * o.epochs, o.batchSize, o.learningRate, o.momentum,
+                o.weightDecay, o.headWidth, o.seed, schedule);
         CanvasSpec s = canvases.spec();
         out.println("encoder: " + loaded.description() + " (" + encoder.getClass().getSimpleName() + ", stages "
                 + java.util.Arrays.toString(encoder.stageChannels()) + " at strides "
                 + java.util.Arrays.toString(encoder.stageStrides()) + "); input " + normalize);
         out.println("canvases: " + canvases.train().size() + " train, " + canvases.test().size() + " test, "
-                + s.size() + "x" + s.size() + ", seed " + s.seed() + " (" + o.data + ")");
-        out.printf(Locale.ROOT, "budget (the same for every --init): %d epochs x %d canvases = %d images, batch %d,"
+                + s.size() + "x" + s.size() + ", seed " + s.seed() + (o.canvasClasses == null ? ""
+                        : ", classes " + o.garmentClasses()) + " (" + o.data + ")");
+        out.printf(Locale.ROOT, "budget (the same for every --init): %d epochs%s x %d canvases = %d images, batch %d,"
                 + " SGD lr %s momentum %s weight decay %s, lr x0.1 at epochs %s, head width %d, whole backbone fine-tuned,"
-                + " BN in training mode%n", o.epochs, canvases.train().size(), (long) o.epochs * canvases.train().size(),
+                + " BN in training mode%n", settings.epochs(), schedule == 1 ? "" : " (" + schedule + "x schedule)",
+                canvases.train().size(), (long) settings.epochs() * canvases.train().size(),
                 o.batchSize, o.learningRate, o.momentum, o.weightDecay, java.util.Arrays.toString(settings.milestones()),
                 o.headWidth);
-        FineTuning tuning = new FineTuning(encoder, task, settings, normalize);
+        FineTuning tuning = new FineTuning(encoder, task, settings, normalize,
+                EncoderImplementation.chooseForHead(o.headImplementation));
+        out.println("head: " + tuning.head().getClass().getSimpleName() + " (" + tuning.head().topology() + ")");
         Map<String, String> identity = identity(taskName, o, canvases);
         int done = 0;
         if (start.resumeFrom() != null) {
@@ -93,12 +101,13 @@ final class TransferRun {
             RunDirectory.requireSameRun(saved, IDENTITY, identity, start.resumeFrom().file());
             tuning.restore(saved.components());
             done = saved.position().completedEpochs();
-            out.printf(Locale.ROOT, "resuming %s after epoch %d of %d%n", start.resumeFrom().file(), done, o.epochs);
+            out.printf(Locale.ROOT, "resuming %s after epoch %d of %d%n", start.resumeFrom().file(), done, settings.epochs());
         }
         start.begin(System.err);
         Path dir = start.dir();
-        EpochLogger log = new EpochLogger(out, o, dir, taskName + " transfer, init " + o.init, done, epoch -> {
-            int steps = tuning.stepsPerEpoch(canvases.train().size());
+        int steps = tuning.stepsPerEpoch(canvases.train().size());
+        String title = taskName + " transfer, init " + o.init;
+        EpochLogger log = new EpochLogger(out, settings.epochs(), steps, dir, title, done, epoch -> {
             Checkpoint.Builder checkpoint = Checkpoint.builder(new TrainingPosition(epoch, 0, (long) epoch * steps, steps))
                     .properties(IDENTITY, identity);
             new TreeMap<>(tuning.state()).forEach(checkpoint::tensors);
@@ -111,7 +120,8 @@ final class TransferRun {
             throw e;
         }
         if (log.last == null) {      // resumed after the last epoch: nothing to train, the scores again
-            out.println("the run in " + dir + " is complete (" + done + " of " + o.epochs + " epochs); its test scores:");
+            out.println("the run in " + dir + " is complete (" + done + " of " + settings.epochs()
+                    + " epochs); its test scores:");
             log.last = new FineTuning.EpochResult(done, Double.NaN, Double.NaN, Double.NaN, tuning.evaluate(canvases.test()));
         } else {
             out.println("wrote " + dir.resolve(RunDirectory.METRICS) + ", " + dir.resolve(RunDirectory.CHART) + " and "
@@ -129,8 +139,11 @@ final class TransferRun {
         id.put("task", taskName);
         id.put("init", o.init.equals(EncoderSource.RANDOM) ? o.init : Path.of(o.init).toAbsolutePath().normalize().toString());
         id.put("data", o.data.toAbsolutePath().normalize().toString());
-        id.put("canvases", canvases.spec().toString());
-        id.put("epochs", Integer.toString(o.epochs));
+        // the classes and a longer schedule are named only where chosen, so runs from before they existed resume
+        id.put("canvases", canvases.spec() + (o.canvasClasses == null ? "" : ", classes " + o.garmentClasses()));
+        int schedule = o.scheduleMultiple();
+        id.put("epochs", schedule == 1 ? Integer.toString(o.epochs)
+                : schedule * o.epochs + " (" + schedule + "x of " + o.epochs + ")");
         id.put("batch-size", Integer.toString(o.batchSize));
         id.put("lr", Double.toString(o.learningRate));
         id.put("momentum", Double.toString(o.momentum));
@@ -145,7 +158,8 @@ final class TransferRun {
     /** A progress bar per epoch; after each epoch a metrics.csv row, the chart and a console line. */
     private static final class EpochLogger implements FineTuning.Listener {
         private final PrintWriter out;
-        private final TransferOptions options;
+        private final int epochs;
+        private final int stepsPerEpoch;
         private final Path dir;
         private final String title;
         private final int resumedAfter;
@@ -154,10 +168,11 @@ final class TransferRun {
         private EpochTable table;
         private FineTuning.EpochResult last;
 
-        EpochLogger(PrintWriter out, TransferOptions options, Path dir, String title, int resumedAfter,
+        EpochLogger(PrintWriter out, int epochs, int stepsPerEpoch, Path dir, String title, int resumedAfter,
                 java.util.function.IntConsumer checkpoint) {
             this.out = out;
-            this.options = options;
+            this.epochs = epochs;
+            this.stepsPerEpoch = stepsPerEpoch;
             this.dir = dir;
             this.title = title;
             this.resumedAfter = resumedAfter;
@@ -167,7 +182,7 @@ final class TransferRun {
         @Override
         public void afterStep(int epoch, int step, int stepsPerEpoch, double loss, double imagesPerSecond) {
             if (bar == null) {
-                bar = new StepProgress(String.format(Locale.ROOT, "epoch %d/%d", epoch, options.epochs), stepsPerEpoch, System.err);
+                bar = new StepProgress(String.format(Locale.ROOT, "epoch %d/%d", epoch, epochs), stepsPerEpoch, System.err);
             }
             bar.stepTo(step, String.format(Locale.ROOT, "loss %.4f %.1f img/s", loss, imagesPerSecond));
             if (step == stepsPerEpoch) {
@@ -181,7 +196,7 @@ final class TransferRun {
             if (table == null) {
                 List<String> columns = new ArrayList<>(List.of(EpochTable.LOSS));
                 columns.addAll(r.metrics().keySet());
-                columns.addAll(List.of("images_per_second", "learning_rate"));
+                columns.addAll(List.of("images_per_second", "learning_rate", EpochTable.STEPS));
                 table = new EpochTable(dir, columns, new ArrayList<>(r.metrics().keySet()));
                 table.readBack(resumedAfter);
             }
@@ -190,6 +205,7 @@ final class TransferRun {
             row.putAll(r.metrics());
             row.put("images_per_second", r.imagesPerSecond());
             row.put("learning_rate", r.learningRate());
+            row.put(EpochTable.STEPS, (double) r.epoch() * stepsPerEpoch);
             table.add(r.epoch(), row);
             table.write(title);
             checkpoint.accept(r.epoch());

@@ -1,28 +1,23 @@
-package dev.moco.downstream.transfer;
+package dev.moco.encoders.nn;
 
 import dev.moco.api.Encoder;
-import dev.moco.encoders.nn.Initializer;
-import dev.moco.encoders.nn.Layer;
-import dev.moco.encoders.nn.LayerPass;
-import dev.moco.encoders.nn.Parameter;
-import dev.moco.encoders.nn.ParameterBank;
 import java.util.Arrays;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * y = x + b per channel of an NCHW tensor ({@code <name>.bias} [C]): the bias of a head's
- * last 1×1 convolution ({@link dev.moco.encoders.nn.Conv2d} has none, since backbone
- * convolutions feed batch normalisation), which carries the class prior of a detection
- * heatmap. The backward adds Σ dy over N, H and W into the bias gradient.
+ * y = x + b per channel of an NCHW tensor ({@code <name>.bias} [C]): the bias of a dense
+ * head's last 1×1 convolution ({@link Conv2d} has none, since backbone convolutions feed
+ * batch normalisation), which carries the class prior of a detection heatmap. The backward
+ * adds Σ dy over N, H and W into the bias gradient.
  */
-final class ChannelBias implements Layer {
+public final class ChannelBias implements Layer {
 
     private final String name;
     private final int channels;
     private final Parameter bias;
 
     /** @param initialValues the bias of each channel at initialisation */
-    ChannelBias(ParameterBank bank, String name, double[] initialValues) {
+    public ChannelBias(ParameterBank bank, String name, double[] initialValues) {
         this.name = name;
         this.channels = initialValues.length;
         double[] init = initialValues.clone();

@@ -1,0 +1,45 @@
+package dev.moco.downstream.transfer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Test;
+
+class FineTuneSettingsTest {
+
+    private static FineTuneSettings schedule(int epochs, int multiple) {
+        return new FineTuneSettings(epochs, 16, 0.02, 0.9, 1e-4, 32, 0, multiple);
+    }
+
+    @Test
+    void aTwoTimesScheduleDoublesTheEpochsAndEveryMilestoneOfTheOneTimesSchedule() {
+        // 1x of 4 epochs: floor(8/3) = 2, floor(32/9) = 3
+        assertThat(schedule(4, 1).milestones()).containsExactly(2, 3);
+        // 2x: 8 epochs, the milestones 4 and 6 (detectron2: 1x 90k at 60k, 80k; 2x 180k at 120k, 160k)
+        assertThat(schedule(8, 2).milestones()).containsExactly(4, 6);
+        // a 1x schedule of 8 epochs is another schedule: floor(16/3) = 5, floor(64/9) = 7
+        assertThat(new FineTuneSettings(8, 16, 0.02, 0.9, 1e-4, 32, 0).milestones()).containsExactly(5, 7);
+        // 3x of 3 epochs: 1x milestones floor(6/3) = 2 and floor(24/9) = 2, once, times 3
+        assertThat(schedule(9, 3).milestones()).containsExactly(6);
+        // 1 epoch: no milestone at any length
+        assertThat(schedule(2, 2).milestones()).isEmpty();
+    }
+
+    @Test
+    void aScheduleNeedsAWholeMultipleOfEpochs() {
+        assertThatThrownBy(() -> schedule(7, 2)).hasMessage("a 2x schedule needs a whole multiple of 2 epochs (that many"
+                + " times the 1x epochs), got 7");
+        assertThatThrownBy(() -> schedule(4, 0)).hasMessageContaining("a 0x schedule");
+    }
+
+    @Test
+    void aScheduleNameIsAWholeMultipleOfTheOneTimesSchedule() {
+        assertThat(FineTuneSettings.scheduleMultiple("1x")).isEqualTo(1);
+        assertThat(FineTuneSettings.scheduleMultiple(" 2X ")).isEqualTo(2);
+        assertThat(FineTuneSettings.scheduleMultiple("3")).isEqualTo(3);
+        for (String wrong : new String[] {"1.5x", "0x", "x", "-1x"}) {
+            assertThatThrownBy(() -> FineTuneSettings.scheduleMultiple(wrong))
+                    .hasMessage("a schedule is 1x, 2x, ... (a whole multiple of the 1x schedule), got '" + wrong + "'");
+        }
+    }
+}
