@@ -133,7 +133,8 @@ public final class AllocationsCommand implements Callable<Integer> {
         StringBuilder b = new StringBuilder("peak RSS breakdown (MiB):\n");
         long p = run.queryEncoder().parameters().length() * (long) Float.BYTES;
         long buffers = run.queryEncoder().buffers().length() * (long) Float.BYTES;
-        long activations = FastEncoder.liveArenaBytes();     // the query encoder's and the key encoder's
+        long queryArenas = run.queryEncoder() instanceof FastEncoder fast ? fast.arenaBytes() : 0;
+        long otherArenas = FastEncoder.liveArenaBytes() - queryArenas;     // the key encoder's
         long queue = 0;
         if (run.config().getString(MocoConfig.DICTIONARY).equals("queue")) {
             queue = run.dictionary().negativesPerQuery() * run.queryEncoder().outputDimension() * (long) Float.BYTES;
@@ -147,9 +148,10 @@ public final class AllocationsCommand implements Callable<Integer> {
         long nonHeap = jvm.getNonHeapMemoryUsage().getCommitted();
         long peak = ResidentMemory.peakBytes();
         long[] parts = {2 * (p + buffers), p, run.trainer().optimizer().state().length() * (long) Float.BYTES,
-            activations, queue, logits, workspace, views, heap, nonHeap};
+            queryArenas, otherArenas, queue, logits, workspace, views, heap, nonHeap};
         String[] names = {"weights and BN buffers (query + key encoder)", "gradients (query encoder)",
-            "optimizer state (momentum)", "arenas (query pass + gradients, key forward)", "queue K x C", "logits block N x K",
+            "optimizer state (momentum)", "arenas of the query encoder (pass + gradients)",
+            "arenas of other encoders (the key encoder)", "queue K x C", "logits block N x K",
             "step workspace (the step's temporaries)", "input views x_q, x_k", "JVM heap (used)",
             "JVM non-heap (metaspace, code; committed)"};
         long sum = 0;
