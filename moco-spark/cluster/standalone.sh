@@ -5,6 +5,7 @@
 #
 #   moco-spark/cluster/standalone.sh start [W]        # master + W workers (default 2); prints the master URL
 #   moco-spark/cluster/standalone.sh submit ARGS...   # spark-submit ARGS to it (--class ... jar ...)
+#   moco-spark/cluster/standalone.sh local W ARGS...  # spark-submit ARGS on local[W] with the same Spark (no cluster)
 #   moco-spark/cluster/standalone.sh executors        # PIDs of the running executor JVMs, one per line
 #   moco-spark/cluster/standalone.sh stop
 #
@@ -18,6 +19,8 @@ dir="${MOCO_CLUSTER_DIR:-/tmp/moco-spark-cluster}"
 port="${MOCO_CLUSTER_PORT:-7077}"
 ui_port=$((port + 1011))
 master="spark://127.0.0.1:$port"
+# the driver on 127.0.0.1 too, whatever the host name resolves to: the executors reach the tracker of the collective there
+export SPARK_LOCAL_IP="${SPARK_LOCAL_IP:-127.0.0.1}"
 export SPARK_HOME="$dir/home"
 export SPARK_SCALA_VERSION
 SPARK_SCALA_VERSION="$(sed -n 's:.*<scala.binary.version>\(.*\)</scala.binary.version>.*:\1:p' "$root/pom.xml" | head -n 1)"
@@ -55,6 +58,11 @@ alive_workers() {
 
 start() {
     local workers="${1:-2}"
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+        echo "standalone.sh: 127.0.0.1:$port is in use (a master started before and not stopped?): stop it, or set" \
+            "MOCO_CLUSTER_PORT to another port" >&2
+        exit 1
+    fi
     spark_home
     mkdir -p "$dir/logs"
     # shellcheck disable=SC2086
@@ -81,11 +89,19 @@ start() {
 }
 
 stop() {
-    local pidfile
+    local pidfile pid stopped=()
     for pidfile in "$dir"/master.pid "$dir"/worker-*.pid; do
         [[ -f "$pidfile" ]] || continue
-        kill "$(cat "$pidfile")" 2>/dev/null || true
+        pid="$(cat "$pidfile")"
+        kill "$pid" 2>/dev/null && stopped+=("$pid")
         rm -f "$pidfile"
+    done
+    # wait for them to exit (a worker ends its executors first), so that the port is free for the next start
+    for _ in $(seq 1 100); do
+        for pid in "${stopped[@]}"; do
+            kill -0 "$pid" 2>/dev/null && { sleep 0.2; continue 2; }
+        done
+        return 0
     done
 }
 
@@ -93,6 +109,15 @@ submit() {
     # shellcheck disable=SC2086
     java -Xmx1g $opens -cp "$SPARK_HOME/jars/*" org.apache.spark.deploy.SparkSubmit --master "$master" \
         --conf "spark.executor.extraJavaOptions=$opens ${MOCO_EXECUTOR_JAVA_OPTIONS:-}" "$@"
+}
+
+submit_local() {
+    # the workers are threads of spark-submit's own JVM: its heap holds what the executors' would
+    local workers="$1"
+    shift
+    spark_home
+    # shellcheck disable=SC2086
+    java -Xmx2g $opens -cp "$SPARK_HOME/jars/*" org.apache.spark.deploy.SparkSubmit --master "local[$workers]" "$@"
 }
 
 executors() {
@@ -103,6 +128,7 @@ case "${1:-}" in
     start) shift; start "$@" ;;
     stop) stop ;;
     submit) shift; submit "$@" ;;
+    local) shift; [[ $# -ge 1 ]] || { echo "usage: $0 local W ARGS..." >&2; exit 2; }; submit_local "$@" ;;
     executors) executors ;;
-    *) echo "usage: $0 start [W] | submit ARGS... | executors | stop" >&2; exit 2 ;;
+    *) echo "usage: $0 start [W] | submit ARGS... | local W ARGS... | executors | stop" >&2; exit 2 ;;
 esac

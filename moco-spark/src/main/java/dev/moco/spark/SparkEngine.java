@@ -4,6 +4,7 @@ import dev.moco.core.run.DistributedPretraining;
 import dev.moco.core.run.DistributedPretrainingResult;
 import dev.moco.core.run.PretrainingSpec;
 import java.io.PrintStream;
+import java.util.List;
 
 /**
  * The {@code spark} engine of {@link DistributedPretraining}, found through
@@ -25,7 +26,7 @@ public final class SparkEngine implements DistributedPretraining {
     @Override
     public DistributedPretrainingResult run(String master, int workers, int maxRestarts, PretrainingSpec spec, PrintStream log) {
         requireSpark();
-        return SparkPretraining.runOn(master, workers, maxRestarts, spec, log);   // the first class that names Spark's
+        return SparkPretraining.runOn(master, workers, maxRestarts, spec, List.of(), log);   // the first class that names Spark's
     }
 
     private static void requireSpark() {

@@ -27,7 +27,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "moco-spark-pretrain", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Pretrains with MoCo on W Spark workers (one barrier stage, XGBoost4J's ring all-reduce).",
-        footer = {"", "Worker 0 writes the checkpoints and prints a line per epoch to its executor's standard output.",
+        footer = {"", "Worker 0 writes the checkpoints and prints a line per epoch (and with --log-every per step) to its"
+            + " executor's standard output.",
             "The last line printed is 'checkpoint: <file>'."})
 public final class SparkPretrainCommand implements Callable<Integer> {
 
@@ -79,6 +80,10 @@ public final class SparkPretrainCommand implements Callable<Integer> {
     @Option(names = "--keep-checkpoints", defaultValue = "2", paramLabel = "N", description = "Epoch checkpoints kept (default: ${DEFAULT-VALUE}).")
     int keepCheckpoints;
 
+    @Option(names = "--log-every", defaultValue = "0", paramLabel = "STEPS",
+            description = "Worker 0 also prints 'step S/T: loss L, M ms' every STEPS steps (default: epoch lines only).")
+    long logEvery;
+
     @Option(names = "--resume", paramLabel = "PATH", description = "Continue from a checkpoint (or a directory with latest.zip); its configuration is used.")
     Path resume;
 
@@ -104,8 +109,10 @@ public final class SparkPretrainCommand implements Callable<Integer> {
             spec = spec.withResumeFrom(resume);
         }
         String submitted = System.getProperty("spark.master");
+        List<WorkerStepListener> listeners = logEvery == 0 ? List.of()
+                : List.of(new StepLog(logEvery, config.getInt(MocoConfig.EPOCHS)));
         DistributedPretrainingResult result = SparkPretraining.runOn(submitted != null ? null : master != null ? master
-                : "local[" + workers + "]", workers, maxRestarts, spec, System.out);
+                : "local[" + workers + "]", workers, maxRestarts, spec, listeners, System.out);
         System.out.printf(Locale.ROOT, "trained to epoch %d, global step %d, on %d workers after %d restarts%n",
                 result.end().epoch(), result.end().globalStep(), result.workers(), result.restarts());
         System.out.println("checkpoint: " + result.lastCheckpoint().map(Path::toString).orElse("none"));

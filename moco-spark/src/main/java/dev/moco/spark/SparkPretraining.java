@@ -53,8 +53,11 @@ public final class SparkPretraining {
     private static final Pattern REFUSAL = Pattern.compile(Pattern.quote(RunRefusedException.class.getName())
             + ": (.*?)(?:\\n\\s+at |$)", Pattern.DOTALL);
 
-    /** A line that starts with an exception's class name, as a stack trace's first line does. */
-    private static final Pattern EXCEPTION_LINE = Pattern.compile("[\\w$.]+(Exception|Error)(: .*)?");
+    /**
+     * The line of a failed task's reason: an exception's class name first, as a stack trace's first line,
+     * or Spark's {@code ExecutorLostFailure (...) Reason: ...} when the task's executor died.
+     */
+    private static final Pattern EXCEPTION_LINE = Pattern.compile("[\\w$.]+(Exception|Error)(: .*)?|ExecutorLostFailure .*");
 
     private SparkPretraining() {
     }
@@ -291,14 +294,15 @@ public final class SparkPretraining {
      * Runs {@code spec} on a Spark context of its own on {@code master} (Spark's UI off unless
      * {@code spark.ui.enabled} says otherwise), as {@link SparkEngine} and the spark-submit main do.
      */
-    static DistributedPretrainingResult runOn(String master, int workers, int maxRestarts, PretrainingSpec spec, PrintStream log) {
+    static DistributedPretrainingResult runOn(String master, int workers, int maxRestarts, PretrainingSpec spec,
+            List<WorkerStepListener> listeners, PrintStream log) {
         SparkConf conf = new SparkConf().setAppName("moco pretraining").setIfMissing("spark.ui.enabled", "false");
         if (master != null) {
             conf.setMaster(master);
         }
         try (JavaSparkContext context = new JavaSparkContext(conf)) {
             context.setLogLevel("WARN");
-            return run(context, workers, maxRestarts, spec, List.of(), log);
+            return run(context, workers, maxRestarts, spec, listeners, log);
         }
     }
 
@@ -375,7 +379,7 @@ public final class SparkPretraining {
      * Barrier mode needs W task slots at once; on {@code local[n]} with n &lt; W Spark would
      * retry its check for minutes before giving up, so it is refused here.
      */
-    private static void requireSlots(JavaSparkContext context, int workers) {
+    static void requireSlots(JavaSparkContext context, int workers) {
         if (workers < 1) {
             throw new IllegalArgumentException("the workers W must be at least 1, got " + workers + " (Builder.workers)");
         }
@@ -389,8 +393,8 @@ public final class SparkPretraining {
 
     /**
      * The failed task's exception in Spark's message ("Job aborted due to stage failure: ...
-     * barrier task ... finished unsuccessfully.", then the exception's line and stack), else the
-     * message's first line.
+     * barrier task ... finished unsuccessfully.", then the exception's line and stack, or the lost
+     * executor's line), else the message's first line.
      */
     static String reason(SparkException failure) {
         String[] lines = String.valueOf(failure.getMessage()).split("\n");

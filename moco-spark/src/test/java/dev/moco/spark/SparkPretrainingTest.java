@@ -28,7 +28,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * A data-parallel run on two Spark workers is the single-process run with the same N, G, seed
@@ -96,17 +95,13 @@ class SparkPretrainingTest {
             losses = Math.max(losses, Math.abs(distributed.stepLosses().get(step) / singleProcessLosses.get(step) - 1));
         }
         Checkpoint checkpoint = CheckpointDirectory.load(distributed.lastCheckpoint().orElseThrow());
+        CheckpointComparison comparison = CheckpointComparison.of(checkpoint, singleProcess);
         assertThat(checkpoint.position()).isEqualTo(singleProcess.position());
-        assertThat(tensorNames(checkpoint)).isEqualTo(tensorNames(singleProcess)).contains("dictionary/queue");
-        double tensors = 0;
-        for (String name : tensorNames(singleProcess)) {
-            INDArray expected = tensor(singleProcess, name);
-            INDArray actual = tensor(checkpoint, name);
-            assertThat(actual.shape()).as(name).isEqualTo(expected.shape());
-            double difference = relativeDifference(actual, expected);
-            assertThat(difference).as("%s: max |difference| / max |value|", name).isLessThanOrEqualTo(RELATIVE);
-            tensors = Math.max(tensors, difference);
-        }
+        assertThat(comparison.mismatches()).isEmpty();
+        assertThat(comparison.differences()).containsKey("dictionary/queue");
+        assertThat(comparison.equalWithin(RELATIVE)).as("max |difference| / max |value| by tensor: %s", comparison.differences())
+                .isTrue();
+        double tensors = comparison.largestDifference();
         assertThat(losses).as("the largest relative difference of a step's loss").isLessThanOrEqualTo(RELATIVE);
         System.out.printf("ResNet-20 at 1x28x28, W = 2 on local[2] against one process, 2 steps: max relative difference"
                 + " of a checkpoint tensor %.2e, of a step's loss %.2e%n", tensors, losses);
@@ -197,30 +192,9 @@ class SparkPretrainingTest {
         return changed;
     }
 
-    private static List<String> tensorNames(Checkpoint checkpoint) {
-        List<String> names = new ArrayList<>();
-        checkpoint.components().forEach((component, tensors) -> tensors.keySet().forEach(t -> names.add(component + "/" + t)));
-        names.sort(null);
-        return names;
-    }
-
-    private static INDArray tensor(Checkpoint checkpoint, String name) {
-        int slash = name.indexOf('/');
-        return checkpoint.tensor(name.substring(0, slash), name.substring(slash + 1));
-    }
-
-    private static double relativeDifference(INDArray actual, INDArray expected) {
-        double scale = expected.amaxNumber().doubleValue();
-        double difference = actual.castTo(expected.dataType()).sub(expected).amaxNumber().doubleValue();
-        return scale == 0 ? difference : difference / scale;
-    }
-
     private static void assertBitwiseEqual(Checkpoint actual, Checkpoint expected) {
-        assertThat(actual.position()).isEqualTo(expected.position());
-        assertThat(tensorNames(actual)).isEqualTo(tensorNames(expected));
-        for (String name : tensorNames(expected)) {
-            assertThat(tensor(actual, name)).as(name).isEqualTo(tensor(expected, name));
-        }
+        CheckpointComparison comparison = CheckpointComparison.of(actual, expected);
+        assertThat(comparison.bitwise()).as(comparison.verdict(0)).isTrue();
     }
 
     /** {@code n} labelled 28×28 grey images in IDX files: a bright quadrant per class, over noise. */

@@ -28,7 +28,8 @@ import java.util.ServiceLoader;
  * SGD with momentum and weight decay under the {@code schedule}, the augmentation of the two
  * views, and the {@link MocoTrainer} over them. Each binding is made by the same code as
  * {@code Pretraining}'s plain assembly ({@code RunAssembly}); the query encoder and the
- * training data come from the caller.
+ * training data come from the caller. The run is one process ({@link Collective#SINGLE_PROCESS});
+ * binding another {@link Collective} over it makes it one worker's replica of a data-parallel run.
  *
  * <pre>{@code
  * MocoTrainer trainer = MocoModule.trainer(Modules.override(new MocoModule(config, encoder, data))
@@ -90,6 +91,7 @@ public final class MocoModule extends AbstractModule {
         bind(Encoder.class).toInstance(queryEncoder);
         bind(TrainingData.class).toInstance(data);
         bind(EncoderDescription.class).toInstance(encoderDescription);
+        bind(Collective.class).toInstance(Collective.SINGLE_PROCESS);
     }
 
     @Provides
@@ -105,8 +107,9 @@ public final class MocoModule extends AbstractModule {
     }
 
     @Provides
-    static DictionaryContext dictionaryContext(MocoConfig config, Encoder queryEncoder, TrainingData data) {
-        return RunAssembly.dictionaryContext(config, queryEncoder, data, Collective.SINGLE_PROCESS);
+    static DictionaryContext dictionaryContext(MocoConfig config, Encoder queryEncoder, TrainingData data,
+            Collective collective) {
+        return RunAssembly.dictionaryContext(config, queryEncoder, data, collective);
     }
 
     @Provides
@@ -127,9 +130,9 @@ public final class MocoModule extends AbstractModule {
     @Provides
     @Singleton
     static MocoTrainer trainer(MocoConfig config, Encoder queryEncoder, Dictionary dictionary, ContrastiveLoss loss,
-            Optimizer optimizer, TrainingData data) {
+            Optimizer optimizer, TrainingData data, Collective collective) {
         RunAssembly.requireFits(config, queryEncoder, data);
-        return RunAssembly.trainer(config, queryEncoder, dictionary, loss, optimizer, Collective.SINGLE_PROCESS);
+        return RunAssembly.trainer(config, queryEncoder, dictionary, loss, optimizer, collective);
     }
 
     @Provides

@@ -29,42 +29,8 @@ public final class ThroughputCommand implements Callable<Integer> {
             description = "Architecture: resnet20/32/44/56/110 (small-input) or resnet18/34/50/101 (ImageNet layout). Default: ${DEFAULT-VALUE}")
     String encoder;
 
-    @Option(names = "--impl", defaultValue = "auto",
-            description = "encoder.impl: auto (fast oneDNN path where it runs), fast or reference (ND4J ops). Default: ${DEFAULT-VALUE}")
-    String implementation;
-
-    @Option(names = "--precision", defaultValue = "fp32",
-            description = "encoder.precision: fp32, or bf16 (the fast path's convolutions in bf16). Default: ${DEFAULT-VALUE}")
-    String precision;
-
-    @Option(names = "--dictionary", defaultValue = "queue",
-            description = "Dictionary mechanism from the registry: queue, memory-bank or end-to-end. Default: ${DEFAULT-VALUE}")
-    String dictionary;
-
-    @Option(names = "--batch", defaultValue = "256", description = "Images per step N. Default: ${DEFAULT-VALUE}")
-    int batch;
-
-    @Option(names = "--queue-size", defaultValue = "4096",
-            description = "Negatives K (queue size, memory-bank negatives). Default: ${DEFAULT-VALUE}")
-    int queueSize;
-
-    @Option(names = "--shuffle-groups", defaultValue = "8", description = "Shuffle-BN groups G. Default: ${DEFAULT-VALUE}")
-    int shuffleGroups;
-
-    @Option(names = "--steps", defaultValue = "20", description = "Measured steps. Default: ${DEFAULT-VALUE}")
-    int steps;
-
-    @Option(names = "--warmup", defaultValue = "3", description = "Unmeasured warm-up steps. Default: ${DEFAULT-VALUE}")
-    int warmup;
-
-    @Option(names = "--channels", defaultValue = "1", description = "Image channels. Default: ${DEFAULT-VALUE}")
-    int channels;
-
-    @Option(names = "--image-size", defaultValue = "28", description = "Image height and width. Default: ${DEFAULT-VALUE}")
-    int imageSize;
-
-    @Option(names = "--seed", defaultValue = "42", description = "Seed of data and initialisation. Default: ${DEFAULT-VALUE}")
-    long seed;
+    @CommandLine.Mixin
+    StepOptions step = new StepOptions();
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -72,8 +38,7 @@ public final class ThroughputCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        ThroughputBenchmark.Options options = new ThroughputBenchmark.Options(encoder, implementation, dictionary, batch, queueSize,
-                shuffleGroups, steps, warmup, channels, imageSize, 0.2, 0.999, seed, precision);
+        ThroughputBenchmark.Options options = step.applyTo(encoder, ThroughputBenchmark.Options.defaults());
         ThroughputBenchmark.Result r = ThroughputBenchmark.run(options, out);
         print(r, out);
         out.flush();
@@ -90,14 +55,14 @@ public final class ThroughputCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "%-22s %12s %8s%n", "phase (median)", "ms/step", "share");
         double step = r.medianStepMillis();
         for (Map.Entry<String, Double> e : r.phaseMillis().entrySet()) {
-            if (!e.getKey().equals("process CPU time") && !e.getKey().equals(TimedDictionary.OWN_WORK)) {
+            if (!e.getKey().equals(ThroughputBenchmark.PROCESS_CPU) && !e.getKey().equals(TimedDictionary.OWN_WORK)) {
                 out.printf(Locale.ROOT, "%-22s %12.1f %7.1f%%%n", e.getKey(), e.getValue(), 100 * e.getValue() / step);
             }
         }
         out.printf(Locale.ROOT, "%-22s %12s %7.1f%%%n", "dictionary own work", "", 100 * r.dictionaryShare());
         out.printf(Locale.ROOT, "step FLOPs %.1f GFLOP, achieved %.1f GFLOP/s; peak resident memory %.0f MiB; last loss %.4f%n",
                 r.gflopPerStep(), r.gflopsPerSecond(), r.peakResidentBytes() / 1048576.0, r.lastLoss());
-        double cpu = r.phaseMillis().getOrDefault("process CPU time", 0.0);
+        double cpu = r.phaseMillis().getOrDefault(ThroughputBenchmark.PROCESS_CPU, 0.0);
         int cores = Runtime.getRuntime().availableProcessors();
         out.printf(Locale.ROOT, "process CPU time %.1f ms/step (%.2f of %d cores busy); load average %.2f%s%n", cpu,
                 cpu / step, cores, r.loadAverage(), cpu > 0 && cpu / step < 0.75 * cores
