@@ -1,5 +1,6 @@
 package dev.moco.bench.experiment;
 
+import dev.moco.bench.benchmark.memory.ResidentMemory;
 import dev.moco.bench.cli.pretrain.CheatingDetector;
 import dev.moco.bench.cli.pretrain.MetricsRow;
 import dev.moco.core.NonFiniteLossException;
@@ -122,6 +123,7 @@ final class ExperimentDriver {
                 }
             }
             ran++;
+            out.println(prefix + ": memory after the row: " + ResidentMemory.describe());
             experiment.report(rowsOf(results, budget), budget, chart, table);
         }
         List<ResultRow> rows = rowsOf(results, budget);

@@ -9,7 +9,8 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * One flat float allocation holding a pass's activations (laid out by a
- * {@link MemoryPlan.Activations}) or a backward's gradients, grown when a plan needs more.
+ * {@link MemoryPlan.Activations}) and, for a training pass, its backward's gradients (a
+ * {@link MemoryPlan.Gradients}), grown when a plan needs more.
  * A training pass's arena names the pass that holds it ({@link #owner}), so the
  * {@link ArenaPool} can tell that pass when it takes the arena back.
  */
@@ -41,6 +42,24 @@ final class Arena implements AutoCloseable {
             shift = misalignment == 0 ? 0 : (OffsetAllocator.ALIGNMENT_FLOATS * Float.BYTES - misalignment) / Float.BYTES;
             floats = needed;
             LIVE_BYTES.addAndGet(bytes());
+        }
+    }
+
+    /** Makes room for at least {@code needed} floats, keeping the contents when it grows. */
+    void growKeeping(long needed) {
+        if (memory != null && floats >= needed) {
+            return;
+        }
+        INDArray old = memory;
+        long oldFloats = floats;
+        try (MemoryWorkspace outside = StepWorkspace.outside()) {     // outlives the step that grew it
+            memory = Nd4j.create(DataType.FLOAT, needed);
+        }
+        floats = needed;
+        LIVE_BYTES.addAndGet(bytes() - oldFloats * Float.BYTES);
+        if (old != null) {
+            memory.get(NDArrayIndex.interval(0, oldFloats)).assign(old);
+            old.close();
         }
     }
 

@@ -57,7 +57,7 @@ final class BatchNormUnit extends AbstractUnit {
 
     /**
      * @param gamma {@code <name>.weight}, directly followed by {@code beta} in the parameter vector
-     * @param gammaGradient its view in the pass-gradient vector, likewise followed by {@code betaGradient}
+     * @param gammaGradient its view in the gradient vector, likewise followed by {@code betaGradient}
      */
     BatchNormUnit(String name, Activation input, Activation output, boolean relu, INDArray gamma, INDArray beta,
                   INDArray runningMean, INDArray runningVar, INDArray gammaGradient, INDArray betaGradient) {

@@ -101,7 +101,7 @@ final class ConvUnit extends AbstractUnit {
 
     /**
      * @param weight the [out, in, k, k] view into the flat parameter vector
-     * @param weightGradient its view in the pass-gradient vector
+     * @param weightGradient its view in the gradient vector
      * @param algorithm3x3 the oneDNN algorithm for 3×3 stride-1 undilated convolutions (others are direct)
      * @param scratch the network's bf16 copies in {@link Precision#BF16}; null in fp32
      */
@@ -203,7 +203,7 @@ final class ConvUnit extends AbstractUnit {
 
     @Override
     public void forward(UnitAddresses a, int groups) {
-        long w = forwardWeights.prepare(weight);
+        long w = forwardWeights.prepare(weight, a.weights);
         forward.bind(0, read(forwardSource, a.inputs[0])).bind(1, w).bind(2, writeTarget(forwardOutput, a.output)).run();
         written(forwardOutput, a.output);
     }
@@ -215,13 +215,13 @@ final class ConvUnit extends AbstractUnit {
         }
         long outputGradient = read(backwardWeightsOutputGradient, a.outputGradient);
         backwardWeights.bind(0, read(backwardWeightsSource, a.inputs[0])).bind(1, outputGradient)
-                .bind(2, gradientReorder.target(weightGradient)).run();
-        gradientReorder.finish(weightGradient);
+                .bind(2, gradientReorder.target(weightGradient, a.weights)).run();
+        gradientReorder.finish(weightGradient, a.weights);
         if (a.inputGradients[0] != 0) {
             if (backwardData == null) {
                 createBackwardData();
             }
-            long w = backwardDataWeights.prepare(weight);
+            long w = backwardDataWeights.prepare(weight, a.weights);
             if (backwardDataOutputGradient != null) {   // bf16, in another layout than the weight gradient's
                 outputGradient = read(backwardDataOutputGradient, a.outputGradient);
             }

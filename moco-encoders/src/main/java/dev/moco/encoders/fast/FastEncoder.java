@@ -9,6 +9,7 @@ import dev.moco.encoders.Precision;
 import dev.moco.encoders.ResNetLayers;
 import dev.moco.encoders.ResNetTopology;
 import dev.moco.encoders.nn.ParameterBank;
+import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -41,12 +42,17 @@ import org.nd4j.linalg.factory.Nd4j;
  * }</pre>
  *
  * <p><b>Passes and memory.</b> A training pass keeps what its backward reads in an arena of a
- * per-shape pool and gives it back after its backward. At most {@code maxLivePasses} (default
- * 2: end-to-end back-propagates a query and a key pass) are kept: when a forward needs an arena
- * and all are held, the oldest pass is recycled and its {@code output()}/{@code backward} then
- * fail with an {@link IllegalStateException}. Inference and {@code TRAINING_WITHOUT_GRADIENT}
- * passes (the key encoder) copy their output and release the arena at once. {@link #close()}
- * frees every primitive and arena.
+ * per-shape pool, where its backward also places the gradients of the activations (in what the
+ * forward left free and what the backward frees as it goes), and gives it back after its
+ * backward. The backward writes the parameter gradients in place when {@link #gradients()} is
+ * zero (after {@link #zeroGradients()}) and adds to them otherwise. At most
+ * {@code maxLivePasses} (default 2: end-to-end back-propagates a query and a key pass) are kept:
+ * when a forward needs an arena and all are held, the oldest pass is recycled and its
+ * {@code output()}/{@code backward} then fail with an {@link IllegalStateException}. Inference
+ * and {@code TRAINING_WITHOUT_GRADIENT} passes (the key encoder) reuse each activation's memory
+ * once its last reader has run, copy their output and release the arena at once. The
+ * convolutions' weights in the layouts their primitives chose exist only while each primitive
+ * runs, in one buffer per network. {@link #close()} frees every primitive and arena.
  *
  * <p>Not thread-safe: one encoder runs one pass at a time (passes may be interleaved).
  */
@@ -61,8 +67,11 @@ public final class FastEncoder implements FeatureMapEncoder, NamedParameters {
     private final ResNetTopology topology;
     private final int maxLivePasses;
     private final ParameterBank bank = new ParameterBank();
-    /** Accumulated over backwards; the bank's own gradient vector holds one pass's. */
-    private final INDArray gradients;
+    /**
+     * The bank's gradient vector, which the units overwrite, is the accumulated gradient; a
+     * backward into a non-zero one first saves it here and adds it back (created on first need).
+     */
+    private INDArray earlierGradients;
     private final Map<String, INDArray> gradientViews;
     private final Map<String, FastNetwork> networks = new HashMap<>();
     private final int activationTag;
@@ -110,8 +119,7 @@ public final class FastEncoder implements FeatureMapEncoder, NamedParameters {
         this.maxLivePasses = maxLivePasses;
         ResNetLayers.build(topology, bank);
         bank.allocate(DataType.FLOAT, initialise ? spec.seed() : null);
-        this.gradients = Nd4j.create(DataType.FLOAT, bank.parameters().length());
-        this.gradientViews = bank.trainableViewsOf(gradients);
+        this.gradientViews = bank.trainableViewsOf(bank.gradients());
         this.activationTag = activationTag == -1 ? Dnnl.activationTag() : activationTag;
         this.convolutionAlgorithm = convolutionAlgorithm == -1 ? ConvUnit.defaultAlgorithm() : convolutionAlgorithm;
         if (precision == Precision.BF16 && ConvUnit.bf16UnsupportedReason() != null) {
@@ -278,12 +286,12 @@ public final class FastEncoder implements FeatureMapEncoder, NamedParameters {
 
     @Override
     public INDArray gradients() {
-        return gradients;
+        return bank.gradients();
     }
 
     @Override
     public void zeroGradients() {
-        gradients.assign(0);
+        bank.gradients().assign(0);
     }
 
     @Override
@@ -308,13 +316,42 @@ public final class FastEncoder implements FeatureMapEncoder, NamedParameters {
         closed = true;
         networks.values().forEach(FastNetwork::close);
         networks.clear();
-        gradients.close();
+        Resources.close(earlierGradients);
         bank.close();
+    }
+
+    /**
+     * Whether every value of the dense vector {@code v} is zero of either sign (NaN is not):
+     * then a backward may overwrite it, {@code 0 + g} being {@code g} up to the sign of a zero.
+     */
+    static boolean isZero(INDArray v) {
+        int n = Math.toIntExact(v.length());
+        FloatBuffer values = Dnnl.floatBuffer(Dnnl.address(v), n);
+        for (int start = 0; start < n; start += 4096) {
+            int bits = 0;
+            for (int i = start, end = Math.min(n, start + 4096); i < end; i++) {
+                bits |= Float.floatToRawIntBits(values.get(i)) << 1;     // the sign bit shifted out
+            }
+            if (bits != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Bytes of the arenas of every fast encoder of this JVM not yet closed (all encoders, all input shapes). */
+    public static long liveArenaBytes() {
+        return Arena.liveBytes();
     }
 
     /** Bytes of the activation and gradient arenas allocated so far (all input shapes). */
     public long arenaBytes() {
         return networks.values().stream().mapToLong(FastNetwork::arenaBytes).sum();
+    }
+
+    /** Bytes of the buffers holding reordered weights and weight gradients (one per input shape). */
+    long weightScratchBytes() {
+        return networks.values().stream().mapToLong(FastNetwork::weightScratchBytes).sum();
     }
 
     /** {@return the convolutions' arithmetic} */
@@ -350,7 +387,8 @@ public final class FastEncoder implements FeatureMapEncoder, NamedParameters {
 
     /**
      * A training pass: runs the forward into a pooled arena and keeps it until its backward,
-     * which starts from gradients at the given entry activations.
+     * which starts from gradients at the given entry activations and runs in the same arena,
+     * sized for a backward from {@code expectedEntries}.
      */
     private abstract class HeldPass implements TrainingPass {
         final FastNetwork net;
@@ -360,11 +398,11 @@ public final class FastEncoder implements FeatureMapEncoder, NamedParameters {
         private boolean done;
         private boolean recycled;
 
-        HeldPass(FastNetwork net, INDArray input, int groups, boolean exportStages) {
+        HeldPass(FastNetwork net, INDArray input, int groups, boolean exportStages, List<Activation> expectedEntries) {
             this.net = net;
             this.groups = groups;
             this.plan = net.activationPlan(true, exportStages, groups);
-            this.arena = net.arenas().acquire(this, plan.floats());
+            this.arena = net.arenas().acquire(this, net.gradientPlan(plan, expectedEntries).floats());
             net.forward(arena, plan, input, groups);
         }
 
@@ -389,8 +427,20 @@ public final class FastEncoder implements FeatureMapEncoder, NamedParameters {
             }
             done = true;
             if (!entries.isEmpty()) {
-                net.backward(arena, plan, net.gradientPlan(entries), arriving, groups);
-                gradients.addi(bank.gradients());
+                INDArray accumulated = bank.gradients();
+                boolean adding = !isZero(accumulated);
+                if (adding) {
+                    if (earlierGradients == null) {
+                        try (MemoryWorkspace outside = StepWorkspace.outside()) {     // kept for the next accumulation
+                            earlierGradients = Nd4j.create(DataType.FLOAT, accumulated.length());
+                        }
+                    }
+                    earlierGradients.assign(accumulated);
+                }
+                net.backward(arena, plan, net.gradientPlan(plan, entries), arriving, groups);
+                if (adding) {
+                    accumulated.addi(earlierGradients);
+                }
             }
             net.arenas().release(arena);
         }
@@ -400,7 +450,7 @@ public final class FastEncoder implements FeatureMapEncoder, NamedParameters {
         private INDArray output;
 
         EncoderPass(FastNetwork net, INDArray input, int groups) {
-            super(net, input, groups, false);
+            super(net, input, groups, false, List.of(net.output()));
         }
 
         @Override
@@ -428,13 +478,19 @@ public final class FastEncoder implements FeatureMapEncoder, NamedParameters {
         private final INDArray pooled;
 
         StagePass(FastNetwork net, INDArray input, int groups) {
-            super(net, input, groups, true);
+            super(net, input, groups, true, stagesAndPooled(net));
             List<INDArray> maps = new ArrayList<>();
             for (Activation a : net.stages()) {
                 maps.add(net.read(arena, plan, a, groups));
             }
             this.featureMaps = Collections.unmodifiableList(maps);
             this.pooled = net.read(arena, plan, net.pooled(), groups);
+        }
+
+        private static List<Activation> stagesAndPooled(FastNetwork net) {
+            List<Activation> all = new ArrayList<>(net.stages());
+            all.add(net.pooled());
+            return all;
         }
 
         @Override

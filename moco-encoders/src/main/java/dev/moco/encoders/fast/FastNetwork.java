@@ -5,6 +5,7 @@ import static org.bytedeco.dnnl.global.dnnl.*;
 import dev.moco.api.kit.StepWorkspace;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -20,8 +21,8 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * A network on the fast path for one input shape [N, C, H, W]: an ordered composition of
  * {@link FastUnit}s over {@link Activation}s, with the memory plans of its kinds of passes
- * ({@link MemoryPlan}), their arenas ({@link ArenaPool}) and one gradient arena (one backward
- * runs at a time). A unit's inputs are activations made earlier, so the order of {@link #add}
+ * ({@link MemoryPlan}) and their arenas ({@link ArenaPool}); a backward's gradients live in its
+ * training pass's arena. A unit's inputs are activations made earlier, so the order of {@link #add}
  * is a valid execution order; the backward runs it in reverse.
  *
  * <pre>{@code
@@ -44,12 +45,14 @@ final class FastNetwork implements AutoCloseable {
     private Activation pooled;
     private Activation output;
     private final ArenaPool arenas;
-    private final Arena gradientArena = new Arena();
     private final Map<String, MemoryPlan.Activations> activationPlans = new HashMap<>();
-    private final Map<List<Integer>, MemoryPlan.Gradients> gradientPlans = new HashMap<>();
+    /** By training plan, then by entry ids (with -1 last when the input gradient is computed). */
+    private final Map<MemoryPlan.Activations, Map<List<Integer>, MemoryPlan.Gradients>> gradientPlans =
+            new IdentityHashMap<>();
     private final Map<Integer, DnnlOp> sums = new HashMap<>();
     private final Map<Integer, PlainCopy> plainCopies = new HashMap<>();
     private Bf16Scratch bf16Scratch;
+    private final ScratchBuffer weightScratch = new ScratchBuffer();
 
     /** @param input the input activation's shape and layout (its id is assigned here) */
     FastNetwork(long batch, long channels, long height, long width, int tag, int maxLivePasses) {
@@ -84,7 +87,7 @@ final class FastNetwork implements AutoCloseable {
             }
         }
         units.add(unit);
-        addresses.add(new UnitAddresses(unit.inputs().size()));
+        addresses.add(new UnitAddresses(unit.inputs().size(), weightScratch));
         return unit.output();
     }
 
@@ -132,30 +135,41 @@ final class FastNetwork implements AutoCloseable {
         });
     }
 
-    /** The plan of a backward whose gradients arrive at {@code entries}. */
-    MemoryPlan.Gradients gradientPlan(List<Activation> entries) {
-        return gradientPlans.computeIfAbsent(entries.stream().map(Activation::id).toList(),
-                k -> MemoryPlan.gradients(units, input, entries, false));
+    /**
+     * The plan of a backward whose gradients arrive at {@code entries}, after a training pass
+     * planned as {@code activations}; its {@link MemoryPlan.Gradients#floats()} is the size of
+     * that pass's arena.
+     */
+    MemoryPlan.Gradients gradientPlan(MemoryPlan.Activations activations, List<Activation> entries) {
+        return gradientPlan(activations, entries, false);
     }
 
     /** As {@link #gradientPlan}, but also computing the gradient at the network's input ({@link #readInputGradient}). */
-    MemoryPlan.Gradients gradientPlanWithInputGradient(List<Activation> entries) {
-        List<Integer> key = new ArrayList<>(entries.stream().map(Activation::id).toList());
-        key.add(-1);
-        return gradientPlans.computeIfAbsent(key, k -> MemoryPlan.gradients(units, input, entries, true));
+    MemoryPlan.Gradients gradientPlanWithInputGradient(MemoryPlan.Activations activations, List<Activation> entries) {
+        return gradientPlan(activations, entries, true);
     }
 
-    /** The input gradient of the last backward run with a plan that computes it, in the caller's batch order. */
-    INDArray readInputGradient(MemoryPlan.Gradients plan, int groups) {
+    private MemoryPlan.Gradients gradientPlan(MemoryPlan.Activations activations, List<Activation> entries,
+                                              boolean inputGradient) {
+        List<Integer> key = new ArrayList<>(entries.stream().map(Activation::id).toList());
+        if (inputGradient) {
+            key.add(-1);
+        }
+        return gradientPlans.computeIfAbsent(activations, a -> new HashMap<>())
+                .computeIfAbsent(key, k -> MemoryPlan.gradients(units, input, entries, inputGradient, activations));
+    }
+
+    /** The input gradient of the last backward in {@code arena} run with a plan that computes it, in the caller's batch order. */
+    INDArray readInputGradient(Arena arena, MemoryPlan.Gradients plan, int groups) {
         INDArray result = Nd4j.create(DataType.FLOAT, input.shape());
         if (plan.inputGradient() < 0) {
             return result;
         }
         if (input.isMatrix() || input.tag() == dnnl_nchw) {
-            deinterleave(gradientArena.view(plan.inputGradient(), input.shape()), result, groups);
+            deinterleave(arena.view(plan.inputGradient(), input.shape()), result, groups);
         } else {
             PlainCopy copy = plainCopy(input);
-            copy.toPlain.bind(0, gradientArena.base() + (long) Float.BYTES * plan.inputGradient())
+            copy.toPlain.bind(0, arena.base() + (long) Float.BYTES * plan.inputGradient())
                     .bind(1, Dnnl.address(copy.plain)).run();
             deinterleave(copy.plain, result, groups);
         }
@@ -200,18 +214,20 @@ final class FastNetwork implements AutoCloseable {
     /**
      * Back-propagates a training pass held in {@code arena}: the gradients in {@code arriving}
      * (one per entry of {@code plan}, caller's batch order) through every unit they reach,
-     * overwriting the parameter gradients of every unit (zero where none arrives).
+     * overwriting the parameter gradients of every unit (zero where none arrives). The
+     * gradients take the arena's memory the plan gives them; the arena grows (keeping its
+     * contents) if it was sized for another plan.
      */
     void backward(Arena arena, MemoryPlan.Activations activations, MemoryPlan.Gradients plan,
                   List<INDArray> arriving, int groups) {
-        gradientArena.ensure(plan.floats());
+        arena.growKeeping(plan.floats());
         long base = arena.base();
-        long gradients = gradientArena.base();
+        long gradients = base;
         for (int e = 0; e < plan.entries().size(); e++) {
             MemoryPlan.Entry entry = plan.entries().get(e);
             Activation a = this.activations.get(entry.activation());
             if (a.isMatrix() || a.tag() == dnnl_nchw) {
-                interleave(arriving.get(e), gradientArena.view(entry.offset(), a.shape()), groups);
+                interleave(arriving.get(e), arena.view(entry.offset(), a.shape()), groups);
             } else {
                 PlainCopy copy = plainCopy(a);
                 interleave(arriving.get(e), copy.plain, groups);
@@ -315,7 +331,12 @@ final class FastNetwork implements AutoCloseable {
 
     /** Bytes of the arenas (activations and gradients) allocated so far. */
     long arenaBytes() {
-        return arenas.bytes() + gradientArena.bytes();
+        return arenas.bytes();
+    }
+
+    /** Bytes of the buffer the units share for weights and weight gradients in their primitives' layouts. */
+    long weightScratchBytes() {
+        return weightScratch.bytes();
     }
 
     /** {@return the bf16 copies the network's convolutions share in {@link Precision#BF16}, created on first use} */
@@ -332,7 +353,7 @@ final class FastNetwork implements AutoCloseable {
         if (bf16Scratch != null) {
             bf16Scratch.close();
         }
-        gradientArena.close();
+        weightScratch.close();
         for (FastUnit u : units) {
             u.close();
         }

@@ -87,7 +87,7 @@ final class InnerProductUnit extends AbstractUnit {
 
     @Override
     public void forward(UnitAddresses a, int groups) {
-        long w = forwardWeights.prepare(weight);
+        long w = forwardWeights.prepare(weight, a.weights);
         forward.bind(0, a.inputs[0]).bind(1, w).bind(2, Dnnl.address(bias)).bind(3, a.output).run();
     }
 
@@ -101,11 +101,11 @@ final class InnerProductUnit extends AbstractUnit {
             reluBackward.bind(0, a.output).bind(1, a.outputGradient).bind(2, Dnnl.address(reluGradient)).run();
             diffDst = Dnnl.address(reluGradient);
         }
-        backwardWeights.bind(0, a.inputs[0]).bind(1, diffDst).bind(2, gradientReorder.target(weightGradient))
+        backwardWeights.bind(0, a.inputs[0]).bind(1, diffDst).bind(2, gradientReorder.target(weightGradient, a.weights))
                 .bind(3, Dnnl.address(biasGradient)).run();
-        gradientReorder.finish(weightGradient);
+        gradientReorder.finish(weightGradient, a.weights);
         if (a.inputGradients[0] != 0) {
-            long w = backwardDataWeights.prepare(weight);
+            long w = backwardDataWeights.prepare(weight, a.weights);
             backwardData.bind(0, diffDst).bind(1, w).bind(2, a.inputGradients[0]).run();
         }
     }

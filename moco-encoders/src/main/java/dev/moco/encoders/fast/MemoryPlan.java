@@ -13,13 +13,17 @@ import java.util.Set;
  * {@code base + Float.BYTES * offset}.
  *
  * <p>{@link Activations}: a training pass keeps every tensor some backward reads (a conv's
- * input, a BN's input, a ReLU join's output) and every exported one until the end; any other
- * tensor, and everything in a forward-only pass, shares memory once its last reader has run.
+ * input, a BN's input, a ReLU join's output) and every exported one until the end of the
+ * forward; any other tensor, and everything in a forward-only pass, shares memory once its last
+ * reader has run.
  *
- * <p>{@link Gradients}: the backward runs the units in reverse. Each gradient a unit writes is
- * a buffer; a tensor read by several units (a block input feeding the residual branch and the
- * shortcut) collects one buffer per reader, summed in place into one of them just before the
- * tensor's producer runs. A unit no gradient reaches is skipped ({@link GradientStep#skipped}).
+ * <p>{@link Gradients}: the backward runs the units in reverse, in the same arena as the
+ * training pass's activations. Each gradient a unit writes is a buffer; a tensor read by
+ * several units (a block input feeding the residual branch and the shortcut) collects one
+ * buffer per reader, summed in place into one of them just before the tensor's producer runs.
+ * A kept activation (or per-pass state) is given to the gradients once the last backward that
+ * reads it has run; exported activations stay. A unit no gradient reaches is skipped
+ * ({@link GradientStep#skipped}).
  */
 final class MemoryPlan {
 
@@ -31,12 +35,21 @@ final class MemoryPlan {
     /**
      * @param offsets offset of each activation, by id
      * @param states offset of each unit's per-pass state (-1 if it has none)
-     * @param floats size of the arena
+     * @param floats size of the arena the forward needs
+     * @param kept for a training pass, what is still placed when its forward ends (empty for a forward-only pass)
      */
-    record Activations(long[] offsets, long[] states, long floats) {
+    record Activations(long[] offsets, long[] states, long floats, List<Kept> kept) {
         long address(long base, Activation a) {
             return base + (long) Float.BYTES * offsets[a.id()];
         }
+    }
+
+    /**
+     * A block a training pass's forward leaves placed for its backward or its caller, free from
+     * the end of unit {@code lastReader}'s backward on ({@link #EXPORTED}: never, during the backward).
+     */
+    record Kept(long offset, long floats, int lastReader) {
+        static final int EXPORTED = -1;
     }
 
     /** The gradient at {@code activation} that the caller writes at {@code offset} before a backward. */
@@ -77,14 +90,24 @@ final class MemoryPlan {
         int count = all.size();
         int[] end = new int[count];
         Arrays.fill(end, -1);
+        int[] lastBackwardReader = new int[count];     // the backward runs in reverse: the first unit reading it is the last
+        Arrays.fill(lastBackwardReader, FOREVER);
         for (int k = 0; k < units.size(); k++) {
             FastUnit u = units.get(k);
             for (int i = 0; i < u.inputs().size(); i++) {
                 int id = u.inputs().get(i).id();
-                end[id] = Math.max(end[id], training && u.backwardReadsInput(i) ? FOREVER : k);
+                boolean kept = training && u.backwardReadsInput(i);
+                end[id] = Math.max(end[id], kept ? FOREVER : k);
+                if (kept) {
+                    lastBackwardReader[id] = Math.min(lastBackwardReader[id], k);
+                }
             }
             int out = u.output().id();
-            end[out] = Math.max(end[out], training && u.backwardReadsOutput() ? FOREVER : k);
+            boolean kept = training && u.backwardReadsOutput();
+            end[out] = Math.max(end[out], kept ? FOREVER : k);
+            if (kept) {
+                lastBackwardReader[out] = Math.min(lastBackwardReader[out], k);
+            }
         }
         for (Activation a : exported) {
             end[a.id()] = FOREVER;
@@ -119,7 +142,21 @@ final class MemoryPlan {
                 arena.free(block[0], block[1]);
             }
         }
-        return new Activations(offsets, states, arena.size());
+        List<Kept> kept = new ArrayList<>();
+        if (training) {
+            for (Activation a : all) {
+                if (end[a.id()] == FOREVER) {
+                    kept.add(new Kept(offsets[a.id()], a.floats(),
+                            exported.contains(a) ? Kept.EXPORTED : lastBackwardReader[a.id()]));
+                }
+            }
+            for (int k = 0; k < units.size(); k++) {
+                if (states[k] >= 0) {
+                    kept.add(new Kept(states[k], units.get(k).stateFloats(groups), k));
+                }
+            }
+        }
+        return new Activations(offsets, states, arena.size(), List.copyOf(kept));
     }
 
     /** One gradient buffer: its size, the activations it is (part of) the gradient of, and its place. */
@@ -136,9 +173,15 @@ final class MemoryPlan {
 
     /**
      * Plans the backward for gradients arriving at {@code entries} (the network output, or
-     * stage outputs and the pooled vector).
+     * stage outputs and the pooled vector), in the arena of a training pass planned as
+     * {@code activations}: the gradients take what the forward left free and what the backward
+     * frees as it goes; {@link Gradients#floats()} is the arena's size for both.
      */
-    static Gradients gradients(List<FastUnit> units, Activation input, List<Activation> entries, boolean inputGradient) {
+    static Gradients gradients(List<FastUnit> units, Activation input, List<Activation> entries, boolean inputGradient,
+                               Activations activations) {
+        if (activations.kept().isEmpty()) {
+            throw new IllegalArgumentException("a backward needs the activations of a training pass, not a forward-only one");
+        }
         Map<Integer, List<Buffer>> contributions = new HashMap<>();
         List<Buffer> buffers = new ArrayList<>();
         List<Integer> writtenAt = new ArrayList<>();
@@ -224,8 +267,14 @@ final class MemoryPlan {
             }
             inputTarget.lastRead = steps;
         }
-        // place the buffers: allocated when written, freed after their last read
-        OffsetAllocator arena = new OffsetAllocator();
+        // place the buffers: allocated when written, freed after their last read, around the kept activations
+        OffsetAllocator arena = OffsetAllocator.around(activations.floats(), activations.kept());
+        Map<Integer, List<Kept>> keptFreedAt = new HashMap<>();
+        for (Kept k : activations.kept()) {
+            if (k.lastReader() != Kept.EXPORTED) {
+                keptFreedAt.computeIfAbsent(units.size() - k.lastReader(), t -> new ArrayList<>()).add(k);
+            }
+        }
         List<List<Buffer>> byWrite = new ArrayList<>();
         List<List<Buffer>> byFree = new ArrayList<>();
         for (int t = 0; t < steps; t++) {
@@ -245,6 +294,9 @@ final class MemoryPlan {
             }
             for (Buffer b : byFree.get(t)) {
                 arena.free(b.offset, b.floats);
+            }
+            for (Kept k : keptFreedAt.getOrDefault(t, List.of())) {
+                arena.free(k.offset(), k.floats());
             }
         }
         List<Entry> entryList = new ArrayList<>();

@@ -1,5 +1,8 @@
 package dev.moco.encoders.fast;
 
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -18,6 +21,34 @@ final class OffsetAllocator {
 
     private static long aligned(long floats) {
         return Math.max(1, (floats + ALIGNMENT_FLOATS - 1) / ALIGNMENT_FLOATS) * ALIGNMENT_FLOATS;
+    }
+
+    /**
+     * An allocator whose arena of {@code size} floats already holds {@code placed} (blocks placed
+     * by another allocator, as {@link MemoryPlan.Kept}); the rest of it is free.
+     */
+    static OffsetAllocator around(long size, List<MemoryPlan.Kept> placed) {
+        OffsetAllocator a = new OffsetAllocator();
+        a.size = size;
+        List<MemoryPlan.Kept> byOffset = new ArrayList<>(placed);
+        byOffset.sort(Comparator.comparingLong(MemoryPlan.Kept::offset));
+        long next = 0;
+        for (MemoryPlan.Kept k : byOffset) {
+            if (k.offset() < next) {
+                throw new IllegalArgumentException("overlapping blocks at offset " + k.offset());
+            }
+            if (k.offset() > next) {
+                a.free.put(next, k.offset() - next);
+            }
+            next = k.offset() + aligned(k.floats());
+        }
+        if (next > size) {
+            throw new IllegalArgumentException("blocks end at " + next + ", beyond the arena's " + size + " floats");
+        }
+        if (size > next) {
+            a.free.put(next, size - next);
+        }
+        return a;
     }
 
     /** Places {@code floats} floats and returns their offset. */

@@ -14,9 +14,12 @@ final class UnitAddresses {
     long outputGradient;
     /** Gradient of each input, 0 where none is wanted (the network input, or a skipped branch). */
     final long[] inputGradients;
+    /** Where the unit puts a weight or weight gradient in a primitive's layout while that primitive runs (shared by the network's units). */
+    final ScratchBuffer weights;
 
-    UnitAddresses(int inputCount) {
+    UnitAddresses(int inputCount, ScratchBuffer weights) {
         inputs = new long[inputCount];
         inputGradients = new long[inputCount];
+        this.weights = weights;
     }
 }

@@ -187,6 +187,47 @@ class FastEncoderParityTest {
                 .hasMessageContaining("already");
     }
 
+    /** The first backward after zeroing writes the gradients in place; later ones add to them, bit for bit as a sum. */
+    @Test
+    void aBackwardOverwritesZeroGradientsAndAddsToAnyOthersExactly() {
+        FastEncoder fast = FastEncoder.create(spec(1, HeadType.MLP));
+        Nd4j.getRandom().setSeed(15);
+        INDArray x1 = Nd4j.randn(DataType.FLOAT, 8, 1, 28, 28);
+        INDArray x2 = Nd4j.randn(DataType.FLOAT, 8, 1, 28, 28);
+        INDArray dy1 = Nd4j.randn(DataType.FLOAT, 8, 128);
+        INDArray dy2 = Nd4j.randn(DataType.FLOAT, 8, 128);
+        fast.forward(x1, Encoder.Mode.TRAINING, 2).backward(dy1);
+        INDArray g1 = fast.gradients().dup();
+        fast.zeroGradients();
+        fast.forward(x2, Encoder.Mode.TRAINING, 2).backward(dy2);
+        INDArray g2 = fast.gradients().dup();
+        assertThat(g1.norm2Number().doubleValue()).isPositive();
+
+        fast.zeroGradients();
+        fast.forward(x1, Encoder.Mode.TRAINING, 2).backward(dy1);
+        assertThat(fast.gradients().toFloatVector()).isEqualTo(g1.toFloatVector());
+        fast.forward(x2, Encoder.Mode.TRAINING, 2).backward(dy2);
+        assertThat(fast.gradients().toFloatVector()).isEqualTo(g1.add(g2).toFloatVector());
+
+        fast.zeroGradients();
+        fast.gradients().assign(0.25);     // written by the caller between zeroing and the backward: kept
+        fast.forward(x1, Encoder.Mode.TRAINING, 2).backward(dy1);
+        assertThat(fast.gradients().toFloatVector()).isEqualTo(g1.add(0.25).toFloatVector());
+        fast.close();
+    }
+
+    @Test
+    void onlyZerosOfEitherSignAreZero() {
+        INDArray v = Nd4j.zeros(DataType.FLOAT, 10_000);
+        assertThat(FastEncoder.isZero(v)).isTrue();
+        v.putScalar(9_999, -0.0f);
+        assertThat(FastEncoder.isZero(v)).isTrue();
+        v.putScalar(9_999, Float.MIN_VALUE);
+        assertThat(FastEncoder.isZero(v)).isFalse();
+        v.putScalar(9_999, Float.NaN);
+        assertThat(FastEncoder.isZero(v)).isFalse();
+    }
+
     @Test
     void trainingWithoutGradientComputesTheTrainingOutputAndUpdatesRunningStatistics() {
         FastEncoder fast = FastEncoder.create(spec(1, HeadType.MLP));

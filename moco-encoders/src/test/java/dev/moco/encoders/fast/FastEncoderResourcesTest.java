@@ -58,6 +58,20 @@ class FastEncoderResourcesTest {
         assertThat(Arena.liveBytes()).isEqualTo(arenas);
     }
 
+    /** The reordered weights of all convolutions take one buffer, the size of the largest, not one each. */
+    @Test
+    void theConvolutionsShareOneBufferForTheirReorderedWeights() {
+        try (FastEncoder encoder = FastEncoder.create(EncoderSpec.of("resnet18").withInputChannels(3))) {
+            encoder.forward(Nd4j.randn(DataType.FLOAT, 2, 3, 32, 32), Encoder.Mode.TRAINING, 1)
+                    .backward(Nd4j.ones(DataType.FLOAT, 2, 128));
+            long largest = encoder.namedTensors().values().stream().mapToLong(INDArray::length).max().orElseThrow();
+            long all = encoder.parameters().length();
+            assertThat(encoder.weightScratchBytes()).isPositive()
+                    .isLessThanOrEqualTo(Float.BYTES * largest * 5 / 4)
+                    .isLessThan(Float.BYTES * all / 4);
+        }
+    }
+
     /**
      * After a warm-up (the JIT, the Java heap and malloc's arenas grow during the first few
      * dozen encoders, about 3 MB each, then level off), creating and closing 40 more encoders

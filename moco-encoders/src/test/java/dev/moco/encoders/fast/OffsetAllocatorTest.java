@@ -17,10 +17,37 @@ class OffsetAllocatorTest {
 
     @Test
     void liveBlocksNeverOverlapUnderRandomAllocationAndFreeing() {
-        OffsetAllocator allocator = new OffsetAllocator();
-        SplittableRandom random = new SplittableRandom(5);
+        randomlyAllocateAndFree(new OffsetAllocator(), new ArrayList<>(), 3000, new SplittableRandom(5));
+    }
+
+    /** Blocks placed by one allocator and taken over by another ({@link OffsetAllocator#around}) stay theirs until freed. */
+    @Test
+    void anAllocatorAroundPlacedBlocksPlacesNothingOverThemAndReusesTheRest() {
+        SplittableRandom random = new SplittableRandom(7);
+        OffsetAllocator first = new OffsetAllocator();
         List<Block> live = new ArrayList<>();
-        for (int step = 0; step < 3000; step++) {
+        randomlyAllocateAndFree(first, live, 500, random);
+        List<MemoryPlan.Kept> placed = live.stream().map(b -> new MemoryPlan.Kept(b.offset(), b.floats(), 0)).toList();
+        OffsetAllocator second = OffsetAllocator.around(first.size(), placed);
+        assertThat(second.size()).isEqualTo(first.size());
+        randomlyAllocateAndFree(second, live, 3000, random);
+    }
+
+    @Test
+    void anAllocatorAroundPlacedBlocksFillsTheGapsFirst() {
+        OffsetAllocator a = OffsetAllocator.around(4096, List.of(new MemoryPlan.Kept(0, 1024, 0),
+                new MemoryPlan.Kept(2048, 1000, 0)));     // takes 1008 floats, aligned
+        assertThat(a.allocate(1024)).isEqualTo(1024);
+        assertThat(a.allocate(1024)).isEqualTo(3056);
+        assertThat(a.allocate(10)).isEqualTo(4080);
+        assertThat(a.size()).isEqualTo(4096);
+        assertThat(a.allocate(10)).isEqualTo(4096);
+        assertThat(a.size()).isEqualTo(4096 + OffsetAllocator.ALIGNMENT_FLOATS);
+    }
+
+    private static void randomlyAllocateAndFree(OffsetAllocator allocator, List<Block> live, int steps,
+                                                SplittableRandom random) {
+        for (int step = 0; step < steps; step++) {
             if (!live.isEmpty() && random.nextInt(3) == 0) {
                 Block b = live.remove(random.nextInt(live.size()));
                 allocator.free(b.offset(), b.floats());

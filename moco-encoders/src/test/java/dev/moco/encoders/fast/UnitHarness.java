@@ -17,6 +17,7 @@ final class UnitHarness implements AutoCloseable {
     final FastNetwork net;
     private final int groups;
     private MemoryPlan.Activations plan;
+    private MemoryPlan.Gradients gradients;
     private Arena arena;
 
     /**
@@ -45,16 +46,20 @@ final class UnitHarness implements AutoCloseable {
     /** The unit's output for {@code x} (training pass when groups > 0). */
     INDArray forward(INDArray x) {
         plan = net.activationPlan(groups > 0, false, groups);
-        arena = net.arenas().forwardOnly(plan.floats());
+        long floats = plan.floats();
+        if (groups > 0) {
+            gradients = net.gradientPlanWithInputGradient(plan, List.of(net.output()));
+            floats = gradients.floats();
+        }
+        arena = net.arenas().forwardOnly(floats);
         net.forward(arena, plan, x, groups);
         return net.read(arena, plan, net.output(), groups);
     }
 
     /** The gradient at the input for {@code dy} at the output, after {@link #forward}; parameter gradients land in their views. */
     INDArray backward(INDArray dy) {
-        MemoryPlan.Gradients g = net.gradientPlanWithInputGradient(List.of(net.output()));
-        net.backward(arena, plan, g, List.of(dy), groups);
-        return net.readInputGradient(g, groups);
+        net.backward(arena, plan, gradients, List.of(dy), groups);
+        return net.readInputGradient(arena, gradients, groups);
     }
 
     @Override

@@ -133,10 +133,10 @@ public final class AllocationsCommand implements Callable<Integer> {
         StringBuilder b = new StringBuilder("peak RSS breakdown (MiB):\n");
         long p = run.queryEncoder().parameters().length() * (long) Float.BYTES;
         long buffers = run.queryEncoder().buffers().length() * (long) Float.BYTES;
-        long activations = arenaBytes(run.queryEncoder());
+        long queryArenas = run.queryEncoder() instanceof FastEncoder fast ? fast.arenaBytes() : 0;
+        long otherArenas = FastEncoder.liveArenaBytes() - queryArenas;     // the key encoder's
         long queue = 0;
         if (run.config().getString(MocoConfig.DICTIONARY).equals("queue")) {
-            activations *= 2;   // the momentum key encoder: the query encoder's architecture, its own arena
             queue = run.dictionary().negativesPerQuery() * run.queryEncoder().outputDimension() * (long) Float.BYTES;
         }
         long logits = (long) view.size(0) * run.dictionary().negativesPerQuery() * Float.BYTES;
@@ -147,10 +147,11 @@ public final class AllocationsCommand implements Callable<Integer> {
         long heap = jvm.getHeapMemoryUsage().getUsed();
         long nonHeap = jvm.getNonHeapMemoryUsage().getCommitted();
         long peak = ResidentMemory.peakBytes();
-        long[] parts = {2 * (p + buffers), 2 * p, run.trainer().optimizer().state().length() * (long) Float.BYTES,
-            activations, queue, logits, workspace, views, heap, nonHeap};
-        String[] names = {"weights and BN buffers (query + key encoder)", "gradients (accumulated + per pass)",
-            "optimizer state (momentum)", "activation arenas (query + key encoder)", "queue K x C", "logits block N x K",
+        long[] parts = {2 * (p + buffers), p, run.trainer().optimizer().state().length() * (long) Float.BYTES,
+            queryArenas, otherArenas, queue, logits, workspace, views, heap, nonHeap};
+        String[] names = {"weights and BN buffers (query + key encoder)", "gradients (query encoder)",
+            "optimizer state (momentum)", "arenas of the query encoder (pass + gradients)",
+            "arenas of other encoders (the key encoder)", "queue K x C", "logits block N x K",
             "step workspace (the step's temporaries)", "input views x_q, x_k", "JVM heap (used)",
             "JVM non-heap (metaspace, code; committed)"};
         long sum = 0;
@@ -162,10 +163,5 @@ public final class AllocationsCommand implements Callable<Integer> {
                 + " malloc, stacks)", (peak - sum) / (double) (1 << 20)));
         b.append(String.format(Locale.ROOT, "  %-48s %8.1f%n", "peak RSS (VmHWM)", peak / (double) (1 << 20)));
         return b.toString();
-    }
-
-    private static long arenaBytes(dev.moco.api.Encoder encoder) {
-        Object inner = encoder;
-        return inner instanceof FastEncoder fast ? fast.arenaBytes() : 0;
     }
 }

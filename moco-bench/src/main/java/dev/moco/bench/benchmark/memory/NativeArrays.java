@@ -110,6 +110,22 @@ public final class NativeArrays {
                 .map(e -> e.getKey() + " x " + e.getValue()).collect(java.util.stream.Collectors.joining(", "));
     }
 
+    /**
+     * {@return the bytes of the ND4J buffers that own native data now: registered, their Java
+     * object still reachable, not closed, not a view and not in a workspace (an upper bound, as
+     * the class comment says)}
+     */
+    public static long liveBytes() {
+        long bytes = 0;
+        for (DeallocatableReference reference : references().values()) {
+            if (reference.get() instanceof DataBuffer buffer && !buffer.isAttached() && !buffer.wasClosed()
+                    && buffer.originalDataBuffer() == null && !buffer.isConstant()) {
+                bytes += buffer.length() * buffer.getElementSize();
+            }
+        }
+        return bytes;
+    }
+
     @SuppressWarnings("unchecked")
     private static Map<String, DeallocatableReference> references() {
         try {

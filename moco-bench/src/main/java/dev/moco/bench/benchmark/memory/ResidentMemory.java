@@ -1,10 +1,13 @@
 package dev.moco.bench.benchmark.memory;
 
+import dev.moco.encoders.fast.FastEncoder;
 import java.io.IOException;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
+import org.bytedeco.javacpp.Pointer;
 
 /**
  * The process's resident memory as the kernel counts it ({@code /proc/self/status}): VmRSS now
@@ -33,6 +36,22 @@ public final class ResidentMemory {
             n += Math.max(0, gc.getCollectionCount());
         }
         return n;
+    }
+
+    /**
+     * {@return one line of what this JVM holds now: resident set and its peak, the native bytes
+     * of the ND4J buffers alive, the fast engine's arenas, javacpp's own and the Java heap in use, in MiB}
+     */
+    public static String describe() {
+        Runtime jvm = Runtime.getRuntime();
+        return String.format(Locale.ROOT, "RSS %d MiB (peak %d), ND4J buffers %d MiB, fast-engine arenas %d MiB,"
+                + " javacpp %d MiB, heap used %d MiB", mib(currentBytes()), mib(peakBytes()), mib(NativeArrays.liveBytes()),
+                mib(FastEncoder.liveArenaBytes()), mib(Pointer.totalBytes()),
+                mib(jvm.totalMemory() - jvm.freeMemory()));
+    }
+
+    private static long mib(long bytes) {
+        return bytes < 0 ? -1 : bytes >> 20;
     }
 
     private static long field(String name) {
