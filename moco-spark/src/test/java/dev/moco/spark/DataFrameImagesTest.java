@@ -36,6 +36,10 @@ import org.junit.jupiter.api.io.TempDir;
 class DataFrameImagesTest {
 
     private static final int WORKERS = 2;
+    /** The image data source's row layout: its {@code data} holds B G R (A) bytes, row by row (OpenCV's order). */
+    private static final StructType IMAGE_ROW = new StructType().add("origin", DataTypes.StringType)
+            .add("height", DataTypes.IntegerType).add("width", DataTypes.IntegerType).add("nChannels", DataTypes.IntegerType)
+            .add("mode", DataTypes.IntegerType).add("data", DataTypes.BinaryType);
 
     @TempDir
     static Path dir;
@@ -94,33 +98,40 @@ class DataFrameImagesTest {
     }
 
     @Test
-    void anImageDataSourceRowKeepsItsBgrPixels() {
-        BufferedImage colour = colourImage(5, 3);
-        int height = colour.getHeight();
-        int width = colour.getWidth();
-        byte[] bgra = new byte[height * width * 4];
-        for (int y = 0, p = 0; y < height; y++) {
-            for (int x = 0; x < width; x++, p += 4) {
-                int argb = colour.getRGB(x, y);
-                bgra[p] = (byte) argb;
-                bgra[p + 1] = (byte) (argb >> 8);
-                bgra[p + 2] = (byte) (argb >> 16);
-                bgra[p + 3] = (byte) (argb >>> 24);
+    void anImageDataSourceRowKeepsItsBgrAndBgraPixels() {
+        for (int channels : new int[] {3, 4}) {
+            BufferedImage colour = colourImage(channels == 4 ? 5 : 6, 3);   // odd seeds have alpha
+            int height = colour.getHeight();
+            int width = colour.getWidth();
+            byte[] data = new byte[height * width * channels];
+            for (int y = 0, p = 0; y < height; y++) {
+                for (int x = 0; x < width; x++, p += channels) {
+                    int argb = colour.getRGB(x, y);
+                    data[p] = (byte) argb;
+                    data[p + 1] = (byte) (argb >> 8);
+                    data[p + 2] = (byte) (argb >> 16);
+                    if (channels == 4) {
+                        data[p + 3] = (byte) (argb >>> 24);
+                    }
+                }
+            }
+            Row row = new GenericRowWithSchema(new Object[] {"file:/lake/a.png", height, width, channels,
+                channels == 4 ? 24 : 16, data}, IMAGE_ROW);
+
+            BufferedImage decoded = DataFrameImages.fromImageRow("file:/lake/a.png", row);
+
+            for (int y = 0; y < height; y++) {
+                for (int x = 0; x < width; x++) {
+                    assertThat(decoded.getRGB(x, y)).as("%d channels, pixel (%d, %d)", channels, x, y)
+                            .isEqualTo(colour.getRGB(x, y));
+                }
             }
         }
-        StructType schema = new StructType().add("origin", DataTypes.StringType).add("height", DataTypes.IntegerType)
-                .add("width", DataTypes.IntegerType).add("nChannels", DataTypes.IntegerType)
-                .add("mode", DataTypes.IntegerType).add("data", DataTypes.BinaryType);
-        Row row = new GenericRowWithSchema(new Object[] {"file:/lake/a.png", height, width, 4, 24, bgra}, schema);
+    }
 
-        BufferedImage decoded = DataFrameImages.fromImageRow("file:/lake/a.png", row);
-
-        for (int y = 0; y < height; y++) {
-            for (int x = 0; x < width; x++) {
-                assertThat(decoded.getRGB(x, y)).as("pixel (%d, %d)", x, y).isEqualTo(colour.getRGB(x, y));
-            }
-        }
-        Row invalid = new GenericRowWithSchema(new Object[] {"file:/lake/b.jpg", -1, -1, -1, -1, new byte[0]}, schema);
+    @Test
+    void anImageDataSourceRowItCouldNotDecodeIsRefusedNamingItsOrigin() {
+        Row invalid = new GenericRowWithSchema(new Object[] {"file:/lake/b.jpg", -1, -1, -1, -1, new byte[0]}, IMAGE_ROW);
         assertThatThrownBy(() -> DataFrameImages.fromImageRow("file:/lake/b.jpg", invalid))
                 .isInstanceOf(RunRefusedException.class).hasMessageContaining("could not decode file:/lake/b.jpg");
     }
