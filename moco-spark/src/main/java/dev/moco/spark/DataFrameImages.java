@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -17,15 +18,15 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 import org.apache.spark.SparkException;
-import org.apache.spark.api.java.function.VoidFunction;
+import org.apache.spark.api.java.function.Function2;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import scala.Tuple2;
 
 /**
  * A Spark DataFrame of images, written by the executors as an image folder that every worker
- * reads as it reads any other: {@code <directory>/images/000000000.png}, ... in the order of the
- * images' paths, all of class 0. One ordinary Spark job decodes every image where its row is and
+ * reads as it reads any other: {@code <directory>/images/<partition>-<row>.png}, nine digits
+ * each, whose names sort as the images' paths do (the rows are sorted by path, and a sort's
+ * partitions hold consecutive ranges), all of class 0. One ordinary Spark job decodes every image where its row is and
  * stores it as PNG, lossless, at its own size; the workers then resize and convert it exactly as
  * for a directory of the same files, so a DataFrame run is the directory run.
  *
@@ -44,7 +45,7 @@ final class DataFrameImages {
 
     private static final int DIGITS = 9;
     /** The files this class writes (and removes before writing again), temporaries included. */
-    private static final Pattern WRITTEN = Pattern.compile("\\d{" + DIGITS + "}\\.png(\\.tmp)?");
+    private static final Pattern WRITTEN = Pattern.compile("\\d{" + DIGITS + "}-\\d{" + DIGITS + "}\\.png(\\.tmp)?");
 
     private DataFrameImages() {
     }
@@ -82,10 +83,8 @@ final class DataFrameImages {
         }
         long count;
         try {
-            count = ordered.orderBy("path").javaRDD().zipWithIndex().map(new Store(folder.toString(), encoded))
-                    .reduce(Long::sum);
-        } catch (UnsupportedOperationException empty) {   // reduce of no rows
-            throw new IllegalArgumentException("the DataFrame of images holds no rows", empty);
+            count = ordered.orderBy("path").javaRDD().mapPartitionsWithIndex(new Store(folder.toString(), encoded), false)
+                    .fold(0L, Long::sum);
         } catch (Exception e) {      // SparkException is checked, and thrown undeclared by Scala
             if (e instanceof SparkException failure) {
                 Optional<String> refusal = SparkPretraining.refusal(failure);
@@ -96,6 +95,9 @@ final class DataFrameImages {
                         + SparkPretraining.reason(failure) + ")", failure);
             }
             throw e instanceof RuntimeException runtime ? runtime : new IllegalStateException(e);
+        }
+        if (count == 0) {
+            throw new IllegalArgumentException("the DataFrame of images holds no rows");
         }
         return count;
     }
@@ -118,15 +120,22 @@ final class DataFrameImages {
         }
     }
 
-    /** Decodes one row on its executor and writes it as {@code <index>.png}; counts 1. */
-    private record Store(String folder, boolean encoded)
-            implements org.apache.spark.api.java.function.Function<Tuple2<Row, Long>, Long> {
+    /** Decodes the rows of one partition on its executor and writes them as {@code <partition>-<row>.png}; counts them. */
+    private record Store(String folder, boolean encoded) implements Function2<Integer, Iterator<Row>, Iterator<Long>> {
 
         private static final long serialVersionUID = 1L;
 
         @Override
-        public Long call(Tuple2<Row, Long> indexed) throws IOException {
-            Row row = indexed._1();
+        public Iterator<Long> call(Integer partition, Iterator<Row> rows) throws IOException {
+            long written = 0;
+            while (rows.hasNext()) {
+                store(rows.next(), String.format(Locale.ROOT, "%0" + DIGITS + "d-%0" + DIGITS + "d.png", partition, written));
+                written++;
+            }
+            return List.of(written).iterator();
+        }
+
+        private void store(Row row, String name) throws IOException {
             String path = row.getString(0);
             BufferedImage image = encoded ? decode(path, row.getAs(1)) : fromImageRow(path, row.getStruct(1));
             ByteArrayOutputStream png = new ByteArrayOutputStream();
@@ -134,12 +143,10 @@ final class DataFrameImages {
                 throw new RunRefusedException("the image " + path + " cannot be stored as PNG (an 8- or 16-bit grey, RGB"
                         + " or indexed image can): convert it");
             }
-            String name = String.format(Locale.ROOT, "%0" + DIGITS + "d.png", indexed._2());
             Path file = Path.of(folder, name);
             Path temporary = Path.of(folder, name + ".tmp");
             Files.write(temporary, png.toByteArray());
             Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            return 1L;
         }
     }
 

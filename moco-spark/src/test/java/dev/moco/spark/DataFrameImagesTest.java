@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
+import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -31,7 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A DataFrame of images pretrains as the directory of the same images does: two workers on
- * {@code local[2]}, ResNet-20 at 3×16×16, N = 8, two steps, the checkpoints bit for bit equal.
+ * {@code local[2]}, ResNet-20 at 3×16×16, N = 8, two steps, the checkpoints bit for bit equal,
+ * with the images sorted by path into four partitions.
  */
 class DataFrameImagesTest {
 
@@ -50,7 +52,10 @@ class DataFrameImagesTest {
     @BeforeAll
     static void start() {
         spark = SparkSession.builder().master("local[" + WORKERS + "]").appName("DataFrameImagesTest")
-                .config("spark.ui.enabled", "false").getOrCreate();
+                .config("spark.ui.enabled", "false")
+                // the sort by path leaves the images in four partitions, whose files must be read in path order
+                .config("spark.sql.shuffle.partitions", "4").config("spark.sql.adaptive.coalescePartitions.enabled", "false")
+                .getOrCreate();
         spark.sparkContext().setLogLevel("WARN");
         config = MocoConfig.builder(DictionaryRegistry.discover().settings()).preset("moco-v2")
                 .set("encoder", "resnet20").set("batch.size", "8").set("shuffle.groups", "2").set("query.bn-groups", "2")
@@ -81,6 +86,11 @@ class DataFrameImagesTest {
                 CheckpointDirectory.load(dir.resolve("directory")));
         assertThat(comparison.bitwise()).as(comparison.verdict(0)).isTrue();
         assertThat(fromDataFrame.stepLosses()).isEqualTo(fromDirectory.stepLosses());
+        try (Stream<Path> written = Files.list(dir.resolve("dataframe").resolve(DataFrameImages.DIRECTORY)
+                .resolve(DataFrameImages.CLASS_DIRECTORY))) {
+            assertThat(written.map(f -> f.getFileName().toString().substring(0, 9)).distinct().count())
+                    .as("partitions written").isGreaterThan(1);
+        }
     }
 
     @Test
