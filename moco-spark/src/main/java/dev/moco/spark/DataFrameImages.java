@@ -157,6 +157,8 @@ final class DataFrameImages {
         }
         try {
             return ImageFile.read(content, path, ImageFile.maxPixels());
+        } catch (ImageFile.ImageTooLargeException e) {   // on a cluster the executors' limit: spark.executor.extraJavaOptions
+            throw new RunRefusedException("image " + e.getMessage() + "; remove or shrink the file");
         } catch (IOException e) {
             throw new RunRefusedException("unreadable image " + e.getMessage() + " (remove or convert the file)");
         }

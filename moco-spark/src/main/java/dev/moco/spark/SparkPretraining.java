@@ -42,6 +42,10 @@ import org.apache.spark.sql.Row;
  *         .run();
  * }</pre>
  *
+ * <p><b>Data.</b> A directory every worker reads ({@link Builder#data(Path)}), or a DataFrame of
+ * the {@code binaryFile} or {@code image} data source ({@link Builder#data(Dataset)}), which one
+ * Spark job first writes as an image folder under the checkpoint directory.
+ *
  * <p><b>Failures.</b> Spark aborts a barrier result stage when one of its tasks fails; it does
  * not retry it. The driver then starts a new stage, with a new tracker, whose workers resume
  * from the newest checkpoint, at most {@code maxRestarts} times, and prints
