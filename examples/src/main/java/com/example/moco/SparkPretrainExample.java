@@ -53,7 +53,7 @@ public final class SparkPretrainExample {
     }
 
     /** The images as PNG files in one subdirectory per class, the layout an image folder has. */
-    private static Path writeImageFolder(List<INDArray> images, Path folder) {
+    static Path writeImageFolder(List<INDArray> images, Path folder) {
         try {
             for (int i = 0; i < images.size(); i++) {
                 Path classDirectory = folder.resolve(i % 2 == 0 ? "square" : "ring");

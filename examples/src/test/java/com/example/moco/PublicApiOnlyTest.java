@@ -15,7 +15,7 @@ import dev.moco.spark.SparkPretraining;
 /**
  * The example is what a user's project looks like: it uses moco's API (dev.moco.api), the
  * facade (dev.moco.core.run: Pretraining, its listener types, TrainingPosition), the encoder
- * adapters (dev.moco.encoders) and the Spark driver (dev.moco.spark's SparkPretraining), and
+ * adapters (dev.moco.encoders) and the Spark driver (dev.moco.spark's SparkPretraining, Spark's DataFrames), and
  * nothing internal, so a change to internals cannot break it and a change to the public API
  * breaks it visibly.
  */
@@ -26,7 +26,7 @@ class PublicApiOnlyTest {
     static final ArchRule usesOnlyTheApiTheFacadeAndLibraries = classes()
             .should().onlyDependOnClassesThat(resideInAnyPackage("java..", "javax.imageio..", "com.example.moco..",
                     "dev.moco.api..", "dev.moco.core.run", "dev.moco.encoders", "org.nd4j..", "org.deeplearning4j..",
-                    "org.apache.spark", "org.apache.spark.api.java")
+                    "org.apache.spark", "org.apache.spark.api.java", "org.apache.spark.sql")
                     .or(belongToAnyOf(SparkPretraining.class)));
 
     /** Its dictionary is a plug-in: it compiles against moco-api alone, as the three mechanisms do. */

@@ -21,6 +21,8 @@ import org.apache.spark.SparkConf;
 import org.apache.spark.SparkContext;
 import org.apache.spark.SparkException;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
 
 /**
  * Data-parallel MoCo pretraining on Apache Spark: W workers, each a replica of the run that
@@ -39,6 +41,10 @@ import org.apache.spark.api.java.JavaSparkContext;
  *         .maxRestarts(3)
  *         .run();
  * }</pre>
+ *
+ * <p><b>Data.</b> A directory every worker reads ({@link Builder#data(Path)}), or a DataFrame of
+ * the {@code binaryFile} or {@code image} data source ({@link Builder#data(Dataset)}), which one
+ * Spark job first writes as an image folder under the checkpoint directory.
  *
  * <p><b>Failures.</b> Spark aborts a barrier result stage when one of its tasks fails; it does
  * not retry it. The driver then starts a new stage, with a new tracker, whose workers resume
@@ -87,6 +93,7 @@ public final class SparkPretraining {
         private int workers;
         private int maxRestarts = DistributedPretraining.DEFAULT_MAX_RESTARTS;
         private Path data;
+        private Dataset<Row> dataFrame;
         private String split = "train";
         private int channels;
         private Path checkpoints;
@@ -187,6 +194,38 @@ public final class SparkPretraining {
          */
         public Builder data(Path directory) {
             this.data = Objects.requireNonNull(directory, "directory");
+            this.dataFrame = null;
+            return this;
+        }
+
+        /**
+         * Pretrains on a DataFrame of images, with the images' own channels: see {@link #data(Dataset, int)}.
+         *
+         * @param images a DataFrame of the {@code binaryFile} or the {@code image} data source
+         * @return this builder
+         */
+        public Builder data(Dataset<Row> images) {
+            return data(images, 0);
+        }
+
+        /**
+         * Pretrains on a DataFrame of images: the {@code binaryFile} data source's (columns
+         * {@code path}, {@code content}) or the {@code image} data source's (column {@code image}).
+         * Before the workers start, one Spark job decodes every image on its executor and writes
+         * it, as PNG, into {@code dataframe-images/images/} under the {@link #checkpoints
+         * checkpoint directory}, in the order of the images' paths; the workers read that folder
+         * as they read a directory of the same images (all of one class). An image that cannot be
+         * decoded stops the run, naming its path.
+         *
+         * @param images a DataFrame of the {@code binaryFile} or the {@code image} data source
+         * @param newChannels 1 or 3 to convert the images to, 0 for their own (1 if every image is grey)
+         * @return this builder
+         */
+        public Builder data(Dataset<Row> images, int newChannels) {
+            this.dataFrame = Objects.requireNonNull(images, "images");
+            this.data = null;
+            this.split = "train";
+            this.channels = newChannels;
             return this;
         }
 
@@ -274,13 +313,32 @@ public final class SparkPretraining {
          * @throws IllegalStateException if the run failed more than {@code maxRestarts} times
          */
         public DistributedPretrainingResult run() {
+            if (spec == null && dataFrame != null) {
+                writeDataFrame();
+            }
             PretrainingSpec run = spec != null ? spec : spec();
             return SparkPretraining.run(context, workers, maxRestarts, run, listeners, log);
         }
 
+        /** Writes the DataFrame's images under the checkpoints, where the workers read them as a directory. */
+        private void writeDataFrame() {
+            if (checkpoints == null) {
+                throw new IllegalStateException("a DataFrame of images needs checkpoints(Path), a directory every worker can"
+                        + " read: its images are written under it for the workers");
+            }
+            requireSlots(context, workers);
+            config.build();       // a wrong setting fails before the images are written
+            Path directory = checkpoints.resolve(DataFrameImages.DIRECTORY);
+            long count = DataFrameImages.write(dataFrame, directory);
+            log.printf(Locale.ROOT, "wrote the DataFrame's %d images to %s%n", count, directory);
+            log.flush();
+            data = directory;
+        }
+
         private PretrainingSpec spec() {
             if (data == null) {
-                throw new IllegalStateException("no training images: call data(Path) with a directory every worker can read");
+                throw new IllegalStateException("no training images: call data(Path) with a directory every worker can read,"
+                        + " or data(Dataset) with a DataFrame of images");
             }
             PretrainingSpec built = PretrainingSpec.of(config.build(), data).withImages(split, channels, 0);
             if (checkpoints != null) {

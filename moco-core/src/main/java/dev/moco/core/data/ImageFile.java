@@ -4,6 +4,7 @@ import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
 import java.awt.image.ColorModel;
 import java.awt.image.IndexColorModel;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Iterator;
@@ -95,7 +96,8 @@ public final class ImageFile {
      *     it declares more than {@code maxPixels} pixels
      */
     public static Header header(Path file, long maxPixels) throws IOException {
-        return withReader(file, reader -> header(file, reader, maxPixels));
+        return withReader(file.toString(), ImageIO.createImageInputStream(file.toFile()),
+                reader -> header(file.toString(), reader, maxPixels));
     }
 
     /**
@@ -104,8 +106,25 @@ public final class ImageFile {
      * @throws IOException naming the file, as {@link #header}, or when decoding fails
      */
     public static BufferedImage read(Path file, long maxPixels) throws IOException {
-        return withReader(file, reader -> {
-            header(file, reader, maxPixels);
+        return withReader(file.toString(), ImageIO.createImageInputStream(file.toFile()), reader -> {
+            header(file.toString(), reader, maxPixels);
+            return reader.read(0, reader.getDefaultReadParam());
+        });
+    }
+
+    /**
+     * Decodes an image file's bytes (e.g. a Spark {@code binaryFile} row's content) as
+     * {@link #read(Path, long)} decodes a file, after checking its header's size against {@code maxPixels}.
+     *
+     * @param content the file's bytes
+     * @param name names the image in error messages (where the bytes came from)
+     * @param maxPixels the largest pixel count decoded
+     * @return the decoded image
+     * @throws IOException naming {@code name}, as {@link #read(Path, long)}
+     */
+    public static BufferedImage read(byte[] content, String name, long maxPixels) throws IOException {
+        return withReader(name, ImageIO.createImageInputStream(new ByteArrayInputStream(content)), reader -> {
+            header(name, reader, maxPixels);
             return reader.read(0, reader.getDefaultReadParam());
         });
     }
@@ -119,8 +138,8 @@ public final class ImageFile {
         T apply(ImageReader reader) throws IOException;
     }
 
-    private static <T> T withReader(Path file, ReaderTask<T> task) throws IOException {
-        try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+    private static <T> T withReader(String file, ImageInputStream opened, ReaderTask<T> task) throws IOException {
+        try (ImageInputStream in = opened) {
             if (in == null) {
                 throw new IOException(file + " cannot be opened");
             }
@@ -140,11 +159,11 @@ public final class ImageFile {
         }
     }
 
-    private static Header header(Path file, ImageReader reader, long maxPixels) throws IOException {
+    private static Header header(String file, ImageReader reader, long maxPixels) throws IOException {
         int width = reader.getWidth(0);
         int height = reader.getHeight(0);
         try {
-            requireWithin(file.toString(), width, height, maxPixels);
+            requireWithin(file, width, height, maxPixels);
         } catch (IllegalArgumentException e) {
             throw new ImageTooLargeException(e.getMessage());
         }
