@@ -203,6 +203,7 @@ public final class FastDenseHead implements DenseHead {
         private final FastNetwork net;
         private final int groups;
         private final MemoryPlan.Activations plan;
+        private final MemoryPlan.Gradients gradientPlan;
         private final Arena arena;
         private final INDArray output;
         private boolean done;
@@ -213,7 +214,9 @@ public final class FastDenseHead implements DenseHead {
             this.net = units.net();
             this.groups = groups;
             this.plan = net.activationPlan(true, false, groups);
-            this.arena = net.arenas().acquire(this, plan.floats());
+            // the arena holds the forward's activations and, in what they leave free, the backward's gradients
+            this.gradientPlan = net.gradientPlanWithInputGradient(plan, List.of(net.output()));
+            this.arena = net.arenas().acquire(this, gradientPlan.floats());
             net.forward(arena, plan, first, groups);
             this.output = net.read(arena, plan, net.output(), groups);
         }
@@ -243,10 +246,9 @@ public final class FastDenseHead implements DenseHead {
                         + Arrays.toString(outputGradient.shape()));
             }
             done = true;
-            MemoryPlan.Gradients gradientPlan = net.gradientPlanWithInputGradient(List.of(net.output()));
             net.backward(arena, plan, gradientPlan, List.of(outputGradient.castTo(DataType.FLOAT)), groups);
             List<INDArray> perStage = new ArrayList<>(Collections.nCopies(topology.stageStrides().length, (INDArray) null));
-            perStage.set(readStages[0], net.readInputGradient(gradientPlan, groups));
+            perStage.set(readStages[0], net.readInputGradient(arena, gradientPlan, groups));
             for (int i = 1; i < readStages.length; i++) {
                 perStage.set(readStages[i], units.sideInputs().get(i - 1).takeGradient());
             }
