@@ -4,6 +4,7 @@ import dev.moco.bench.cli.MocoCommand;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -22,6 +23,16 @@ final class Commands {
      * @throws IllegalStateException naming the command if it fails or its last line does not match
      */
     static String[] run(List<String> args, Pattern lastLine, PrintStream log) {
+        return run(args, List.of(lastLine), log);
+    }
+
+    /**
+     * @param lastLines the patterns of the command's last lines, in order (e.g. {@code box AP: ...}
+     *     then {@code mask AP: ...})
+     * @return the groups of every pattern, in order, matched against the command's last lines
+     * @throws IllegalStateException naming the command if it fails or its last lines do not match
+     */
+    static String[] run(List<String> args, List<Pattern> lastLines, PrintStream log) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         var cli = MocoCommand.commandLine();
@@ -35,15 +46,20 @@ final class Commands {
         if (code != 0) {
             throw new IllegalStateException("./moco " + String.join(" ", args) + " failed (exit " + code + "): " + err.toString().strip());
         }
-        String last = lines.isEmpty() ? "" : lines.get(lines.size() - 1);
-        Matcher m = lastLine.matcher(last);
-        if (!m.matches()) {
-            throw new IllegalStateException("./moco " + String.join(" ", args) + " ended with '" + last + "', not " + lastLine);
+        List<String> groups = new ArrayList<>();
+        int first = lines.size() - lastLines.size();
+        for (int i = 0; i < lastLines.size(); i++) {
+            String line = first + i >= 0 ? lines.get(first + i) : "";
+            Matcher m = lastLines.get(i).matcher(line);
+            if (!m.matches()) {
+                throw new IllegalStateException("./moco " + String.join(" ", args) + " ended with '" + line + "'"
+                        + (lastLines.size() > 1 ? " as its last line but " + (lastLines.size() - 1 - i) : "")
+                        + ", not " + lastLines.get(i));
+            }
+            for (int g = 1; g <= m.groupCount(); g++) {
+                groups.add(m.group(g));
+            }
         }
-        String[] groups = new String[m.groupCount()];
-        for (int g = 0; g < groups.length; g++) {
-            groups[g] = m.group(g + 1);
-        }
-        return groups;
+        return groups.toArray(String[]::new);
     }
 }

@@ -87,12 +87,19 @@ final class ExperimentChart {
 
     /** Writes {@code panels} side by side into {@code png}, replacing it atomically. */
     static void write(Path png, List<BufferedImage> panels) {
+        write(png, panels, panels.size());
+    }
+
+    /** Writes {@code panels} into {@code png} in rows of {@code columns}, replacing it atomically. */
+    static void write(Path png, List<BufferedImage> panels, int columns) {
         System.setProperty("java.awt.headless", "true");
-        BufferedImage image = new BufferedImage(PANEL_WIDTH * panels.size(), PANEL_HEIGHT, BufferedImage.TYPE_INT_RGB);
+        int rows = (panels.size() + columns - 1) / columns;
+        BufferedImage image = new BufferedImage(PANEL_WIDTH * Math.min(columns, panels.size()), PANEL_HEIGHT * rows,
+                BufferedImage.TYPE_INT_RGB);
         Graphics2D g = image.createGraphics();
         try {
             for (int i = 0; i < panels.size(); i++) {
-                g.drawImage(panels.get(i), i * PANEL_WIDTH, 0, null);
+                g.drawImage(panels.get(i), (i % columns) * PANEL_WIDTH, (i / columns) * PANEL_HEIGHT, null);
             }
         } finally {
             g.dispose();

@@ -10,7 +10,7 @@ import dev.moco.core.data.Split;
 import dev.moco.core.data.Subset;
 import dev.moco.core.wiring.DictionaryRegistry;
 import dev.moco.downstream.canvas.GarmentClasses;
-import dev.moco.downstream.transfer.DetectionTask;
+import dev.moco.downstream.transfer.InstanceSegmentationTask;
 import dev.moco.downstream.transfer.FineTuneSettings;
 import dev.moco.downstream.transfer.SegmentationTask;
 import dev.moco.tensorfile.AtomicFile;
@@ -41,7 +41,8 @@ import org.knowm.xchart.style.lines.SeriesLines;
  * {@code moco experiment transfer}: random, supervised and MoCo initialisation of the same
  * ResNet-20, scored by the downstream commands (He et al. 2020, Sec. 4.2): {@code ./moco eval
  * linear} and {@code ./moco eval knn} on frozen features, and {@code ./moco transfer segment}
- * (mIoU) and {@code ./moco transfer detect} (COCO AP, AP50, AP75) fine-tuned on canvases
+ * (mIoU) and {@code ./moco transfer instances} (COCO box and mask AP, AP50, AP75, from one
+ * fine-tuning, as Mask R-CNN's) fine-tuned on canvases
  * generated from Fashion-MNIST, with the same schedule and budget for every initialisation.
  *
  * <p>A row is one (initialisation, regime, schedule, fine-tuning seed):
@@ -79,9 +80,13 @@ final class TransferExperiment implements Experiment {
     /** The seed of every pretraining, whatever the row's fine-tuning seed: one encoder per (init, regime). */
     static final long PRETRAINING_SEED = 0;
     static final List<String> COLUMNS = List.of("status", "linear_accuracy", "knn_accuracy", "miou", "ap", "ap50", "ap75",
-            "miou_curve", "ap_curve", "pretrain_seconds", "frozen_eval_seconds", "finetune_seconds");
-    /** The fine-tuned metrics, {@code {column, label}}, in table order. */
-    private static final String[][] FINE_TUNED = {{"miou", "mIoU"}, {"ap", "AP"}, {"ap50", "AP50"}, {"ap75", "AP75"}};
+            "mask_ap", "mask_ap50", "mask_ap75", "miou_curve", "ap_curve", "mask_ap_curve", "pretrain_seconds",
+            "frozen_eval_seconds", "finetune_seconds");
+    /** The fine-tuned metrics, {@code {column, label}}, in table order: box AP and mask AP come from one fine-tuning. */
+    private static final String[][] FINE_TUNED = {{"miou", "mIoU"}, {"ap", "box AP"}, {"ap50", "box AP50"},
+        {"ap75", "box AP75"}, {"mask_ap", "mask AP"}, {"mask_ap50", "mask AP50"}, {"mask_ap75", "mask AP75"}};
+    /** The curves of the plateau check, {@code {column, label}}. */
+    private static final String[][] CURVES = {{"miou_curve", "mIoU"}, {"ap_curve", "box AP"}, {"mask_ap_curve", "mask AP"}};
     private static final String NUMBER = "([-0-9.eE]+|NaN)";
     private static final String FROZEN_SCORES = "frozen-scores.properties";
 
@@ -326,11 +331,13 @@ final class TransferExperiment implements Experiment {
         segment.addAll(fineTuning);
         segment.addAll(runDirectory(segmentDir));
         String miou = Commands.run(segment, Pattern.compile("mIoU: " + NUMBER), out)[0];
-        Path detectDir = runDir.resolve("detect");
-        List<String> detect = new ArrayList<>(List.of("transfer", "detect"));
-        detect.addAll(fineTuning);
-        detect.addAll(runDirectory(detectDir));
-        String[] ap = Commands.run(detect, Pattern.compile("AP: " + NUMBER + " AP50: " + NUMBER + " AP75: " + NUMBER), out);
+        Path instancesDir = runDir.resolve("instances");
+        List<String> instances = new ArrayList<>(List.of("transfer", "instances"));
+        instances.addAll(fineTuning);
+        instances.addAll(runDirectory(instancesDir));
+        String[] ap = Commands.run(instances, List.of(
+                Pattern.compile("box AP: " + NUMBER + " AP50: " + NUMBER + " AP75: " + NUMBER),
+                Pattern.compile("mask AP: " + NUMBER + " AP50: " + NUMBER + " AP75: " + NUMBER)), out);
 
         Map<String, String> row = new LinkedHashMap<>();
         row.put("status", "ok");
@@ -340,8 +347,12 @@ final class TransferExperiment implements Experiment {
         row.put("ap", ap[0]);
         row.put("ap50", ap[1]);
         row.put("ap75", ap[2]);
+        row.put("mask_ap", ap[3]);
+        row.put("mask_ap50", ap[4]);
+        row.put("mask_ap75", ap[5]);
         row.put("miou_curve", curve(segmentDir, SegmentationTask.MIOU));
-        row.put("ap_curve", curve(detectDir, DetectionTask.AP));
+        row.put("ap_curve", curve(instancesDir, InstanceSegmentationTask.BOX_AP));
+        row.put("mask_ap_curve", curve(instancesDir, InstanceSegmentationTask.MASK_AP));
         row.put("pretrain_seconds", ResultRow.rounded(pretrainSeconds));
         row.put("frozen_eval_seconds", frozen.getProperty("seconds"));
         row.put("finetune_seconds", ResultRow.rounded((System.nanoTime() - fineTuningStart) / 1e9));
@@ -506,13 +517,14 @@ final class TransferExperiment implements Experiment {
         if (!rows.isEmpty()) {
             List<java.awt.image.BufferedImage> panels = new ArrayList<>();
             for (String regime : regimesPresent) {
-                panels.add(ExperimentChart.panel(curvesPanel(groups, regime, "miou_curve", "mIoU", budget)));
-                panels.add(ExperimentChart.panel(curvesPanel(groups, regime, "ap_curve", "AP", budget)));
+                for (String[] curve : CURVES) {
+                    panels.add(ExperimentChart.panel(curvesPanel(groups, regime, curve[0], curve[1], budget)));
+                }
             }
-            ExperimentChart.write(chart, panels);
+            ExperimentChart.write(chart, panels, CURVES.length);    // a row per regime
         }
         MarkdownTable t = new MarkdownTable(List.of("regime", "schedule", "initialisation", "linear top-1 %", "kNN top-1 %",
-                "mIoU %", "AP %", "AP50 %", "AP75 %", "pretraining time"));
+                "mIoU %", "box AP %", "box AP50 %", "box AP75 %", "mask AP %", "mask AP50 %", "mask AP75 %", "pretraining time"));
         List<String> verdicts = new ArrayList<>();
         for (String regime : regimesPresent) {
             for (String schedule : schedulesPresent) {
@@ -557,11 +569,21 @@ final class TransferExperiment implements Experiment {
                         + " The random encoder is the same in both regimes.",
                 "Linear top-1 and kNN top-1 (`./moco eval linear`, `./moco eval knn`) are on all ten classes in both regimes,"
                         + " one value per encoder: it does not depend on the fine-tuning seed or schedule.",
-                "mIoU and AP from `./moco transfer segment` and `./moco transfer detect` with their defaults, the same for"
+                "mIoU from `./moco transfer segment`, box AP and mask AP from one fine-tuning of `./moco transfer instances`"
+                        + " (as Mask R-CNN's box and mask AP come from one model), with their defaults, the same for"
                         + " every initialisation; schedule 2x: twice the epochs, each learning-rate milestone twice as late"
                         + " (`--schedule 2x`). Mean ± sample standard deviation over the fine-tuning seeds (head initialisation"
                         + " and canvas order); the encoder of each (initialisation, regime) is pretrained once (seed "
                         + PRETRAINING_SEED + ")."));
+        List<String> plateau = plateauLines(groups, regimesPresent);
+        if (!plateau.isEmpty()) {
+            notes.add("");
+            notes.add("Plateau of the 1x schedule: how far the mean over the seeds moved over its last third, from the first"
+                    + " test evaluation at or after 2/3 of its steps to the last, in points (plateaued: every metric by less"
+                    + " than " + (int) PLATEAU_POINTS + "):");
+            notes.add("");
+            notes.addAll(plateau);
+        }
         if (!verdicts.isEmpty()) {
             notes.add("");
             notes.add("MoCo against supervised, per regime, schedule and metric: the difference of the means against two"
@@ -572,7 +594,7 @@ final class TransferExperiment implements Experiment {
         t.write(table, "Transfer: random, supervised and MoCo initialisation (" + budget.id() + " budget)", notes);
     }
 
-    private Map<String, String> key(String init, String regime, String schedule) {
+    private static Map<String, String> key(String init, String regime, String schedule) {
         Map<String, String> key = new LinkedHashMap<>();
         key.put(INIT, init);
         key.put(REGIME, regime);
@@ -589,22 +611,12 @@ final class TransferExperiment implements Experiment {
                 "fine-tuning steps", metric + " (%)");
         for (int i = 0; i < INITS.size(); i++) {
             for (String schedule : SCHEDULES) {
-                List<double[][]> seeds = groups.rows(Map.of(INIT, INITS.get(i), REGIME, regime, SCHEDULE, schedule)).stream()
-                        .map(r -> curvePoints(r.get(column))).filter(p -> p[0].length > 0).toList();
-                if (seeds.isEmpty()) {
+                MeanCurve curve = MeanCurve.of(groups.rows(key(INITS.get(i), regime, schedule)), column);
+                if (curve.steps().length == 0) {
                     continue;
                 }
-                int points = seeds.stream().mapToInt(p -> p[0].length).min().orElse(0);
-                double[] x = Arrays.copyOf(seeds.get(0)[0], points);
-                double[] y = new double[points];
-                double[] sd = new double[points];
-                for (int p = 0; p < points; p++) {
-                    int at = p;
-                    Spread s = Spread.of(seeds.stream().map(xy -> xy[1][at]).filter(v -> !v.isNaN()).toList());
-                    y[p] = 100 * s.mean();
-                    sd[p] = 100 * s.sd();
-                }
-                XYSeries series = ExperimentChart.line(c, INITS.get(i) + " " + schedule, x, y, seeds.size() > 1 ? sd : null, i);
+                XYSeries series = ExperimentChart.line(c, INITS.get(i) + " " + schedule, curve.steps(),
+                        percent(curve.mean()), curve.seeds() > 1 ? percent(curve.sd()) : null, i);
                 if (!schedule.equals("1x")) {
                     series.setLineStyle(SeriesLines.DASH_DASH);
                 }
@@ -614,5 +626,82 @@ final class TransferExperiment implements Experiment {
             c.addSeries("no curves yet", new double[] {0}, new double[] {0});
         }
         return c;
+    }
+
+    private static double[] percent(double[] fractions) {
+        return Arrays.stream(fractions).map(v -> 100 * v).toArray();
+    }
+
+    /**
+     * The plateau check of the 1× schedule, per regime: for each initialisation and fine-tuned
+     * curve, how far the mean over the seeds moved over the last third of the schedule (from the
+     * first evaluation at or after 2/3 of its steps to the last), in points. A schedule has
+     * plateaued for an initialisation when every metric moved by less than {@value #PLATEAU_POINTS} point.
+     */
+    static List<String> plateauLines(SeedGroups groups, List<String> regimes) {
+        List<String> lines = new ArrayList<>();
+        for (String regime : regimes) {
+            for (String init : INITS) {
+                List<ResultRow> seeds = groups.rows(key(init, regime, "1x"));
+                List<String> moves = new ArrayList<>();
+                boolean flat = true;
+                for (String[] curve : CURVES) {
+                    MeanCurve mean = MeanCurve.of(seeds, curve[0]);
+                    double[] move = mean.lastThird();
+                    if (move == null) {
+                        continue;
+                    }
+                    flat &= Math.abs(move[2]) < PLATEAU_POINTS / 100.0;
+                    moves.add(String.format(Locale.ROOT, "%s %+.1f (steps %.0f to %.0f)", curve[1], 100 * move[2], move[0],
+                            move[1]));
+                }
+                if (!moves.isEmpty()) {
+                    lines.add("- " + regime + ", " + init + " (" + seeds.size() + " seed" + (seeds.size() == 1 ? "" : "s") + "): "
+                            + String.join(", ", moves) + (flat ? ": plateaued" : ": still moving"));
+                }
+            }
+        }
+        return lines;
+    }
+
+    /** A schedule has plateaued when its metrics move by less than this, in points, over its last third. */
+    static final double PLATEAU_POINTS = 1.0;
+
+    /** The mean over seeds of a {@link #curve} column at each evaluation (up to the shortest seed's), with the sd. */
+    record MeanCurve(double[] steps, double[] mean, double[] sd, int seeds) {
+
+        static MeanCurve of(List<ResultRow> rows, String column) {
+            List<double[][]> seeds = rows.stream().map(r -> curvePoints(r.get(column))).filter(p -> p[0].length > 0).toList();
+            int points = seeds.stream().mapToInt(p -> p[0].length).min().orElse(0);
+            double[] x = seeds.isEmpty() ? new double[0] : Arrays.copyOf(seeds.get(0)[0], points);
+            double[] y = new double[points];
+            double[] sd = new double[points];
+            for (int p = 0; p < points; p++) {
+                int at = p;
+                Spread s = Spread.of(seeds.stream().map(xy -> xy[1][at]).filter(v -> !v.isNaN()).toList());
+                y[p] = s.mean();
+                sd[p] = s.sd();
+            }
+            return new MeanCurve(x, y, sd, seeds.size());
+        }
+
+        /**
+         * {from step, to step, change of the mean} over the last third: from the first evaluation
+         * at or after 2/3 of the last one's steps to the last; null with fewer than two evaluations.
+         */
+        double[] lastThird() {
+            int last = steps.length - 1;
+            if (last < 1) {
+                return null;
+            }
+            int from = 0;
+            while (from < last && steps[from] < 2.0 / 3.0 * steps[last]) {
+                from++;
+            }
+            if (from == last) {
+                from = last - 1;
+            }
+            return new double[] {steps[from], steps[last], mean[last] - mean[from]};
+        }
     }
 }

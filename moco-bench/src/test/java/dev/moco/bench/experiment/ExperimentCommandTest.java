@@ -172,7 +172,7 @@ class ExperimentCommandTest {
         Outcome transfer = run("experiment", "transfer", "--regime", "novel", "--pretrain-classes", "0,1", "--only", "seed=0");
         assertThat(transfer.exitCode()).as(transfer.err()).isZero();
         assertThat(transfer.out()).contains("plan: 6 rows (0 already in the results)", "./moco train-supervised",
-                "--classes 0,1", "--canvas-classes 2,3", "--schedule 2x", "./moco transfer detect --init");
+                "--classes 0,1", "--canvas-classes 2,3", "--schedule 2x", "./moco transfer instances --init");
         if (dev.moco.encoders.fast.FastEncoder.isAvailable()) {
             // every fine-tuning of the experiment runs the fast engine's heads, never the reference head
             assertThat(transfer.out()).contains("(FastEncoder, stages", "head: FastDenseHead (")
@@ -181,7 +181,8 @@ class ExperimentCommandTest {
         assertThat(transfer.out().split("\\./moco eval linear ", -1)).as("frozen scores once per encoder").hasSize(1 + 3);
         List<String> transferRows = lines(results.resolve("transfer.csv"));
         assertThat(transferRows.get(0)).isEqualTo("init,regime,schedule,budget,seed,status,linear_accuracy,knn_accuracy,"
-                + "miou,ap,ap50,ap75,miou_curve,ap_curve,pretrain_seconds,frozen_eval_seconds,finetune_seconds,commit,cpu");
+                + "miou,ap,ap50,ap75,mask_ap,mask_ap50,mask_ap75,miou_curve,ap_curve,mask_ap_curve,pretrain_seconds,"
+                + "frozen_eval_seconds,finetune_seconds,commit,cpu");
         assertThat(transferRows).hasSize(1 + 6);
         for (String init : TransferExperiment.INITS) {
             assertThat(transferRows).anyMatch(r -> r.startsWith(init + ",novel-0.1,1x,tiny,0,ok,"))
@@ -190,9 +191,12 @@ class ExperimentCommandTest {
         // 8 canvases in batches of 4: 2 steps an epoch, scored after each epoch
         assertThat(column(transferRows, "moco,novel-0.1,1x,", "miou_curve")).matches("2:[01]\\.\\d{4}");
         assertThat(column(transferRows, "moco,novel-0.1,2x,", "ap_curve")).matches("2:[01]\\.\\d{4} 4:[01]\\.\\d{4}");
-        assertPng(results.resolve("transfer-tiny.png"), 2);
+        assertThat(column(transferRows, "moco,novel-0.1,2x,", "mask_ap_curve")).matches("2:[01]\\.\\d{4} 4:[01]\\.\\d{4}");
+        assertThat(column(transferRows, "moco,novel-0.1,1x,", "mask_ap")).matches("[01]\\.\\d{4}");
+        assertPng(results.resolve("transfer-tiny.png"), 3);
         assertThat(Files.readString(results.resolve("transfer-tiny.md")))
-                .contains("| novel-0.1 | 1x | moco |", "- novel-0.1, 2x, AP: MoCo − supervised = ", "not testable");
+                .contains("| novel-0.1 | 1x | moco |", "- novel-0.1, 2x, box AP: MoCo − supervised = ",
+                        "- novel-0.1, 2x, mask AP: MoCo − supervised = ", "not testable");
 
         // rows dropped, encoders kept: the rerun reuses them, their frozen scores and the pretraining time first measured
         Files.writeString(results.resolve("transfer.csv"), transferRows.get(0) + "\n");

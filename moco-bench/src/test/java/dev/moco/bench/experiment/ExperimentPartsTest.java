@@ -103,6 +103,34 @@ class ExperimentPartsTest {
     }
 
     @Test
+    void thePlateauIsTheMeanCurvesMoveOverTheLastThirdOfTheOneTimesSchedule() {
+        // 9 epochs of 10 steps: the last third runs from the first evaluation at or after step 60 to step 90
+        // seed 0: mIoU 0.500 at 60, 0.520 at 90; seed 1: 0.520 and 0.530; the mean moves 0.510 -> 0.525: +1.5 points
+        String seed0 = "30:0.40 60:0.500 90:0.520";
+        String seed1 = "30:0.41 60:0.520 90:0.530";
+        // box and mask AP barely move: +0.5 and -0.2 points
+        List<ResultRow> rows = List.of(curveRow("moco", "0", seed0, "30:0.1 60:0.300 90:0.305", "30:0.1 60:0.200 90:0.198"),
+                curveRow("moco", "1", seed1, "30:0.1 60:0.300 90:0.305", "30:0.1 60:0.200 90:0.198"),
+                curveRow("supervised", "0", "30:0.4 60:0.600 90:0.605", "30:0.1 60:0.300 90:0.302", "30:0.1 60:0.2 90:0.2"));
+        List<String> lines = TransferExperiment.plateauLines(SeedGroups.of(rows, List.of("init", "regime", "schedule")),
+                List.of("same"));
+        assertThat(lines).containsExactly(
+                "- same, supervised (1 seed): mIoU +0.5 (steps 60 to 90), box AP +0.2 (steps 60 to 90),"
+                        + " mask AP +0.0 (steps 60 to 90): plateaued",
+                "- same, moco (2 seeds): mIoU +1.5 (steps 60 to 90), box AP +0.5 (steps 60 to 90),"
+                        + " mask AP -0.2 (steps 60 to 90): still moving");
+        // two evaluations: the last third is the last step between them
+        assertThat(new TransferExperiment.MeanCurve(new double[] {10, 20}, new double[] {0.1, 0.3}, new double[2], 1)
+                .lastThird()).containsExactly(10, 20, 0.3 - 0.1);
+        assertThat(new TransferExperiment.MeanCurve(new double[] {10}, new double[] {0.1}, new double[1], 1).lastThird()).isNull();
+    }
+
+    private static ResultRow curveRow(String init, String seed, String miou, String boxAp, String maskAp) {
+        return new ResultRow(Map.of("init", init, "regime", "same", "schedule", "1x", "budget", "small", "seed", seed,
+                "miou_curve", miou, "ap_curve", boxAp, "mask_ap_curve", maskAp));
+    }
+
+    @Test
     void aMarkdownTableHasAHeaderRuleAndOneLinePerRow() {
         String table = new MarkdownTable(List.of("m", "kNN %")).row(List.of("0.99", "71.2")).render();
         assertThat(table).isEqualTo("| m | kNN % |\n|---|---|\n| 0.99 | 71.2 |\n");

@@ -37,30 +37,30 @@ public class TransferBudget implements IDefaultValueProvider {
         };
     }
 
-    /** {@code transfer segment}'s budget: 4 epochs, lr 0.02, into runs/transfer-segment. */
+    /** {@code transfer segment}'s budget: 8 epochs, lr 0.02, into runs/transfer-segment. */
     public static final class Segmentation extends TransferBudget {
         /** The budget, for picocli. */
         public Segmentation() {
-            super(4, 0.02, "runs/transfer-segment");
+            super(8, 0.02, "runs/transfer-segment");
         }
     }
 
-    /** {@code transfer detect}'s budget: 8 epochs, lr 0.01, into runs/transfer-detect. */
+    /** {@code transfer detect}'s budget: 12 epochs, lr 0.01, into runs/transfer-detect. */
     public static final class Detection extends TransferBudget {
         /** The budget, for picocli. */
         public Detection() {
-            super(8, 0.01, "runs/transfer-detect");
+            super(12, 0.01, "runs/transfer-detect");
         }
     }
 
     /**
      * {@code transfer instances}'s budget: detection's (its heatmaps and boxes are the
-     * detector's), 8 epochs, lr 0.01, into runs/transfer-instances.
+     * detector's), 12 epochs, lr 0.01, into runs/transfer-instances.
      */
     public static final class Instances extends TransferBudget {
         /** The budget, for picocli. */
         public Instances() {
-            super(8, 0.01, "runs/transfer-instances");
+            super(12, 0.01, "runs/transfer-instances");
         }
     }
 }

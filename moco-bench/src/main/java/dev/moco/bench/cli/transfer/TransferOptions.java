@@ -67,11 +67,11 @@ public final class TransferOptions {
     @Option(names = "--seed", defaultValue = "0", paramLabel = "S", description = "Head initialisation and batch order (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--train", defaultValue = "512", paramLabel = "N",
+    @Option(names = "--train", defaultValue = "2048", paramLabel = "N",
             description = "Training canvases when generating from IDX files (default: ${DEFAULT-VALUE}).")
     int trainCanvases;
 
-    @Option(names = "--test", defaultValue = "128", paramLabel = "N",
+    @Option(names = "--test", defaultValue = "1000", paramLabel = "N",
             description = "Test canvases when generating from IDX files (default: ${DEFAULT-VALUE}).")
     int testCanvases;
 
