@@ -5,12 +5,12 @@ import picocli.CommandLine.Model.ArgSpec;
 import picocli.CommandLine.Model.OptionSpec;
 
 /**
- * A transfer command's defaults: the fine-tuning budget (the README's), epochs and initial
- * learning rate, given to picocli as the defaults of {@code --epochs} and {@code --lr}, and
- * its own {@code --out}, so that no two transfer commands write into one directory. The
- * detector's heatmaps learn more slowly than segmentation's per-pixel classes, so detection
- * trains twice as many epochs at half the learning rate (random init, 512 canvases of
- * 32×32: AP50 0.0003 after 4 epochs at lr 0.02, 0.033 after 8 epochs at lr 0.01).
+ * A transfer command's defaults: the fine-tuning budget, epochs and initial learning rate,
+ * given to picocli as the defaults of {@code --epochs} and {@code --lr}, and its own {@code
+ * --out}, so that no two transfer commands write into one directory. The detector's heatmaps
+ * learn more slowly than segmentation's per-pixel classes, so detection and instance
+ * segmentation train more epochs at half the learning rate; how far each goes is in
+ * docs/downstream.md (transfer budgets).
  */
 public class TransferBudget implements IDefaultValueProvider {
 
