@@ -317,7 +317,6 @@ final class TransferExperiment implements Experiment {
         double pretrainSeconds = init.equals("random") ? 0 : ExperimentRuns.readSeconds(encoderDir);
         Properties frozen = frozenScores(encoder, dataDir, budget, encoderDir, out);
 
-        long fineTuningStart = System.nanoTime();
         List<String> fineTuning = new ArrayList<>(List.of("--init", encoder, "--data", dataDir.toString(),
                 "--seed", Long.toString(run.seed()), "--schedule", run.key().get(SCHEDULE)));
         if (novel) {
@@ -355,7 +354,7 @@ final class TransferExperiment implements Experiment {
         row.put("mask_ap_curve", curve(instancesDir, InstanceSegmentationTask.MASK_AP));
         row.put("pretrain_seconds", ResultRow.rounded(pretrainSeconds));
         row.put("frozen_eval_seconds", frozen.getProperty("seconds"));
-        row.put("finetune_seconds", ResultRow.rounded((System.nanoTime() - fineTuningStart) / 1e9));
+        row.put("finetune_seconds", ResultRow.rounded(fineTuningSeconds(List.of(segmentDir, instancesDir))));
         return row;
     }
 
@@ -367,6 +366,25 @@ final class TransferExperiment implements Experiment {
         return EpochTable.read(runDir).stream()
                 .map(r -> Math.round(r.getOrDefault(EpochTable.STEPS, Double.NaN)) + ":" + ResultRow.number(r.get(metric)))
                 .collect(Collectors.joining(" "));
+    }
+
+    /**
+     * The wall seconds of fine-tunings, training and test evaluation, summed over every epoch of
+     * each run's {@code metrics.csv} (so over every sitting that trained it); NaN if an epoch does
+     * not say, as in runs written before the transfer commands recorded it.
+     */
+    static double fineTuningSeconds(List<Path> runDirs) {
+        double seconds = 0;
+        for (Path dir : runDirs) {
+            List<Map<String, Double>> epochs = EpochTable.read(dir);
+            if (epochs.isEmpty()) {
+                return Double.NaN;
+            }
+            for (Map<String, Double> epoch : epochs) {
+                seconds += epoch.getOrDefault(EpochTable.SECONDS, Double.NaN);
+            }
+        }
+        return seconds;
     }
 
     /** The points of a {@link #curve}: steps and score. */

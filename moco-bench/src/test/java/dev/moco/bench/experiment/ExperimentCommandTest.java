@@ -193,6 +193,9 @@ class ExperimentCommandTest {
         assertThat(column(transferRows, "moco,novel-0.1,2x,", "ap_curve")).matches("2:[01]\\.\\d{4} 4:[01]\\.\\d{4}");
         assertThat(column(transferRows, "moco,novel-0.1,2x,", "mask_ap_curve")).matches("2:[01]\\.\\d{4} 4:[01]\\.\\d{4}");
         assertThat(column(transferRows, "moco,novel-0.1,1x,", "mask_ap")).matches("[01]\\.\\d{4}");
+        // the fine-tunings' own seconds, from their metrics.csv: a rerun that only rescores them keeps the same figure
+        double fineTuning = Double.parseDouble(column(transferRows, "moco,novel-0.1,1x,", "finetune_seconds"));
+        assertThat(fineTuning).isPositive();
         assertPng(results.resolve("transfer-tiny.png"), 3);
         assertThat(Files.readString(results.resolve("transfer-tiny.md")))
                 .contains("| novel-0.1 | 1x | moco |", "- novel-0.1, 2x, box AP: MoCo − supervised = ",
@@ -211,6 +214,8 @@ class ExperimentCommandTest {
             assertThat(Double.parseDouble(column(rerun, row, "pretrain_seconds"))).as(init).isPositive()
                     .isEqualTo(Double.parseDouble(column(transferRows, row, "pretrain_seconds")));
             assertThat(column(rerun, row, "linear_accuracy")).isEqualTo(column(transferRows, row, "linear_accuracy"));
+            assertThat(column(rerun, row, "finetune_seconds")).as("rescored, not fine-tuned again")
+                    .isEqualTo(column(transferRows, row, "finetune_seconds"));
         }
     }
 

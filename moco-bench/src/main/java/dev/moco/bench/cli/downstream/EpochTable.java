@@ -35,6 +35,8 @@ public final class EpochTable {
     public static final String LOSS = "loss";
     /** The column of the training steps taken by the end of the epoch, where a command writes it. */
     public static final String STEPS = "steps";
+    /** Column: the epoch's wall seconds, training and test evaluation (transfer runs). */
+    public static final String SECONDS = "seconds";
     private static final String FILE = "metrics.csv";
     private final Path directory;
     private final List<String> columns;

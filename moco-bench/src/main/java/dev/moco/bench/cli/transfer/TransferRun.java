@@ -167,6 +167,8 @@ final class TransferRun {
         private StepProgress bar;
         private EpochTable table;
         private FineTuning.EpochResult last;
+        /** When the epoch in progress began: this sitting's start, then the end of the last epoch. */
+        private long epochStart = System.nanoTime();
 
         EpochLogger(PrintWriter out, int epochs, int stepsPerEpoch, Path dir, String title, int resumedAfter,
                 java.util.function.IntConsumer checkpoint) {
@@ -196,7 +198,7 @@ final class TransferRun {
             if (table == null) {
                 List<String> columns = new ArrayList<>(List.of(EpochTable.LOSS));
                 columns.addAll(r.metrics().keySet());
-                columns.addAll(List.of("images_per_second", "learning_rate", EpochTable.STEPS));
+                columns.addAll(List.of("images_per_second", EpochTable.SECONDS, "learning_rate", EpochTable.STEPS));
                 table = new EpochTable(dir, columns, new ArrayList<>(r.metrics().keySet()));
                 table.readBack(resumedAfter);
             }
@@ -204,6 +206,7 @@ final class TransferRun {
             row.put(EpochTable.LOSS, r.meanLoss());
             row.putAll(r.metrics());
             row.put("images_per_second", r.imagesPerSecond());
+            row.put(EpochTable.SECONDS, (System.nanoTime() - epochStart) / 1e9);
             row.put("learning_rate", r.learningRate());
             row.put(EpochTable.STEPS, (double) r.epoch() * stepsPerEpoch);
             table.add(r.epoch(), row);
@@ -215,6 +218,7 @@ final class TransferRun {
             out.println(line);
             out.flush();
             last = r;
+            epochStart = System.nanoTime();
         }
     }
 }
