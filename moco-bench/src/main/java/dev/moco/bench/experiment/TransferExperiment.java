@@ -349,34 +349,37 @@ final class TransferExperiment implements Experiment {
         row.put("mask_ap", ap[3]);
         row.put("mask_ap50", ap[4]);
         row.put("mask_ap75", ap[5]);
-        row.put("miou_curve", curve(segmentDir, SegmentationTask.MIOU));
-        row.put("ap_curve", curve(instancesDir, InstanceSegmentationTask.BOX_AP));
-        row.put("mask_ap_curve", curve(instancesDir, InstanceSegmentationTask.MASK_AP));
+        List<Map<String, Double>> segmentEpochs = EpochTable.read(segmentDir);
+        List<Map<String, Double>> instancesEpochs = EpochTable.read(instancesDir);
+        row.put("miou_curve", curve(segmentEpochs, SegmentationTask.MIOU));
+        row.put("ap_curve", curve(instancesEpochs, InstanceSegmentationTask.BOX_AP));
+        row.put("mask_ap_curve", curve(instancesEpochs, InstanceSegmentationTask.MASK_AP));
         row.put("pretrain_seconds", ResultRow.rounded(pretrainSeconds));
         row.put("frozen_eval_seconds", frozen.getProperty("seconds"));
-        row.put("finetune_seconds", ResultRow.rounded(fineTuningSeconds(List.of(segmentDir, instancesDir))));
+        row.put("finetune_seconds", ResultRow.rounded(fineTuningSeconds(List.of(segmentEpochs, instancesEpochs))));
         return row;
     }
 
     /**
-     * The test score after every epoch of a fine-tuning, from its {@code metrics.csv}, as
-     * "steps:score" pairs separated by spaces ("32:0.1234 64:0.1502").
+     * The test score after every epoch of a fine-tuning, from the rows of its {@code
+     * metrics.csv} ({@link EpochTable#read}), as "steps:score" pairs separated by spaces
+     * ("32:0.1234 64:0.1502").
      */
-    static String curve(Path runDir, String metric) {
-        return EpochTable.read(runDir).stream()
+    static String curve(List<Map<String, Double>> epochs, String metric) {
+        return epochs.stream()
                 .map(r -> Math.round(r.getOrDefault(EpochTable.STEPS, Double.NaN)) + ":" + ResultRow.number(r.get(metric)))
                 .collect(Collectors.joining(" "));
     }
 
     /**
      * The wall seconds of fine-tunings, training and test evaluation, summed over every epoch of
-     * each run's {@code metrics.csv} (so over every sitting that trained it); NaN if an epoch does
-     * not say, as in runs written before the transfer commands recorded it.
+     * each run's {@code metrics.csv} rows (so over every sitting that trained it); NaN if a run
+     * has no rows or an epoch does not say, as in runs written before the transfer commands
+     * recorded it.
      */
-    static double fineTuningSeconds(List<Path> runDirs) {
+    static double fineTuningSeconds(List<List<Map<String, Double>>> runs) {
         double seconds = 0;
-        for (Path dir : runDirs) {
-            List<Map<String, Double>> epochs = EpochTable.read(dir);
+        for (List<Map<String, Double>> epochs : runs) {
             if (epochs.isEmpty()) {
                 return Double.NaN;
             }
