@@ -147,10 +147,10 @@ class DownstreamCliTest {
     @Test
     void eachTransferCommandDefaultsToItsOwnBudget() {
         assertThat(MocoCommandTest.run("transfer", "detect", "--help").out())
-                .contains("Fine-tuning epochs (default: 12)").containsPattern("epochs \\(default: 0\\.01\\)")
+                .contains("Fine-tuning epochs (default: 16)").containsPattern("epochs \\(default: 0\\.01\\)")
                 .contains("(default: 2048)", "(default: 1000)");    // --train and --test
         assertThat(MocoCommandTest.run("transfer", "instances", "--help").out())
-                .contains("Fine-tuning epochs (default: 12)").containsPattern("epochs \\(default: 0\\.01\\)");
+                .contains("Fine-tuning epochs (default: 16)").containsPattern("epochs \\(default: 0\\.01\\)");
         assertThat(MocoCommandTest.run("transfer", "segment", "--help").out())
                 .contains("Fine-tuning epochs (default: 8)").containsPattern("epochs \\(default: 0\\.02\\)");
     }

@@ -104,7 +104,7 @@ class TransferInstancesCliTest {
     @Test
     void instancesHasItsOwnBudgetAndRunDirectory() {
         assertThat(MocoCommandTest.run("transfer", "instances", "--help").out())
-                .contains("Fine-tuning epochs (default: 12)", "runs/transfer-instances", "--coco-out")
+                .contains("Fine-tuning epochs (default: 16)", "runs/transfer-instances", "--coco-out")
                 .containsPattern("epochs \\(default: 0\\.01\\)");
         assertThat(MocoCommandTest.run("transfer", "--help").out()).contains("instances");
     }

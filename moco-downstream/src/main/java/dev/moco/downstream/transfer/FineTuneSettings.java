@@ -6,7 +6,10 @@ import java.util.stream.IntStream;
  * The fine-tuning schedule, the same for every initialisation (He et al. 2020, Sec. 4.2:
  * "the same fine-tuning schedule" for supervised and MoCo): SGD with heavy-ball momentum and
  * weight decay on the whole backbone and the head, BN in training mode, the learning rate
- * divided by 10 at 2/3 and 8/9 of the epochs (Detectron's step schedule, shortened).
+ * divided by 10 after 5/8 and 7/8 of the epochs. Detectron's step schedule drops it at 2/3 and
+ * 8/9, so its first drop, and the points the drop adds, fall at the start of the schedule's last
+ * third; here the whole last third runs at the lowered rate, and whether a metric has stopped
+ * moving there says whether fine-tuning at that rate has converged.
  *
  * <p>A longer schedule stretches the 1× one as detectron2's 2× does (180k iterations with
  * milestones 120k and 160k against 90k, 60k and 80k): {@code schedule} times the epochs, each
@@ -67,12 +70,12 @@ public record FineTuneSettings(int epochs, int batchSize, double learningRate, d
     }
 
     /**
-     * The epochs (from 0) at whose start the learning rate drops tenfold: ⌊2E/3⌋ and ⌊8E/9⌋
+     * The epochs (from 0) at whose start the learning rate drops tenfold: ⌊5E/8⌋ and ⌊7E/8⌋
      * of the 1× epochs E, those ≥ 1, each times {@link #schedule()}.
      */
     public int[] milestones() {
         int baseEpochs = epochs / schedule;
-        return IntStream.of(2 * baseEpochs / 3, 8 * baseEpochs / 9).filter(m -> m >= 1).distinct().map(m -> m * schedule)
+        return IntStream.of(5 * baseEpochs / 8, 7 * baseEpochs / 8).filter(m -> m >= 1).distinct().map(m -> m * schedule)
                 .toArray();
     }
 }

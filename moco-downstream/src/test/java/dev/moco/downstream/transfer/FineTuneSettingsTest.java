@@ -13,14 +13,17 @@ class FineTuneSettingsTest {
 
     @Test
     void aTwoTimesScheduleDoublesTheEpochsAndEveryMilestoneOfTheOneTimesSchedule() {
-        // 1x of 4 epochs: floor(8/3) = 2, floor(32/9) = 3
+        // 1x of 4 epochs: floor(20/8) = 2, floor(28/8) = 3
         assertThat(schedule(4, 1).milestones()).containsExactly(2, 3);
-        // 2x: 8 epochs, the milestones 4 and 6 (detectron2: 1x 90k at 60k, 80k; 2x 180k at 120k, 160k)
+        // 2x: 8 epochs, the milestones 4 and 6 (as detectron2's: 1x 90k at 60k, 80k; 2x 180k at 120k, 160k)
         assertThat(schedule(8, 2).milestones()).containsExactly(4, 6);
-        // a 1x schedule of 8 epochs is another schedule: floor(16/3) = 5, floor(64/9) = 7
+        // a 1x schedule of 8 epochs is another schedule: floor(40/8) = 5, floor(56/8) = 7
         assertThat(new FineTuneSettings(8, 16, 0.02, 0.9, 1e-4, 32, 0).milestones()).containsExactly(5, 7);
-        // 3x of 3 epochs: 1x milestones floor(6/3) = 2 and floor(24/9) = 2, once, times 3
-        assertThat(schedule(9, 3).milestones()).containsExactly(6);
+        // 16 epochs: 10 and 14, so the last third (from epoch 11) runs at the lowered rate
+        assertThat(schedule(16, 1).milestones()).containsExactly(10, 14);
+        assertThat((double) schedule(16, 1).milestones()[0]).isLessThan(2 * 16 / 3.0);
+        // 3x of 2 epochs: 1x milestones floor(10/8) = 1 and floor(14/8) = 1, once, times 3
+        assertThat(schedule(6, 3).milestones()).containsExactly(3);
         // 1 epoch: no milestone at any length
         assertThat(schedule(2, 2).milestones()).isEmpty();
     }

@@ -45,22 +45,22 @@ public class TransferBudget implements IDefaultValueProvider {
         }
     }
 
-    /** {@code transfer detect}'s budget: 12 epochs, lr 0.01, into runs/transfer-detect. */
+    /** {@code transfer detect}'s budget: 16 epochs, lr 0.01, into runs/transfer-detect. */
     public static final class Detection extends TransferBudget {
         /** The budget, for picocli. */
         public Detection() {
-            super(12, 0.01, "runs/transfer-detect");
+            super(16, 0.01, "runs/transfer-detect");
         }
     }
 
     /**
      * {@code transfer instances}'s budget: detection's (its heatmaps and boxes are the
-     * detector's), 12 epochs, lr 0.01, into runs/transfer-instances.
+     * detector's), 16 epochs, lr 0.01, into runs/transfer-instances.
      */
     public static final class Instances extends TransferBudget {
         /** The budget, for picocli. */
         public Instances() {
-            super(12, 0.01, "runs/transfer-instances");
+            super(16, 0.01, "runs/transfer-instances");
         }
     }
 }

@@ -43,7 +43,7 @@ public final class TransferOptions {
 
     /** Default from the command's {@link TransferBudget}. */
     @Option(names = LEARNING_RATE, paramLabel = "LR",
-            description = "Initial learning rate; x0.1 at 2/3 and 8/9 of the epochs (default: ${DEFAULT-VALUE}).")
+            description = "Initial learning rate; x0.1 after 5/8 and 7/8 of the epochs (default: ${DEFAULT-VALUE}).")
     double learningRate;
 
     /** SGD momentum when {@code --momentum} is not given; the transfer benchmark's too. */
