@@ -23,7 +23,8 @@ import org.nd4j.linalg.factory.Nd4j;
  *       is created {@link #outside()} the workspace.</li>
  * </ul>
  * The block is sized by the first step and grows when a later step needs more; each thread
- * has its own (ND4J workspaces are per thread).
+ * has its own (ND4J workspaces are per thread) and keeps it until the thread ends or
+ * {@link #releaseAll()} frees it.
  *
  * <pre>{@code
  * try (MemoryWorkspace step = StepWorkspace.open(StepWorkspace.TRAINING_STEP)) {
@@ -65,6 +66,36 @@ public final class StepWorkspace {
      */
     public static MemoryWorkspace open(String id) {
         return Nd4j.getWorkspaceManager().getAndActivateWorkspace(STEP, id);
+    }
+
+    /**
+     * Frees every workspace of the calling thread. Each holds a block as large as the largest
+     * step of its kind so far, kept for the next step; a process that runs many runs one after
+     * another on one thread (an experiment: pretraining, then evaluations, then fine-tunings)
+     * calls this between them, so that one run's blocks do not stay resident through the next.
+     * The next step of each kind sizes its block anew.
+     *
+     * @return the bytes the freed blocks held
+     * @throws IllegalStateException if a workspace is open on this thread: a step is running
+     */
+    public static long releaseAll() {
+        var manager = Nd4j.getWorkspaceManager();
+        if (manager.anyWorkspaceActiveForCurrentThread()) {
+            throw new IllegalStateException("cannot free the step workspaces of thread " + Thread.currentThread().getName()
+                    + " while one is open; call releaseAll between runs, not inside a step");
+        }
+        long bytes = heldBytes();
+        manager.destroyAllWorkspacesForCurrentThread();
+        return bytes;
+    }
+
+    /** {@return the bytes the calling thread's workspaces hold} */
+    public static long heldBytes() {
+        long bytes = 0;
+        for (MemoryWorkspace workspace : Nd4j.getWorkspaceManager().getAllWorkspacesForCurrentThread()) {
+            bytes += workspace.getCurrentSize();
+        }
+        return bytes;
     }
 
     /**

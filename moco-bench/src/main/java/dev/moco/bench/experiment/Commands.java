@@ -1,5 +1,6 @@
 package dev.moco.bench.experiment;
 
+import dev.moco.bench.benchmark.memory.ResidentMemory;
 import dev.moco.bench.cli.MocoCommand;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -40,6 +41,7 @@ final class Commands {
         cli.setErr(new PrintWriter(err, true));
         log.println("  ./moco " + String.join(" ", args));
         int code = cli.execute(args.toArray(String[]::new));
+        ResidentMemory.releaseAfterRun();     // the next command's memory does not stack on this one's leftovers
         List<String> lines = out.toString().lines().toList();
         lines.forEach(l -> log.println("    " + l));
         log.flush();

@@ -123,6 +123,7 @@ final class ExperimentDriver {
                 }
             }
             ran++;
+            ResidentMemory.releaseAfterRun();
             out.println(prefix + ": memory after the row: " + ResidentMemory.describe());
             experiment.report(rowsOf(results, budget), budget, chart, table);
         }

@@ -1,5 +1,6 @@
 package dev.moco.bench.experiment;
 
+import dev.moco.bench.benchmark.memory.ResidentMemory;
 import dev.moco.bench.cli.RunDirectory;
 import dev.moco.bench.cli.downstream.EpochTable;
 import dev.moco.core.checkpoint.CheckpointDirectory;
@@ -407,6 +408,7 @@ final class TransferExperiment implements Experiment {
         MocoConfig pretraining = MocoConfig.builder(Map.of()).setAll(config)
                 .set(MocoConfig.SEED, Long.toString(PRETRAINING_SEED)).build();
         ExperimentRuns.train(pretraining, data, encoderDir, setup -> List.of(), progress, err).run().close();
+        ResidentMemory.releaseAfterRun();     // before the row's evaluations and fine-tunings
         return encoderDir.resolve(RunDirectory.CHECKPOINTS).resolve(CheckpointDirectory.LATEST).toString();
     }
 

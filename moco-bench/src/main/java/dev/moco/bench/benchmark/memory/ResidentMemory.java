@@ -1,5 +1,6 @@
 package dev.moco.bench.benchmark.memory;
 
+import dev.moco.api.kit.StepWorkspace;
 import dev.moco.encoders.fast.FastEncoder;
 import java.io.IOException;
 import java.lang.management.GarbageCollectorMXBean;
@@ -7,6 +8,8 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
+import javax.management.JMException;
+import javax.management.ObjectName;
 import org.bytedeco.javacpp.Pointer;
 
 /**
@@ -40,14 +43,39 @@ public final class ResidentMemory {
 
     /**
      * {@return one line of what this JVM holds now: resident set and its peak, the native bytes
-     * of the ND4J buffers alive, the fast engine's arenas, javacpp's own and the Java heap in use, in MiB}
+     * of the ND4J buffers alive, the fast engine's arenas, the calling thread's step workspaces,
+     * javacpp's own and the Java heap in use, in MiB}
      */
     public static String describe() {
         Runtime jvm = Runtime.getRuntime();
         return String.format(Locale.ROOT, "RSS %d MiB (peak %d), ND4J buffers %d MiB, fast-engine arenas %d MiB,"
-                + " javacpp %d MiB, heap used %d MiB", mib(currentBytes()), mib(peakBytes()), mib(NativeArrays.liveBytes()),
-                mib(FastEncoder.liveArenaBytes()), mib(Pointer.totalBytes()),
-                mib(jvm.totalMemory() - jvm.freeMemory()));
+                + " workspaces %d MiB, javacpp %d MiB, heap used %d MiB", mib(currentBytes()), mib(peakBytes()),
+                mib(NativeArrays.liveBytes()), mib(FastEncoder.liveArenaBytes()), mib(StepWorkspace.heldBytes()),
+                mib(Pointer.totalBytes()), mib(jvm.totalMemory() - jvm.freeMemory()));
+    }
+
+    /**
+     * Gives back what a finished run leaves resident in a JVM that goes on to other runs: the
+     * calling thread's step workspaces, each as large as the largest step of its kind so far
+     * ({@link StepWorkspace#releaseAll()}), and the pages of the C heap that its freed
+     * allocations leave behind ({@code malloc_trim}, through the JVM's own {@code
+     * System.trim_native_heap}, where the JVM has it: OpenJDK 17.0.9 and later, on glibc).
+     * Call it between runs, with no step running on this thread.
+     */
+    public static void releaseAfterRun() {
+        StepWorkspace.releaseAll();
+        trimNativeHeap();
+    }
+
+    /** {@return whether the JVM trimmed the C heap; false where it has no System.trim_native_heap} */
+    static boolean trimNativeHeap() {
+        try {
+            ManagementFactory.getPlatformMBeanServer().invoke(new ObjectName("com.sun.management:type=DiagnosticCommand"),
+                    "systemTrimNativeHeap", new Object[] {null}, new String[] {String[].class.getName()});
+            return true;
+        } catch (JMException | RuntimeException e) {
+            return false;
+        }
     }
 
     private static long mib(long bytes) {
