@@ -139,7 +139,12 @@ class DownstreamCliTest {
                 "--out", dir.resolve("detect").toString(), "--coco-out", coco.toString());
         assertThat(detect.exitCode()).as(detect.err()).isZero();
         assertThat(lastLine(detect.out())).matches("AP: [01]\\.\\d{4} AP50: [01]\\.\\d{4} AP75: [01]\\.\\d{4}");
-        assertThat(detect.out()).contains("budget (the same for every --init): 1 epochs x 4 canvases", "SGD lr 0.01 ");
+        assertThat(detect.out()).contains("budget (the same for every --init): 1 epochs x 4 canvases", "SGD lr 0.01 ",
+                "warm-up 100 steps");
+        // its one step ran at the warm-up's first rate, 0.001 of lr 0.01: the default warm-up reaches the optimizer
+        List<String> metrics = Files.readAllLines(dir.resolve("detect").resolve("metrics.csv"));
+        int column = List.of(metrics.get(0).split(",")).indexOf("learning_rate");
+        assertThat(Double.parseDouble(metrics.get(1).split(",")[column])).isCloseTo(1e-5, org.assertj.core.api.Assertions.within(1e-12));
         assertThat(coco.resolve("instances_test.json")).content().contains("\"annotations\"");
         assertThat(coco.resolve("detections_test.json")).content().startsWith("[").contains("\"score\"");
     }

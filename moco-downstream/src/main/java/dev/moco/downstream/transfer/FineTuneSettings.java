@@ -1,5 +1,7 @@
 package dev.moco.downstream.transfer;
 
+import dev.moco.core.optim.LinearWarmup;
+import dev.moco.core.optim.StepDecaySchedule;
 import java.util.stream.IntStream;
 
 /**
@@ -24,9 +26,14 @@ import java.util.stream.IntStream;
  * @param headWidth channels of the head's fused features
  * @param seed head initialisation and batch order
  * @param schedule the multiple of the 1× schedule: 1 for 1×, 2 for 2×
+ * @param warmupSteps steps of a linear warm-up from {@value #WARMUP_START_FACTOR} of the rate
+ *     ({@link dev.moco.core.optim.LinearWarmup}, detectron2's), the same in every schedule; 0: none
  */
 public record FineTuneSettings(int epochs, int batchSize, double learningRate, double momentum, double weightDecay,
-        int headWidth, long seed, int schedule) {
+        int headWidth, long seed, int schedule, int warmupSteps) {
+
+    /** The warm-up's first factor, detectron2's {@code WARMUP_FACTOR}. */
+    public static final double WARMUP_START_FACTOR = 0.001;
 
     public FineTuneSettings {
         if (epochs < 1 || batchSize < 1 || headWidth < 1) {
@@ -37,16 +44,30 @@ public record FineTuneSettings(int epochs, int batchSize, double learningRate, d
             throw new IllegalArgumentException("need learning rate > 0, momentum in [0, 1), weight decay >= 0; got "
                     + learningRate + ", " + momentum + ", " + weightDecay);
         }
+        if (warmupSteps < 0) {
+            throw new IllegalArgumentException("warm-up steps must be >= 0, got " + warmupSteps);
+        }
         if (schedule < 1 || epochs % schedule != 0) {
             throw new IllegalArgumentException("a " + schedule + "x schedule needs a whole multiple of " + schedule
                     + " epochs (that many times the 1x epochs), got " + epochs);
         }
     }
 
-    /** The 1× schedule of {@code epochs} epochs. */
+    /** A schedule without warm-up. */
+    public FineTuneSettings(int epochs, int batchSize, double learningRate, double momentum, double weightDecay,
+            int headWidth, long seed, int schedule) {
+        this(epochs, batchSize, learningRate, momentum, weightDecay, headWidth, seed, schedule, 0);
+    }
+
+    /** The 1× schedule of {@code epochs} epochs, without warm-up. */
     public FineTuneSettings(int epochs, int batchSize, double learningRate, double momentum, double weightDecay,
             int headWidth, long seed) {
         this(epochs, batchSize, learningRate, momentum, weightDecay, headWidth, seed, 1);
+    }
+
+    /** {@return the learning rate of every step: the step schedule of {@link #milestones()} behind the warm-up} */
+    public org.nd4j.linalg.schedule.ISchedule learningRates() {
+        return new LinearWarmup(new StepDecaySchedule(learningRate, milestones(), 0.1), warmupSteps, WARMUP_START_FACTOR);
     }
 
     /**

@@ -6,7 +6,6 @@ import dev.moco.api.kit.SplitMix64;
 import dev.moco.api.kit.StepWorkspace;
 import dev.moco.core.checkpoint.TensorRestore;
 import dev.moco.core.data.augment.Normalize;
-import dev.moco.core.optim.StepDecaySchedule;
 import dev.moco.downstream.FlatSgd;
 import dev.moco.downstream.canvas.Canvas;
 import dev.moco.downstream.canvas.CanvasSet;
@@ -20,6 +19,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.schedule.ISchedule;
 
 /**
  * Transfer by fine-tuning (He et al. 2020, Sec. 4.2): a {@link TransferTask}'s head on the
@@ -99,7 +99,7 @@ public final class FineTuning implements AutoCloseable {
         this.normalize = normalize;
         this.head = headImplementation.createHead(
                 task.headTopology(encoder.stageChannels(), encoder.stageStrides(), settings.headWidth()), settings.seed());
-        StepDecaySchedule schedule = new StepDecaySchedule(settings.learningRate(), settings.milestones(), 0.1);
+        ISchedule schedule = settings.learningRates();
         this.encoderOptimizer = new FlatSgd(settings.momentum(), settings.weightDecay(), schedule, encoder.parameters(),
                 encoder.gradients());
         this.headOptimizer = new FlatSgd(settings.momentum(), settings.weightDecay(), schedule, head.parameters(),

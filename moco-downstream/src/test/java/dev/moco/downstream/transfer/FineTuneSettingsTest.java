@@ -2,6 +2,7 @@ package dev.moco.downstream.transfer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import org.junit.jupiter.api.Test;
 
@@ -26,6 +27,21 @@ class FineTuneSettingsTest {
         assertThat(schedule(6, 3).milestones()).containsExactly(3);
         // 1 epoch: no milestone at any length
         assertThat(schedule(2, 2).milestones()).isEmpty();
+    }
+
+    @Test
+    void theLearningRatesAreTheWarmUpThenTheStepSchedule() {
+        // 16 epochs at lr 0.01 (milestones 10 and 14), warm-up 100 steps: 0.01 * (0.001 (1 - i/100) + i/100)
+        var rates = new FineTuneSettings(16, 16, 0.01, 0.9, 1e-4, 32, 0, 1, 100).learningRates();
+        assertThat(rates.valueAt(0, 0)).isCloseTo(1e-5, within(1e-15));
+        assertThat(rates.valueAt(50, 0)).isCloseTo(0.01 * (0.001 * 0.5 + 0.5), within(1e-15));
+        assertThat(rates.valueAt(100, 0)).isEqualTo(0.01);
+        assertThat(rates.valueAt(1300, 10)).isCloseTo(0.001, within(1e-15));
+        assertThat(rates.valueAt(1900, 14)).isCloseTo(0.0001, within(1e-15));
+        // without warm-up, the step schedule from the first step
+        assertThat(schedule(16, 1).learningRates().valueAt(0, 0)).isEqualTo(0.02);
+        assertThatThrownBy(() -> new FineTuneSettings(16, 16, 0.01, 0.9, 1e-4, 32, 0, 1, -1))
+                .hasMessageContaining("warm-up steps must be >= 0");
     }
 
     @Test

@@ -67,6 +67,10 @@ public final class TransferOptions {
     @Option(names = "--seed", defaultValue = "0", paramLabel = "S", description = "Head initialisation and batch order (default: ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(names = "--warmup-steps", defaultValue = "100", paramLabel = "N", description = "Steps of a linear warm-up of the"
+            + " learning rate from 0.001 of it, the same in every schedule; 0: none (default: ${DEFAULT-VALUE}).")
+    int warmupSteps;
+
     @Option(names = "--train", defaultValue = "2048", paramLabel = "N",
             description = "Training canvases when generating from IDX files (default: ${DEFAULT-VALUE}).")
     int trainCanvases;
@@ -153,6 +157,9 @@ public final class TransferOptions {
         }
         if (headWidth < 1) {
             problems.add("--head-width must be at least 1, got " + headWidth);
+        }
+        if (warmupSteps < 0) {
+            problems.add("--warmup-steps must be 0 or more, got " + warmupSteps);
         }
         try {
             EncoderImplementation.chooseForHead(headImplementation);

@@ -77,7 +77,7 @@ final class TransferRun {
         Normalize normalize = loaded.normalization().orElse(Normalize.FASHION_MNIST);
         int schedule = o.scheduleMultiple();
         FineTuneSettings settings = new FineTuneSettings(schedule * o.epochs, o.batchSize, o.learningRate, o.momentum,
-                o.weightDecay, o.headWidth, o.seed, schedule);
+                o.weightDecay, o.headWidth, o.seed, schedule, o.warmupSteps);
         CanvasSpec s = canvases.spec();
         out.println("encoder: " + loaded.description() + " (" + encoder.getClass().getSimpleName() + ", stages "
                 + java.util.Arrays.toString(encoder.stageChannels()) + " at strides "
@@ -86,11 +86,11 @@ final class TransferRun {
                 + s.size() + "x" + s.size() + ", seed " + s.seed() + (o.canvasClasses == null ? ""
                         : ", classes " + o.garmentClasses()) + " (" + o.data + ")");
         out.printf(Locale.ROOT, "budget (the same for every --init): %d epochs%s x %d canvases = %d images, batch %d,"
-                + " SGD lr %s momentum %s weight decay %s, lr x0.1 at epochs %s, head width %d, whole backbone fine-tuned,"
-                + " BN in training mode%n", settings.epochs(), schedule == 1 ? "" : " (" + schedule + "x schedule)",
-                canvases.train().size(), (long) settings.epochs() * canvases.train().size(),
-                o.batchSize, o.learningRate, o.momentum, o.weightDecay, java.util.Arrays.toString(settings.milestones()),
-                o.headWidth);
+                + " SGD lr %s momentum %s weight decay %s, warm-up %d steps, lr x0.1 at epochs %s, head width %d,"
+                + " whole backbone fine-tuned, BN in training mode%n", settings.epochs(),
+                schedule == 1 ? "" : " (" + schedule + "x schedule)", canvases.train().size(),
+                (long) settings.epochs() * canvases.train().size(), o.batchSize, o.learningRate, o.momentum, o.weightDecay,
+                o.warmupSteps, java.util.Arrays.toString(settings.milestones()), o.headWidth);
         FineTuning tuning = new FineTuning(encoder, task, settings, normalize,
                 EncoderImplementation.chooseForHead(o.headImplementation));
         out.println("head: " + tuning.head().getClass().getSimpleName() + " (" + tuning.head().topology() + ")");
@@ -150,6 +150,9 @@ final class TransferRun {
         id.put("weight-decay", Double.toString(o.weightDecay));
         id.put("head-width", Integer.toString(o.headWidth));
         id.put("seed", Long.toString(o.seed));
+        if (o.warmupSteps != 0) {       // named only where there is one, so runs from before it existed resume
+            id.put("warmup-steps", Integer.toString(o.warmupSteps));
+        }
         id.put("encoder", o.encoder.architecture + ", seed " + o.encoder.seed + ", " + o.encoder.implementation);
         return id;
     }
