@@ -11,7 +11,8 @@ import java.util.stream.IntStream;
  * divided by 10 after 5/8 and 7/8 of the epochs. Detectron's step schedule drops it at 2/3 and
  * 8/9, so its first drop, and the points the drop adds, fall at the start of the schedule's last
  * third; here the whole last third runs at the lowered rate, and whether a metric has stopped
- * moving there says whether fine-tuning at that rate has converged.
+ * moving there says whether fine-tuning at that rate has converged. The rate first warms up
+ * linearly over {@code warmupSteps} steps, as detectron2's does.
  *
  * <p>A longer schedule stretches the 1× one as detectron2's 2× does (180k iterations with
  * milestones 120k and 160k against 90k, 60k and 80k): {@code schedule} times the epochs, each
