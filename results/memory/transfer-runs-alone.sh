@@ -1,11 +1,10 @@
 #!/bin/bash
-# Peak RSS of each kind of run the transfer experiment's JVM holds, each alone in its own JVM with the
-# flags ./moco passes (-Xmn64m -Xmx512m): the denominators of the experiment JVM's ratio (docs/memory.md).
+# Peak RSS of each kind of run the transfer experiment's JVM holds, each alone in its own JVM started by
+# ./moco (its heap bounds): the denominators of the experiment JVM's ratio (docs/memory.md).
 #   ENCODER=results/runs/transfer/full/encoders/supervised-same/latest.zip bash results/memory/transfer-runs-alone.sh [OUT_DIR]
 # One epoch of each fine-tuning and of pretraining, five of the linear probe: each reaches its peak in the first
 # (the step's workspace, the test evaluation, the checkpoint), which the runs' sampled curves show.
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-jar=$(ls "$root"/moco-bench/target/moco-bench-*-all.jar | head -n 1)
 data=${DATA:-/usr/share/datasets/fashion-mnist}
 encoder=${ENCODER:?set ENCODER to a checkpoint, e.g. the supervised encoder of the transfer experiment}
 out=${1:-$(mktemp -d)}
@@ -14,7 +13,7 @@ grep -m1 'model name' /proc/cpuinfo; date -u
 alone() {
   local name=$1; shift
   python3 "$root"/results/memory/sampled-rss.py --every 2 --csv "$out/$name.csv" -- \
-      java -Djava.awt.headless=true -Xmn64m -Xmx512m -jar "$jar" "$@" > "$out/$name.log" 2>&1
+      "$root"/moco "$@" > "$out/$name.log" 2>&1
   printf '%-40s %s\n' "$name" "$(tail -n 1 "$out/$name.log")"
 }
 alone "transfer instances (1 epoch)" transfer instances --init "$encoder" --data "$data" --epochs 1 --out "$out/instances"

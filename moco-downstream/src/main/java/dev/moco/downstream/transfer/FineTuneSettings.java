@@ -3,6 +3,7 @@ package dev.moco.downstream.transfer;
 import dev.moco.core.optim.LinearWarmup;
 import dev.moco.core.optim.StepDecaySchedule;
 import java.util.stream.IntStream;
+import org.nd4j.linalg.schedule.ISchedule;
 
 /**
  * The fine-tuning schedule, the same for every initialisation (He et al. 2020, Sec. 4.2:
@@ -67,7 +68,7 @@ public record FineTuneSettings(int epochs, int batchSize, double learningRate, d
     }
 
     /** {@return the learning rate of every step: the step schedule of {@link #milestones()} behind the warm-up} */
-    public org.nd4j.linalg.schedule.ISchedule learningRates() {
+    public ISchedule learningRates() {
         return new LinearWarmup(new StepDecaySchedule(learningRate, milestones(), 0.1), warmupSteps, WARMUP_START_FACTOR);
     }
 

@@ -68,7 +68,8 @@ public final class TransferOptions {
     long seed;
 
     @Option(names = "--warmup-steps", defaultValue = "100", paramLabel = "N", description = "Steps of a linear warm-up of the"
-            + " learning rate from 0.001 of it, the same in every schedule; 0: none (default: ${DEFAULT-VALUE}).")
+            + " learning rate from " + FineTuneSettings.WARMUP_START_FACTOR + " of it, the same in every schedule; 0: none"
+            + " (default: ${DEFAULT-VALUE}).")
     int warmupSteps;
 
     @Option(names = "--train", defaultValue = "2048", paramLabel = "N",
