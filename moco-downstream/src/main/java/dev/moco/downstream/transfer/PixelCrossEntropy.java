@@ -1,8 +1,8 @@
 package dev.moco.downstream.transfer;
 
 import java.util.Arrays;
+import java.util.stream.IntStream;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Per-pixel softmax cross-entropy of segmentation logits [N, K, H, W] against class labels,
@@ -26,35 +26,93 @@ public final class PixelCrossEntropy {
         if (labels.length != n * plane) {
             throw new IllegalArgumentException(labels.length + " pixel labels for logits of shape " + Arrays.toString(shape));
         }
-        double[] z = logits.dup('c').data().asDouble();
-        double[] grad = new double[z.length];
-        double loss = 0;
-        double scale = 1.0 / labels.length;
-        for (int image = 0; image < n; image++) {
-            int base = image * k * plane;
-            for (int p = 0; p < plane; p++) {
-                int label = labels[image * plane + p];
-                if (label < 0 || label >= k) {
-                    throw new IllegalArgumentException("pixel " + p + " of image " + image + " has label " + label
-                            + " outside [0, " + k + ")");
-                }
-                double max = Double.NEGATIVE_INFINITY;
-                for (int c = 0; c < k; c++) {
-                    max = Math.max(max, z[base + c * plane + p]);
-                }
-                double sum = 0;
-                for (int c = 0; c < k; c++) {
-                    sum += Math.exp(z[base + c * plane + p] - max);
-                }
-                double logSum = Math.log(sum) + max;
-                loss -= z[base + label * plane + p] - logSum;
-                for (int c = 0; c < k; c++) {
-                    int i = base + c * plane + p;
-                    grad[i] = (Math.exp(z[i] - logSum) - (c == label ? 1 : 0)) * scale;
-                }
+        for (int i = 0; i < labels.length; i++) {
+            if (labels[i] < 0 || labels[i] >= k) {
+                throw new IllegalArgumentException("pixel " + i % plane + " of image " + i / plane + " has label " + labels[i]
+                        + " outside [0, " + k + ")");
             }
         }
-        return new LossResult(loss * scale, Nd4j.create(grad, shape, logits.dataType()));
+        INDArray gradient = NativeValues.like(logits);
+        NativeValues z = NativeValues.of(logits);
+        NativeValues g = NativeValues.of(gradient);
+        double scale = 1.0 / labels.length;
+        double[] imageLoss = new double[n];
+        // images are independent: split over the cores the native ops leave idle while the loss runs
+        IntStream.range(0, n).parallel().forEach(image -> imageLoss[image] = image(z, g, labels, image, k, plane, scale));
+        double loss = 0;
+        for (double l : imageLoss) {
+            loss += l;
+        }
+        return new LossResult(loss * scale, gradient);
+    }
+
+    /**
+     * Writes image {@code image}'s gradient and returns the sum of its pixels' losses. The image
+     * is read once into a scratch array and worked channel by channel (loops over contiguous
+     * pixels): one exp per logit, softmax = exp(z − max) / Σ exp(z − max), in the logits'
+     * precision ({@link FloatExp} for FLOAT, {@link Math#exp} for DOUBLE).
+     */
+    private static double image(NativeValues z, NativeValues g, int[] labels, int image, int k, int plane, double scale) {
+        Scratch scratch = SCRATCH.get().fit(k * plane, plane);
+        double[] v = scratch.values;
+        double[] max = scratch.max;
+        double[] sum = scratch.sum;
+        int base = image * k * plane;
+        int labelBase = image * plane;
+        z.read(base, v, k * plane);
+        System.arraycopy(v, 0, max, 0, plane);
+        for (int c = 1; c < k; c++) {
+            for (int p = 0, i = c * plane; p < plane; p++, i++) {
+                max[p] = Math.max(max[p], v[i]);
+            }
+        }
+        double loss = 0;
+        for (int p = 0; p < plane; p++) {
+            loss -= v[labels[labelBase + p] * plane + p] - max[p];
+            sum[p] = 0;
+        }
+        boolean single = z.isFloat();
+        for (int c = 0; c < k; c++) {
+            for (int p = 0, i = c * plane; p < plane; p++, i++) {
+                double shifted = v[i] - max[p];
+                v[i] = single ? FloatExp.ofNonPositive((float) shifted) : Math.exp(shifted);
+                sum[p] += v[i];
+            }
+        }
+        for (int p = 0; p < plane; p++) {
+            loss += Math.log(sum[p]);
+            sum[p] = scale / sum[p];
+        }
+        for (int c = 0; c < k; c++) {
+            for (int p = 0, i = c * plane; p < plane; p++, i++) {
+                v[i] *= sum[p];
+            }
+        }
+        for (int p = 0; p < plane; p++) {
+            v[labels[labelBase + p] * plane + p] -= scale;
+        }
+        g.write(base, v, k * plane);
+        return loss;
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    /** A thread's working arrays for one image, grown to the largest image seen and then reused. */
+    private static final class Scratch {
+        double[] values = new double[0];
+        double[] max = new double[0];
+        double[] sum = new double[0];
+
+        Scratch fit(int elements, int plane) {
+            if (values.length < elements) {
+                values = new double[elements];
+            }
+            if (max.length < plane) {
+                max = new double[plane];
+                sum = new double[plane];
+            }
+            return this;
+        }
     }
 
     /** The highest-scoring class of every pixel, [N, H, W] flattened like the labels. */
@@ -63,14 +121,14 @@ public final class PixelCrossEntropy {
         int n = (int) shape[0];
         int k = (int) shape[1];
         int plane = (int) (shape[2] * shape[3]);
-        float[] z = logits.dup('c').data().asFloat();
+        NativeValues z = NativeValues.of(logits);
         int[] predicted = new int[n * plane];
         for (int image = 0; image < n; image++) {
             int base = image * k * plane;
             for (int p = 0; p < plane; p++) {
                 int best = 0;
                 for (int c = 1; c < k; c++) {
-                    if (z[base + c * plane + p] > z[base + best * plane + p]) {
+                    if (z.get(base + c * plane + p) > z.get(base + best * plane + p)) {
                         best = c;
                     }
                 }
