@@ -2,6 +2,7 @@ package dev.moco.bench.experiment;
 
 import dev.moco.bench.benchmark.memory.ResidentMemory;
 import dev.moco.bench.cli.MocoCommand;
+import dev.moco.bench.cli.ProgressOption;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -20,20 +21,26 @@ final class Commands {
     private Commands() {}
 
     /**
+     * @param progress whether the command draws its progress bars
      * @return the groups of {@code lastLine} matched against the command's last line of output
      * @throws IllegalStateException naming the command if it fails or its last line does not match
      */
-    static String[] run(List<String> args, Pattern lastLine, PrintStream log) {
-        return run(args, List.of(lastLine), log);
+    static String[] run(List<String> args, Pattern lastLine, boolean progress, PrintStream log) {
+        return run(args, List.of(lastLine), progress, log);
     }
 
     /**
      * @param lastLines the patterns of the command's last lines, in order (e.g. {@code box AP: ...}
      *     then {@code mask AP: ...})
+     * @param progress whether the command draws its progress bars ({@link ProgressOption}, which it must take)
      * @return the groups of every pattern, in order, matched against the command's last lines
      * @throws IllegalStateException naming the command if it fails or its last lines do not match
      */
-    static String[] run(List<String> args, List<Pattern> lastLines, PrintStream log) {
+    static String[] run(List<String> commandArgs, List<Pattern> lastLines, boolean progress, PrintStream log) {
+        List<String> args = new ArrayList<>(commandArgs);
+        if (!progress) {
+            args.add(ProgressOption.NO_PROGRESS);
+        }
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         var cli = MocoCommand.commandLine();

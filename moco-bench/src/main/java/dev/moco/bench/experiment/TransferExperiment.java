@@ -313,10 +313,10 @@ final class TransferExperiment implements Experiment {
         String encoder = switch (init) {
             case "random" -> "random";
             case "moco" -> moco(config, novel ? data.pretrainingOn(pretrainingClasses, budget) : data, encoderDir, progress, err);
-            default -> supervised(config, dataDir, novel, budget, encoderDir, out);
+            default -> supervised(config, dataDir, novel, budget, encoderDir, progress, out);
         };
         double pretrainSeconds = init.equals("random") ? 0 : ExperimentRuns.readSeconds(encoderDir);
-        Properties frozen = frozenScores(encoder, dataDir, budget, encoderDir, out);
+        Properties frozen = frozenScores(encoder, dataDir, budget, encoderDir, progress, out);
 
         List<String> fineTuning = new ArrayList<>(List.of("--init", encoder, "--data", dataDir.toString(),
                 "--seed", Long.toString(run.seed()), "--schedule", run.key().get(SCHEDULE)));
@@ -330,14 +330,14 @@ final class TransferExperiment implements Experiment {
         List<String> segment = new ArrayList<>(List.of("transfer", "segment"));
         segment.addAll(fineTuning);
         segment.addAll(runDirectory(segmentDir));
-        String miou = Commands.run(segment, Pattern.compile("mIoU: " + NUMBER), out)[0];
+        String miou = Commands.run(segment, Pattern.compile("mIoU: " + NUMBER), progress, out)[0];
         Path instancesDir = runDir.resolve("instances");
         List<String> instances = new ArrayList<>(List.of("transfer", "instances"));
         instances.addAll(fineTuning);
         instances.addAll(runDirectory(instancesDir));
         String[] ap = Commands.run(instances, List.of(
                 Pattern.compile("box AP: " + NUMBER + " AP50: " + NUMBER + " AP75: " + NUMBER),
-                Pattern.compile("mask AP: " + NUMBER + " AP50: " + NUMBER + " AP75: " + NUMBER)), out);
+                Pattern.compile("mask AP: " + NUMBER + " AP50: " + NUMBER + " AP75: " + NUMBER)), progress, out);
 
         Map<String, String> row = new LinkedHashMap<>();
         row.put("status", "ok");
@@ -413,7 +413,8 @@ final class TransferExperiment implements Experiment {
     }
 
     /** The supervised checkpoint, trained by {@code ./moco train-supervised} unless an earlier sitting left it. */
-    private String supervised(MocoConfig config, Path dataDir, boolean novel, Budget budget, Path encoderDir, PrintStream out) {
+    private String supervised(MocoConfig config, Path dataDir, boolean novel, Budget budget, Path encoderDir, boolean progress,
+            PrintStream out) {
         Path checkpoint = encoderDir.resolve(RunDirectory.MODEL);
         if (!Files.isRegularFile(checkpoint)) {
             long start = System.nanoTime();
@@ -424,7 +425,7 @@ final class TransferExperiment implements Experiment {
                 command.addAll(List.of("--classes", joined(",")));
             }
             command.addAll(runDirectory(encoderDir));
-            Commands.run(command, Pattern.compile("supervised train accuracy: " + NUMBER), out);
+            Commands.run(command, Pattern.compile("supervised train accuracy: " + NUMBER), progress, out);
             ExperimentRuns.writeSeconds(encoderDir, (System.nanoTime() - start) / 1e9);
         }
         return checkpoint.toString();
@@ -439,7 +440,8 @@ final class TransferExperiment implements Experiment {
      * seconds they took: measured once per encoder and kept in {@code encoderDir}, since they
      * depend on neither the fine-tuning seed nor the schedule.
      */
-    private static Properties frozenScores(String encoder, Path dataDir, Budget budget, Path encoderDir, PrintStream out) {
+    private static Properties frozenScores(String encoder, Path dataDir, Budget budget, Path encoderDir, boolean progress,
+            PrintStream out) {
         Path file = encoderDir.resolve(FROZEN_SCORES);
         Properties scores = new Properties();
         if (Files.isRegularFile(file)) {
@@ -455,9 +457,9 @@ final class TransferExperiment implements Experiment {
         if (budget.equals(Budget.TINY)) {
             linear.addAll(List.of("--set", "epochs=" + budget.linearEpochs(), "--set", "milestones=1"));
         }
-        scores.setProperty("linear_accuracy", Commands.run(linear, Pattern.compile("linear top-1: " + NUMBER), out)[0]);
+        scores.setProperty("linear_accuracy", Commands.run(linear, Pattern.compile("linear top-1: " + NUMBER), progress, out)[0]);
         scores.setProperty("knn_accuracy", Commands.run(List.of("eval", "knn", "--checkpoint", encoder, "--data",
-                dataDir.toString()), Pattern.compile("knn top-1: " + NUMBER), out)[0]);
+                dataDir.toString()), Pattern.compile("knn top-1: " + NUMBER), progress, out)[0]);
         scores.setProperty("seconds", ResultRow.rounded((System.nanoTime() - start) / 1e9));
         StringBuilder text = new StringBuilder("# eval linear and eval knn of " + encoder + "\n");
         new TreeMap<>(scores).forEach((k, v) -> text.append(k).append('=').append(v).append('\n'));

@@ -171,6 +171,8 @@ class ExperimentCommandTest {
         // the novel regime on the test data's four classes: pretraining on 0 and 1, canvases of 2 and 3
         Outcome transfer = run("experiment", "transfer", "--regime", "novel", "--pretrain-classes", "0,1", "--only", "seed=0");
         assertThat(transfer.exitCode()).as(transfer.err()).isZero();
+        // --no-progress reaches the commands the experiment runs in its process: no epoch or extraction bars
+        assertThat(transfer.err()).doesNotContain("train features").doesNotContainPattern("epoch \\d+/\\d+ +\\d+%");
         assertThat(transfer.out()).contains("plan: 6 rows (0 already in the results)", "./moco train-supervised",
                 "--classes 0,1", "--canvas-classes 2,3", "--schedule 2x", "./moco transfer instances --init");
         if (dev.moco.encoders.fast.FastEncoder.isAvailable()) {

@@ -1,6 +1,7 @@
 package dev.moco.bench.cli.eval;
 
 import dev.moco.bench.cli.ChannelsOption;
+import dev.moco.bench.cli.ProgressOption;
 import dev.moco.bench.cli.downstream.EncoderOptions;
 import dev.moco.bench.cli.downstream.EncoderSource;
 import dev.moco.core.run.PretrainedEncoder;
@@ -32,6 +33,9 @@ final class FrozenEncoderOptions {
 
     @Mixin
     ChannelsOption channels;
+
+    @Mixin
+    ProgressOption progress;
 
     /** Adds what is wrong with these options, by the names the user typed, to {@code problems}. */
     void check(List<String> problems) {

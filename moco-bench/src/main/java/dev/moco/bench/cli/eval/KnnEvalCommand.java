@@ -61,7 +61,7 @@ public final class KnnEvalCommand implements Callable<Integer> {
                         + " training images; using k=" + bank);
                 k = bank;
             }
-            try (FrozenFeatures features = splits.extract(loaded, input.batchSize, true, System.err)) {
+            try (FrozenFeatures features = splits.extract(loaded, input.batchSize, true, input.progress.bars())) {
                 double top1 = new KnnClassifier(features.train(), k, temperature).accuracy(features.test());
                 out.printf(Locale.ROOT, "bank: %d training features, queries: %d test features, k=%d, T=%s%n",
                         features.train().size(), features.test().size(), k, temperature);

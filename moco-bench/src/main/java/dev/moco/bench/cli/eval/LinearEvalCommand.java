@@ -56,7 +56,7 @@ public final class LinearEvalCommand implements Callable<Integer> {
         PretrainedEncoder loaded = input.load();
         out.println("encoder: " + loaded.description());
         try (loaded; FrozenFeatures features = input.open(loaded, System.err)
-                .extract(loaded, input.batchSize, false, System.err)) {
+                .extract(loaded, input.batchSize, false, input.progress.bars())) {
             out.println("linear classifier: " + settings.asMap());
             long start = System.nanoTime();
             double top1 = new LinearProbe(settings).fit(features.train()).accuracy(features.test());

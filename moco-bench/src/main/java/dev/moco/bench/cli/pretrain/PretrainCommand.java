@@ -2,6 +2,7 @@ package dev.moco.bench.cli.pretrain;
 
 import dev.moco.bench.cli.ChannelsOption;
 import dev.moco.bench.cli.ClassesOption;
+import dev.moco.bench.cli.ProgressOption;
 import dev.moco.bench.cli.RunDirectory;
 import dev.moco.core.checkpoint.CheckpointDirectory;
 import dev.moco.core.checkpoint.StoredCheckpoint;
@@ -102,8 +103,8 @@ public final class PretrainCommand implements Callable<Integer> {
             description = "Vote temperature of the kNN monitor (default: ${DEFAULT-VALUE}).")
     double knnTemperature;
 
-    @Option(names = "--no-progress", description = "No progress bar.")
-    boolean noProgress;
+    @Mixin
+    ProgressOption progress;
 
     @Option(names = "--spark", paramLabel = "MASTER",
             description = "Pretrain on --workers Spark workers: local[W], or spark://host:port with --data and --out on a file"
@@ -157,7 +158,7 @@ public final class PretrainCommand implements Callable<Integer> {
                 data.getFileName());
         MonitoredPretraining monitored = new MonitoredPretraining(new MonitoredPretraining.Options(config, dataset,
                 classSelection.describe(images), held, knnBank, knnK, knnTemperature, runDir, overwrite, checkpoint,
-                checkpointEvery, keepCheckpoints, !noProgress, title));
+                checkpointEvery, keepCheckpoints, progress.shown(), title));
         MonitoredPretraining.Result result = engine == null ? monitored.run(System.out, System.err)
                 : monitored.runDistributed(engine, new MonitoredPretraining.Cluster(sparkMaster, workers,
                         maxRestarts != null ? maxRestarts : DistributedPretraining.DEFAULT_MAX_RESTARTS, data, split,

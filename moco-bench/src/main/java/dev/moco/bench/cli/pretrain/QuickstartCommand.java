@@ -9,7 +9,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import dev.moco.bench.cli.ProgressOption;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -55,8 +57,8 @@ public final class QuickstartCommand implements Callable<Integer> {
     @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Overrides a configuration key (repeatable).")
     List<String> settings = new ArrayList<>();
 
-    @Option(names = "--no-progress", description = "No progress bar.")
-    boolean noProgress;
+    @Mixin
+    ProgressOption progress;
 
     @Override
     public Integer call() throws Exception {
@@ -70,7 +72,7 @@ public final class QuickstartCommand implements Callable<Integer> {
         long start = System.nanoTime();
         MonitoredPretraining.Result result = new MonitoredPretraining(new MonitoredPretraining.Options(config, data,
                 "embedded Fashion-MNIST test split (10,000 images)", HELD_OUT, Integer.MAX_VALUE, 200, 0.1, out, true, null,
-                0, 2, !noProgress, "MoCo v2 quickstart: Fashion-MNIST, queue, ResNet-20")).run(System.out, System.err);
+                0, 2, progress.shown(), "MoCo v2 quickstart: Fashion-MNIST, queue, ResNet-20")).run(System.out, System.err);
         System.out.printf(Locale.ROOT, "untrained knn-accuracy: %.4f, trained: %.4f (%.0f s)%n",
                 result.untrainedKnn(), result.finalKnn(), (System.nanoTime() - start) / 1e9);
         System.out.printf(Locale.ROOT, "knn-accuracy: %.4f%n", result.finalKnn());

@@ -3,6 +3,7 @@ package dev.moco.bench.cli.supervised;
 import dev.moco.api.Encoder;
 import dev.moco.bench.cli.ChannelsOption;
 import dev.moco.bench.cli.ClassesOption;
+import dev.moco.bench.cli.ProgressOption;
 import dev.moco.bench.cli.RunOptions;
 import dev.moco.bench.cli.RunDirectory;
 import dev.moco.bench.cli.downstream.EpochTable;
@@ -103,6 +104,9 @@ public final class TrainSupervisedCommand implements Callable<Integer> {
 
     @Option(names = "--image-size", defaultValue = "28", paramLabel = "PX", description = "Training view side (default: ${DEFAULT-VALUE}).")
     int imageSize;
+
+    @Mixin
+    ProgressOption progress;
 
     @Option(names = "--seed", defaultValue = "0", paramLabel = "S", description = "Initialisation, order and augmentation (default: ${DEFAULT-VALUE}).")
     long seed;
@@ -266,7 +270,7 @@ public final class TrainSupervisedCommand implements Callable<Integer> {
         @Override
         public void afterStep(int epoch, long step, long stepsPerEpoch, double loss, double accuracy, double imagesPerSecond) {
             if (bar == null) {
-                bar = new StepProgress(String.format(Locale.ROOT, "epoch %d/%d", epoch, epochs), stepsPerEpoch, System.err);
+                bar = new StepProgress(String.format(Locale.ROOT, "epoch %d/%d", epoch, epochs), stepsPerEpoch, progress.bars());
             }
             bar.stepTo(step, String.format(Locale.ROOT, "loss %.4f acc %.4f %.0f img/s", loss, accuracy, imagesPerSecond));
         }

@@ -2,6 +2,7 @@ package dev.moco.bench.cli.transfer;
 
 import dev.moco.bench.cli.downstream.EncoderOptions;
 import dev.moco.bench.cli.RunDirectory;
+import dev.moco.bench.cli.ProgressOption;
 import dev.moco.bench.cli.RunOptions;
 import dev.moco.downstream.canvas.CanvasDirectory;
 import dev.moco.downstream.canvas.CanvasSpec;
@@ -92,6 +93,9 @@ public final class TransferOptions {
     @Option(names = "--head-impl", defaultValue = "auto", paramLabel = "IMPL",
             description = "The head's code: auto (fast where oneDNN loads), fast or reference (default: ${DEFAULT-VALUE}).")
     String headImplementation;
+
+    @Mixin
+    public ProgressOption progress;
 
     static final String CANVAS_CLASSES = "--canvas-classes";
 

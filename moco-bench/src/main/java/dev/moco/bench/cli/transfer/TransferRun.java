@@ -20,6 +20,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.TreeMap;
 import picocli.CommandLine;
+import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -107,7 +108,7 @@ final class TransferRun {
         Path dir = start.dir();
         int steps = tuning.stepsPerEpoch(canvases.train().size());
         String title = taskName + " transfer, init " + o.init;
-        EpochLogger log = new EpochLogger(out, settings.epochs(), steps, dir, title, done, epoch -> {
+        EpochLogger log = new EpochLogger(out, o.progress.bars(), settings.epochs(), steps, dir, title, done, epoch -> {
             Checkpoint.Builder checkpoint = Checkpoint.builder(new TrainingPosition(epoch, 0, (long) epoch * steps, steps))
                     .properties(IDENTITY, identity);
             new TreeMap<>(tuning.state()).forEach(checkpoint::tensors);
@@ -161,6 +162,7 @@ final class TransferRun {
     /** A progress bar per epoch; after each epoch a metrics.csv row, the chart and a console line. */
     private static final class EpochLogger implements FineTuning.Listener {
         private final PrintWriter out;
+        private final PrintStream bars;
         private final int epochs;
         private final int stepsPerEpoch;
         private final Path dir;
@@ -173,9 +175,10 @@ final class TransferRun {
         /** When the epoch in progress began: this sitting's start, then the end of the last epoch. */
         private long epochStart = System.nanoTime();
 
-        EpochLogger(PrintWriter out, int epochs, int stepsPerEpoch, Path dir, String title, int resumedAfter,
+        EpochLogger(PrintWriter out, PrintStream bars, int epochs, int stepsPerEpoch, Path dir, String title, int resumedAfter,
                 java.util.function.IntConsumer checkpoint) {
             this.out = out;
+            this.bars = bars;
             this.epochs = epochs;
             this.stepsPerEpoch = stepsPerEpoch;
             this.dir = dir;
@@ -187,7 +190,7 @@ final class TransferRun {
         @Override
         public void afterStep(int epoch, int step, int stepsPerEpoch, double loss, double imagesPerSecond) {
             if (bar == null) {
-                bar = new StepProgress(String.format(Locale.ROOT, "epoch %d/%d", epoch, epochs), stepsPerEpoch, System.err);
+                bar = new StepProgress(String.format(Locale.ROOT, "epoch %d/%d", epoch, epochs), stepsPerEpoch, bars);
             }
             bar.stepTo(step, String.format(Locale.ROOT, "loss %.4f %.1f img/s", loss, imagesPerSecond));
             if (step == stepsPerEpoch) {
