@@ -2,7 +2,6 @@ package dev.moco.downstream.transfer;
 
 import java.util.Arrays;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * CenterNet's training loss on a detection head's output [N, classes + 4, h, w] (channels:
@@ -49,7 +48,7 @@ public final class CenterNetLoss {
         }
         int channels = (int) shape[1];
         int n = (int) shape[0];
-        double[] z = output.dup('c').data().asDouble();
+        double[] z = NativeValues.toDoubles(output);
         double[] grad = new double[z.length];
         double objects = Math.max(1, targets.objects().size());
         float[] heat = targets.heatmap();
@@ -98,7 +97,7 @@ public final class CenterNetLoss {
         sizeLoss /= objects;
         offsetLoss /= objects;
         double total = heatmapLoss + SIZE_WEIGHT * sizeLoss + offsetLoss;
-        return new Parts(heatmapLoss, sizeLoss, offsetLoss, new LossResult(total, Nd4j.create(grad, shape, output.dataType())));
+        return new Parts(heatmapLoss, sizeLoss, offsetLoss, new LossResult(total, NativeValues.fromDoubles(grad, shape, output.dataType())));
     }
 
     static double sigmoid(double z) {

@@ -10,8 +10,9 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The elements of a FLOAT or DOUBLE array, read and written as doubles straight in its native
- * memory, in row-major order: what {@link PixelCrossEntropy} uses instead of copying whole outputs
- * to Java arrays and their gradients back. A FLOAT element is written as {@code (float) v},
+ * memory, in row-major order: what the losses use instead of ND4J's element-by-element
+ * conversions between float buffers and double[] ({@link #toDoubles}, {@link #fromDoubles}),
+ * or, in {@link PixelCrossEntropy}, instead of whole copies. A FLOAT element is written as {@code (float) v},
  * the rounding {@link Nd4j#create(double[], long[], DataType)} applies.
  *
  * <pre>{@code
@@ -39,6 +40,31 @@ abstract sealed class NativeValues {
             return new Doubles(all.position(offset).slice().limit(length));
         }
         throw new IllegalArgumentException("per-pixel losses read FLOAT or DOUBLE outputs, got " + dense.dataType());
+    }
+
+    /**
+     * {@code array}'s elements in row-major order as a new double[]: what
+     * {@code array.dup('c').data().asDouble()} gives, without its copy and element-by-element conversion.
+     */
+    static double[] toDoubles(INDArray array) {
+        double[] values = new double[Math.toIntExact(array.length())];
+        of(array).read(0, values, values.length);
+        return values;
+    }
+
+    /**
+     * A row-major array of {@code type} and {@code shape} holding {@code values} (rounded to float
+     * for FLOAT), in the current workspace if one is open: what {@link Nd4j#create(double[], long[], DataType)}
+     * gives, without its element-by-element conversion.
+     */
+    static INDArray fromDoubles(double[] values, long[] shape, DataType type) {
+        INDArray array = Nd4j.createUninitialized(type, shape, 'c');
+        if (array.length() != values.length) {
+            array.close();
+            throw new IllegalArgumentException(values.length + " values for shape " + java.util.Arrays.toString(shape));
+        }
+        of(array).write(0, values, values.length);
+        return array;
     }
 
     /** An uninitialised row-major array of {@code array}'s type and shape, in the current workspace if one is open. */

@@ -39,7 +39,7 @@ public final class PrototypeMaskDecoder {
         int gh = (int) output.size(2);
         int gw = (int) output.size(3);
         int plane = gh * gw;
-        double[] z = output.dup('c').data().asDouble();
+        double[] z = NativeValues.toDoubles(output);
         double[] coefficients = new double[channels.prototypes()];
         double[] logits = new double[plane];
         float[] grid = new float[peaks.size() * plane];

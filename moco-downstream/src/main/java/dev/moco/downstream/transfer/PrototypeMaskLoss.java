@@ -5,7 +5,6 @@ import dev.moco.downstream.metrics.BoundingBox;
 import java.util.Arrays;
 import java.util.List;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The mask loss of YOLACT (Bolya et al., "YOLACT: Real-time Instance Segmentation", 2019) on
@@ -59,7 +58,7 @@ public final class PrototypeMaskLoss {
                     + " images with " + channels + " (" + channels.total() + " channels) on a " + gh + "x" + gw + " grid");
         }
         int k = channels.prototypes();
-        double[] z = output.dup('c').data().asDouble();
+        double[] z = NativeValues.toDoubles(output);
         double[] grad = new double[z.length];
         List<CenterNetTargets.ObjectTarget> objects = targets.objects();
         double objectCount = Math.max(1, objects.size());
@@ -98,7 +97,7 @@ public final class PrototypeMaskLoss {
                         (1 - coefficients[c] * coefficients[c]) * coefficientGradient[c];
             }
         }
-        return new LossResult(loss, Nd4j.create(grad, shape, output.dataType()));
+        return new LossResult(loss, NativeValues.fromDoubles(grad, shape, output.dataType()));
     }
 
     /**
