@@ -1,6 +1,7 @@
 package dev.moco.downstream.transfer;
 
 import java.util.Arrays;
+import java.util.stream.IntStream;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -52,29 +53,13 @@ public final class CenterNetLoss {
         double[] grad = new double[z.length];
         double objects = Math.max(1, targets.objects().size());
         float[] heat = targets.heatmap();
+        double[] imageLoss = new double[n];
+        // images are independent: split over the cores the native ops leave idle while the loss runs
+        IntStream.range(0, n).parallel().forEach(image ->
+                imageLoss[image] = heatmap(z, grad, heat, image, channels, classes, plane, objects));
         double heatmapLoss = 0;
-        for (int image = 0; image < n; image++) {
-            for (int c = 0; c < classes; c++) {
-                int zBase = (image * channels + c) * plane;
-                int hBase = (image * classes + c) * plane;
-                for (int p = 0; p < plane; p++) {
-                    double logit = z[zBase + p];
-                    double y = heat[hBase + p];
-                    double prob = sigmoid(logit);
-                    double logP = -softplus(-logit);
-                    double log1mP = -softplus(logit);
-                    double g;
-                    if (y == 1) {
-                        heatmapLoss -= Math.pow(1 - prob, ALPHA) * logP;
-                        g = ALPHA * prob * Math.pow(1 - prob, ALPHA) * logP - Math.pow(1 - prob, ALPHA + 1);
-                    } else {
-                        double weight = Math.pow(1 - y, BETA);
-                        heatmapLoss -= weight * Math.pow(prob, ALPHA) * log1mP;
-                        g = weight * (Math.pow(prob, ALPHA + 1) - ALPHA * Math.pow(prob, ALPHA) * (1 - prob) * log1mP);
-                    }
-                    grad[zBase + p] = g / objects;
-                }
-            }
+        for (double l : imageLoss) {
+            heatmapLoss += l;
         }
         double sizeLoss = 0;
         double offsetLoss = 0;
@@ -98,6 +83,42 @@ public final class CenterNetLoss {
         offsetLoss /= objects;
         double total = heatmapLoss + SIZE_WEIGHT * sizeLoss + offsetLoss;
         return new Parts(heatmapLoss, sizeLoss, offsetLoss, new LossResult(total, NativeValues.fromDoubles(grad, shape, output.dataType())));
+    }
+
+    /**
+     * Image {@code image}'s focal loss (before the division by M), with its gradient written to
+     * {@code grad}: per logit one exp and one log1p, shared by p = σ(z), log p and log(1 − p)
+     * (the same expressions as {@link #sigmoid} and {@link #softplus}), and the powers α = 2 and
+     * β = 4 as products.
+     */
+    private static double heatmap(double[] z, double[] grad, float[] heat, int image, int channels, int classes, int plane,
+            double objects) {
+        double loss = 0;
+        for (int c = 0; c < classes; c++) {
+            int zBase = (image * channels + c) * plane;
+            int hBase = (image * classes + c) * plane;
+            for (int p = 0; p < plane; p++) {
+                double logit = z[zBase + p];
+                double y = heat[hBase + p];
+                double e = Math.exp(-Math.abs(logit));
+                double log1pE = Math.log1p(e);
+                double prob = logit >= 0 ? 1 / (1 + e) : e / (1 + e);
+                double logP = -(Math.max(-logit, 0) + log1pE);
+                double log1mP = -(Math.max(logit, 0) + log1pE);
+                double q = 1 - prob;
+                double g;
+                if (y == 1) {
+                    loss -= q * q * logP;
+                    g = ALPHA * prob * q * q * logP - q * q * q;
+                } else {
+                    double weight = (1 - y) * (1 - y) * (1 - y) * (1 - y);
+                    loss -= weight * prob * prob * log1mP;
+                    g = weight * (prob * prob * prob - ALPHA * prob * prob * q * log1mP);
+                }
+                grad[zBase + p] = g / objects;
+            }
+        }
+        return loss;
     }
 
     static double sigmoid(double z) {
