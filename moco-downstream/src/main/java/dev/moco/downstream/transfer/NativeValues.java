@@ -39,7 +39,7 @@ abstract sealed class NativeValues {
             DoubleBuffer all = dense.data().asNio().order(ByteOrder.nativeOrder()).asDoubleBuffer();
             return new Doubles(all.position(offset).slice().limit(length));
         }
-        throw new IllegalArgumentException("per-pixel losses read FLOAT or DOUBLE outputs, got " + dense.dataType());
+        throw new IllegalArgumentException("the transfer losses read FLOAT or DOUBLE outputs, got " + dense.dataType());
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.moco.bench.cli.pretrain;
 
+import dev.moco.bench.cli.ProgressOption;
 import dev.moco.core.config.MocoConfig;
 import dev.moco.core.data.FashionMnist;
 import dev.moco.core.data.IdxDataset;
@@ -9,7 +10,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import dev.moco.bench.cli.ProgressOption;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
