@@ -31,26 +31,39 @@ public final class CenterNetLoss {
     private CenterNetLoss() {
     }
 
-    /**
-     * The loss, split into its parts, and the gradient of their sum. Channels after the
-     * {@code classes + 4} it reads (another loss's, such as the instance masks') get gradient 0.
-     */
-    public record Parts(double heatmap, double size, double offset, LossResult total) {
+    /** The loss's parts, each divided by M; {@link #total()} is what the gradient is of. */
+    public record Parts(double heatmap, double size, double offset) {
+        public double total() {
+            return heatmap + SIZE_WEIGHT * size + offset;
+        }
     }
 
-    public static Parts compute(INDArray output, CenterNetTargets targets) {
-        long[] shape = output.shape();
+    /**
+     * The loss and its gradient. Channels after the {@code classes + 4} it reads (another
+     * loss's, such as the instance masks') get gradient 0.
+     */
+    public static LossResult compute(INDArray output, CenterNetTargets targets) {
+        LossBuffers buffers = LossBuffers.of(output);
+        return new LossResult(accumulate(buffers, targets).total(), buffers.gradientArray());
+    }
+
+    /**
+     * The loss of the output held in {@code buffers}, with its gradient added to theirs (only on
+     * the {@code classes + 4} channels it reads).
+     */
+    static Parts accumulate(LossBuffers buffers, CenterNetTargets targets) {
+        long[] shape = buffers.shape();
         int classes = targets.classes();
         int plane = targets.gridHeight() * targets.gridWidth();
-        if (output.rank() != 4 || shape[1] < classes + CenterNetTargets.REGRESSION_CHANNELS || shape[2] != targets.gridHeight()
+        if (shape.length != 4 || shape[1] < classes + CenterNetTargets.REGRESSION_CHANNELS || shape[2] != targets.gridHeight()
                 || shape[3] != targets.gridWidth() || shape[0] * classes * plane != targets.heatmap().length) {
             throw new IllegalArgumentException("detection output " + Arrays.toString(shape) + " does not fit targets of "
                     + classes + " classes on a " + targets.gridHeight() + "x" + targets.gridWidth() + " grid");
         }
         int channels = (int) shape[1];
         int n = (int) shape[0];
-        double[] z = NativeValues.toDoubles(output);
-        double[] grad = new double[z.length];
+        double[] z = buffers.output();
+        double[] grad = buffers.gradient();
         double objects = Math.max(1, targets.objects().size());
         float[] heat = targets.heatmap();
         double[] imageLoss = new double[n];
@@ -78,15 +91,11 @@ public final class CenterNetLoss {
                 grad[i] += weight * Math.signum(diff) / objects;
             }
         }
-        heatmapLoss /= objects;
-        sizeLoss /= objects;
-        offsetLoss /= objects;
-        double total = heatmapLoss + SIZE_WEIGHT * sizeLoss + offsetLoss;
-        return new Parts(heatmapLoss, sizeLoss, offsetLoss, new LossResult(total, NativeValues.fromDoubles(grad, shape, output.dataType())));
+        return new Parts(heatmapLoss / objects, sizeLoss / objects, offsetLoss / objects);
     }
 
     /**
-     * Image {@code image}'s focal loss (before the division by M), with its gradient written to
+     * Image {@code image}'s focal loss (before the division by M), with its gradient added to
      * {@code grad}: per logit one exp and one log1p, shared by p = σ(z), log p and log(1 − p)
      * (the same expressions as {@link #sigmoid} and {@link #softplus}), and the powers α = 2 and
      * β = 4 as products.
@@ -115,7 +124,7 @@ public final class CenterNetLoss {
                     loss -= weight * prob * prob * log1mP;
                     g = weight * (prob * prob * prob - ALPHA * prob * prob * q * log1mP);
                 }
-                grad[zBase + p] = g / objects;
+                grad[zBase + p] += g / objects;
             }
         }
         return loss;

@@ -27,6 +27,7 @@ public final class DetectionTask implements TransferTask {
     public static final String AP75 = "AP75";
 
     private final GarmentClasses garmentClasses;
+    private final LossBuffers lossBuffers = new LossBuffers();
     private List<DetectedBox> lastDetections = List.of();
 
     /** The ten Fashion-MNIST classes. */
@@ -48,7 +49,9 @@ public final class DetectionTask implements TransferTask {
 
     @Override
     public LossResult loss(DenseHead head, INDArray output, List<Canvas> batch) {
-        return CenterNetLoss.compute(output, CenterNetTargets.of(batch, garmentClasses, head.outputStride())).total();
+        lossBuffers.read(output);
+        double value = CenterNetLoss.accumulate(lossBuffers, CenterNetTargets.of(batch, garmentClasses, head.outputStride())).total();
+        return new LossResult(value, lossBuffers.gradientArray());
     }
 
     /** The detections of the last finished evaluation, for a COCO results file. */

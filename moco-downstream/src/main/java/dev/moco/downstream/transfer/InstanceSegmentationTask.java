@@ -38,6 +38,7 @@ public final class InstanceSegmentationTask implements TransferTask {
     public static final double MASK_WEIGHT = 1;
 
     private final InstanceChannels channels;
+    private final LossBuffers lossBuffers = new LossBuffers();
     private List<DetectedInstance> lastInstances = List.of();
 
     /** The ten Fashion-MNIST classes, {@value #DEFAULT_PROTOTYPES} prototypes. */
@@ -63,10 +64,11 @@ public final class InstanceSegmentationTask implements TransferTask {
     @Override
     public LossResult loss(DenseHead head, INDArray output, List<Canvas> batch) {
         CenterNetTargets targets = CenterNetTargets.of(batch, channels.garmentClasses(), head.outputStride());
-        LossResult detection = CenterNetLoss.compute(output, targets).total();
-        LossResult masks = PrototypeMaskLoss.compute(output, channels, targets, batch, head.outputStride());
-        return new LossResult(detection.value() + MASK_WEIGHT * masks.value(),
-                detection.gradient().addi(masks.gradient().muli(MASK_WEIGHT)));
+        // one read of the output, both losses' gradients summed in place, one write
+        lossBuffers.read(output);
+        double value = CenterNetLoss.accumulate(lossBuffers, targets).total()
+                + PrototypeMaskLoss.accumulate(lossBuffers, MASK_WEIGHT, channels, targets, batch, head.outputStride());
+        return new LossResult(value, lossBuffers.gradientArray());
     }
 
     /** The instances of the last finished evaluation, for a COCO results file. */

@@ -11,7 +11,7 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * The elements of a FLOAT or DOUBLE array, read and written as doubles straight in its native
  * memory, in row-major order: what the losses use instead of ND4J's element-by-element
- * conversions between float buffers and double[] ({@link #toDoubles}, {@link #fromDoubles}),
+ * conversions between float buffers and double[] ({@link #toDoubles}, {@link LossBuffers}),
  * or, in {@link PixelCrossEntropy}, instead of whole copies. A FLOAT element is written as {@code (float) v},
  * the rounding {@link Nd4j#create(double[], long[], DataType)} applies.
  *
@@ -50,21 +50,6 @@ abstract sealed class NativeValues {
         double[] values = new double[Math.toIntExact(array.length())];
         of(array).read(0, values, values.length);
         return values;
-    }
-
-    /**
-     * A row-major array of {@code type} and {@code shape} holding {@code values} (rounded to float
-     * for FLOAT), in the current workspace if one is open: what {@link Nd4j#create(double[], long[], DataType)}
-     * gives, without its element-by-element conversion.
-     */
-    static INDArray fromDoubles(double[] values, long[] shape, DataType type) {
-        INDArray array = Nd4j.createUninitialized(type, shape, 'c');
-        if (array.length() != values.length) {
-            array.close();
-            throw new IllegalArgumentException(values.length + " values for shape " + java.util.Arrays.toString(shape));
-        }
-        of(array).write(0, values, values.length);
-        return array;
     }
 
     /** An uninitialised row-major array of {@code array}'s type and shape, in the current workspace if one is open. */

@@ -48,22 +48,33 @@ public final class PrototypeMaskLoss {
      */
     public static LossResult compute(INDArray output, InstanceChannels channels, CenterNetTargets targets,
             List<Canvas> batch, int stride) {
-        long[] shape = output.shape();
+        LossBuffers buffers = LossBuffers.of(output);
+        return new LossResult(accumulate(buffers, 1, channels, targets, batch, stride), buffers.gradientArray());
+    }
+
+    /**
+     * {@code weight} times the loss of the output held in {@code buffers}, with {@code weight}
+     * times its gradient added to theirs (only on the coefficient and prototype channels).
+     */
+    static double accumulate(LossBuffers buffers, double weight, InstanceChannels channels, CenterNetTargets targets,
+            List<Canvas> batch, int stride) {
+        long[] shape = buffers.shape();
         int gh = targets.gridHeight();
         int gw = targets.gridWidth();
         int plane = gh * gw;
-        if (output.rank() != 4 || shape[0] != batch.size() || shape[1] != channels.total() || shape[2] != gh
+        if (shape.length != 4 || shape[0] != batch.size() || shape[1] != channels.total() || shape[2] != gh
                 || shape[3] != gw) {
             throw new IllegalArgumentException("instance output " + Arrays.toString(shape) + " does not fit " + batch.size()
                     + " images with " + channels + " (" + channels.total() + " channels) on a " + gh + "x" + gw + " grid");
         }
         int k = channels.prototypes();
-        double[] z = NativeValues.toDoubles(output);
-        double[] grad = new double[z.length];
+        double[] z = buffers.output();
+        double[] grad = buffers.gradient();
         List<CenterNetTargets.ObjectTarget> objects = targets.objects();
         double objectCount = Math.max(1, objects.size());
         double loss = 0;
         double[] coefficients = new double[k];
+        double[] coefficientGradient = new double[k];
         double[] logits = new double[plane];
         for (CenterNetTargets.ObjectTarget o : objects) {
             Canvas canvas = batch.get(o.image());
@@ -76,8 +87,8 @@ public final class PrototypeMaskLoss {
             int columnFrom = (int) Math.floor(box.x() / stride);
             int columnTo = Math.min(gw, (int) Math.ceil((box.x() + box.width()) / stride));
             int cropped = Math.max(1, (rowTo - rowFrom) * (columnTo - columnFrom));
-            double scale = 1 / (objectCount * cropped);
-            double[] coefficientGradient = new double[k];
+            double scale = weight / (objectCount * cropped);
+            Arrays.fill(coefficientGradient, 0);
             for (int row = rowFrom; row < rowTo; row++) {
                 for (int column = columnFrom; column < columnTo; column++) {
                     int p = row * gw + column;
@@ -97,7 +108,7 @@ public final class PrototypeMaskLoss {
                         (1 - coefficients[c] * coefficients[c]) * coefficientGradient[c];
             }
         }
-        return new LossResult(loss, NativeValues.fromDoubles(grad, shape, output.dataType()));
+        return loss;
     }
 
     /**

@@ -30,10 +30,11 @@ class CenterNetLossTest {
         int plane = targets.gridHeight() * targets.gridWidth();
         Nd4j.getRandom().setSeed(5);
         INDArray output = Nd4j.randn(DataType.DOUBLE, n, channels, targets.gridHeight(), targets.gridWidth()).muli(4);
-        CenterNetLoss.Parts parts = CenterNetLoss.compute(output, targets);
+        LossBuffers buffers = LossBuffers.of(output);
+        CenterNetLoss.Parts parts = CenterNetLoss.accumulate(buffers, targets);
 
         double[] z = output.dup('c').data().asDouble();
-        double[] gradient = parts.total().gradient().dup('c').data().asDouble();
+        double[] gradient = buffers.gradientArray().data().asDouble();
         double objects = Math.max(1, targets.objects().size());
         double loss = 0;
         for (int image = 0; image < n; image++) {

@@ -73,7 +73,7 @@ class InstanceSegmentationTest {
         Nd4j.getRandom().setSeed(5);
         INDArray output = Nd4j.randn(DataType.DOUBLE, 2, channels.total(), 8, 8);
         CenterNetTargets targets = CenterNetTargets.of(batch, CanvasSpec.GARMENT_CLASSES, STRIDE);
-        LossResult detector = CenterNetLoss.compute(output, targets).total();
+        LossResult detector = CenterNetLoss.compute(output, targets);
         LossResult masks = PrototypeMaskLoss.compute(output, channels, targets, batch, STRIDE);
         LossResult total = task.loss(head, output, batch);
         double w = InstanceSegmentationTask.MASK_WEIGHT;
