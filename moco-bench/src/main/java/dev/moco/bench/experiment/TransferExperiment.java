@@ -86,6 +86,8 @@ final class TransferExperiment implements Experiment {
     /** The fine-tuned metrics, {@code {column, label}}, in table order: box AP and mask AP come from one fine-tuning. */
     private static final String[][] FINE_TUNED = {{"miou", "mIoU"}, {"ap", "box AP"}, {"ap50", "box AP50"},
         {"ap75", "box AP75"}, {"mask_ap", "mask AP"}, {"mask_ap50", "mask AP50"}, {"mask_ap75", "mask AP75"}};
+    /** The headline metrics, {@code {column, label}}: one per task. */
+    private static final String[][] HEADLINE = {{"miou", "mIoU"}, {"ap", "box AP"}, {"mask_ap", "mask AP"}};
     /** The curves of the plateau check, {@code {column, label}}. */
     private static final String[][] CURVES = {{"miou_curve", "mIoU"}, {"ap_curve", "box AP"}, {"mask_ap_curve", "mask AP"}};
     private static final String NUMBER = "([-0-9.eE]+|NaN)";
@@ -609,6 +611,15 @@ final class TransferExperiment implements Experiment {
             notes.add("");
             notes.addAll(plateau);
         }
+        List<String> gains = scheduleGainLines(groups, regimesPresent);
+        if (!gains.isEmpty()) {
+            notes.add("");
+            notes.add("What the 2x schedule adds to the 1x, per regime and initialisation: the difference of the means over"
+                    + " the seeds against two standard errors (a gain beyond them says the 1x schedule had not converged"
+                    + " for that initialisation):");
+            notes.add("");
+            notes.addAll(gains);
+        }
         if (!verdicts.isEmpty()) {
             notes.add("");
             notes.add("MoCo against supervised, per regime, schedule and metric: the difference of the means against two"
@@ -616,7 +627,52 @@ final class TransferExperiment implements Experiment {
             notes.add("");
             notes.addAll(verdicts);
         }
+        if (!rows.isEmpty()) {
+            notes.add("");
+            notes.add(gridTime(rows));
+        }
         t.write(table, "Transfer: random, supervised and MoCo initialisation (" + budget.id() + " budget)", notes);
+    }
+
+    /**
+     * Per regime and initialisation with rows of both schedules, and per headline metric (mIoU,
+     * box AP, mask AP): 2x − 1x of the means over the seeds, with its standard error.
+     */
+    static List<String> scheduleGainLines(SeedGroups groups, List<String> regimes) {
+        List<String> lines = new ArrayList<>();
+        for (String regime : regimes) {
+            for (String init : INITS) {
+                Map<String, String> once = key(init, regime, "1x");
+                Map<String, String> twice = key(init, regime, "2x");
+                if (groups.rows(once).isEmpty() || groups.rows(twice).isEmpty()) {
+                    continue;
+                }
+                for (String[] metric : HEADLINE) {
+                    MeanDifference gain = MeanDifference.of(groups.spread(twice, metric[0]), groups.spread(once, metric[0]));
+                    lines.add("- " + regime + ", " + init + ", " + metric[1] + ": " + gain.verdict("2x", "1x"));
+                }
+            }
+        }
+        return lines;
+    }
+
+    /**
+     * The grid's time as its rows recorded it: every row's fine-tuning, and each encoder's
+     * pretraining and frozen evaluation once (the rows of an encoder repeat them).
+     */
+    static String gridTime(List<ResultRow> rows) {
+        double fineTuning = rows.stream().mapToDouble(r -> r.getDouble("finetune_seconds")).filter(Double::isFinite).sum();
+        Map<String, Double> perEncoder = new LinkedHashMap<>();
+        for (ResultRow r : rows) {
+            double encoder = r.getDouble("pretrain_seconds") + r.getDouble("frozen_eval_seconds");
+            if (Double.isFinite(encoder)) {
+                perEncoder.putIfAbsent(encoderName(r.get(INIT), r.get(REGIME)), encoder);
+            }
+        }
+        double encoders = perEncoder.values().stream().mapToDouble(Double::doubleValue).sum();
+        return String.format(Locale.ROOT, "Grid time, as the %d row(s) recorded it: %.1f h of fine-tuning and %.1f h of"
+                + " pretraining and frozen evaluation for %d encoder(s), %.1f h in all.", rows.size(), fineTuning / 3600,
+                encoders / 3600, perEncoder.size(), (fineTuning + encoders) / 3600);
     }
 
     private static Map<String, String> key(String init, String regime, String schedule) {

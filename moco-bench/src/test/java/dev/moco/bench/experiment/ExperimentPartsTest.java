@@ -125,6 +125,47 @@ class ExperimentPartsTest {
         assertThat(new TransferExperiment.MeanCurve(new double[] {10}, new double[] {0.1}, new double[1], 1).lastThird()).isNull();
     }
 
+    @Test
+    void whatTwoTimesAddsIsTheDifferenceOfTheScheduleMeansAgainstItsStandardError() {
+        // mIoU: 1x 0.50, 0.52, 0.54 and 2x 0.56, 0.58, 0.60: +6.0 points, standard error sqrt(2 · 0.02² / 3) = 1.6 points
+        // box AP: 1x 0.30, 0.31, 0.32 and 2x 0.305, 0.315, 0.325: +0.5 points, standard error 0.8 points
+        List<ResultRow> rows = new java.util.ArrayList<>();
+        double[][] miou = {{0.50, 0.52, 0.54}, {0.56, 0.58, 0.60}};
+        double[][] ap = {{0.30, 0.31, 0.32}, {0.305, 0.315, 0.325}};
+        for (int schedule = 0; schedule < 2; schedule++) {
+            for (int seed = 0; seed < 3; seed++) {
+                rows.add(new ResultRow(Map.of("init", "moco", "regime", "novel", "schedule", schedule == 0 ? "1x" : "2x",
+                        "seed", Integer.toString(seed), "miou", Double.toString(miou[schedule][seed]),
+                        "ap", Double.toString(ap[schedule][seed]), "mask_ap", "0.2")));
+            }
+        }
+        // a 1x row alone has nothing to compare with
+        rows.add(new ResultRow(Map.of("init", "random", "regime", "novel", "schedule", "1x", "seed", "0", "miou", "0.4")));
+        List<String> lines = TransferExperiment.scheduleGainLines(SeedGroups.of(rows, List.of("init", "regime", "schedule")),
+                List.of("novel"));
+        assertThat(lines).containsExactly(
+                "- novel, moco, mIoU: 2x − 1x = +6.0 ± 1.6 points (standard error; n = 3, 3): 2x ahead, beyond two standard errors",
+                "- novel, moco, box AP: 2x − 1x = +0.5 ± 0.8 points (standard error; n = 3, 3): within two standard errors,"
+                        + " no difference established",
+                "- novel, moco, mask AP: 2x − 1x = +0.0 ± 0.0 points (standard error; n = 3, 3): within two standard errors,"
+                        + " no difference established");
+    }
+
+    @Test
+    void theGridTimeCountsEveryFineTuningAndEachEncoderOnce() {
+        // fine-tuning 1000 + 1000 + 1800 + 1800 s = 1.6 h; encoders: random 100 s (shared by the regimes), moco-same 3660 s
+        List<ResultRow> rows = List.of(timedRow("random", "same", "0", 0, 100, 1000), timedRow("random", "novel", "0", 0, 100, 1000),
+                timedRow("moco", "same", "0", 3600, 60, 1800), timedRow("moco", "same", "1", 3600, 60, 1800));
+        assertThat(TransferExperiment.gridTime(rows)).isEqualTo("Grid time, as the 4 row(s) recorded it: 1.6 h of fine-tuning"
+                + " and 1.0 h of pretraining and frozen evaluation for 2 encoder(s), 2.6 h in all.");
+    }
+
+    private static ResultRow timedRow(String init, String regime, String seed, double pretrain, double frozen, double fineTune) {
+        return new ResultRow(Map.of("init", init, "regime", regime, "schedule", "1x", "seed", seed,
+                "pretrain_seconds", Double.toString(pretrain), "frozen_eval_seconds", Double.toString(frozen),
+                "finetune_seconds", Double.toString(fineTune)));
+    }
+
     private static ResultRow curveRow(String init, String seed, String miou, String boxAp, String maskAp) {
         return new ResultRow(Map.of("init", init, "regime", "same", "schedule", "1x", "budget", "small", "seed", seed,
                 "miou_curve", miou, "ap_curve", boxAp, "mask_ap_curve", maskAp));
