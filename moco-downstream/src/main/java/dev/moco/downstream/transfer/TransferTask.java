@@ -17,7 +17,10 @@ public interface TransferTask {
     /** The head for a backbone with these stages. */
     DenseHeadTopology headTopology(int[] stageChannels, int[] stageStrides, int width);
 
-    /** The training loss of the head's output on {@code batch}, with its gradient. */
+    /**
+     * The training loss of the head's output on {@code batch}, with its gradient. A task may
+     * keep working arrays from one call to the next: one task per fine-tuning, a step at a time.
+     */
     LossResult loss(DenseHead head, INDArray output, List<Canvas> batch);
 
     /** A fresh accumulator of the test metric. */
