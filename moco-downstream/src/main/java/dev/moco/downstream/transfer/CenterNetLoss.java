@@ -43,8 +43,7 @@ public final class CenterNetLoss {
      * loss's, such as the instance masks') get gradient 0.
      */
     public static LossResult compute(INDArray output, CenterNetTargets targets) {
-        LossBuffers buffers = LossBuffers.of(output);
-        return new LossResult(accumulate(buffers, targets).total(), buffers.gradientArray());
+        return new LossBuffers().evaluate(output, buffers -> accumulate(buffers, targets).total());
     }
 
     /**

@@ -49,9 +49,8 @@ public final class DetectionTask implements TransferTask {
 
     @Override
     public LossResult loss(DenseHead head, INDArray output, List<Canvas> batch) {
-        lossBuffers.read(output);
-        double value = CenterNetLoss.accumulate(lossBuffers, CenterNetTargets.of(batch, garmentClasses, head.outputStride())).total();
-        return new LossResult(value, lossBuffers.gradientArray());
+        CenterNetTargets targets = CenterNetTargets.of(batch, garmentClasses, head.outputStride());
+        return lossBuffers.evaluate(output, buffers -> CenterNetLoss.accumulate(buffers, targets).total());
     }
 
     /** The detections of the last finished evaluation, for a COCO results file. */

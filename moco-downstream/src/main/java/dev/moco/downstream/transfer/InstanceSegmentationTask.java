@@ -65,10 +65,8 @@ public final class InstanceSegmentationTask implements TransferTask {
     public LossResult loss(DenseHead head, INDArray output, List<Canvas> batch) {
         CenterNetTargets targets = CenterNetTargets.of(batch, channels.garmentClasses(), head.outputStride());
         // one read of the output, both losses' gradients summed in place, one write
-        lossBuffers.read(output);
-        double value = CenterNetLoss.accumulate(lossBuffers, targets).total()
-                + PrototypeMaskLoss.accumulate(lossBuffers, MASK_WEIGHT, channels, targets, batch, head.outputStride());
-        return new LossResult(value, lossBuffers.gradientArray());
+        return lossBuffers.evaluate(output, buffers -> CenterNetLoss.accumulate(buffers, targets).total()
+                + PrototypeMaskLoss.accumulate(buffers, MASK_WEIGHT, channels, targets, batch, head.outputStride()));
     }
 
     /** The instances of the last finished evaluation, for a COCO results file. */

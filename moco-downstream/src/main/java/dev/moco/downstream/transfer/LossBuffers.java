@@ -1,6 +1,7 @@
 package dev.moco.downstream.transfer;
 
 import java.util.Arrays;
+import java.util.function.ToDoubleFunction;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -13,10 +14,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * the sum out once.
  *
  * <pre>{@code
- * buffers.read(output);                                    // output as doubles, gradient zeroed
- * double value = CenterNetLoss.accumulate(buffers, targets).total()
- *         + PrototypeMaskLoss.accumulate(buffers, weight, ...);
- * return new LossResult(value, buffers.gradientArray());
+ * return buffers.evaluate(output, b -> CenterNetLoss.accumulate(b, targets).total()
+ *         + PrototypeMaskLoss.accumulate(b, weight, ...));
  * }</pre>
  *
  * One per task; a step at a time (the losses may split a step over threads, each writing its own elements).
@@ -28,9 +27,14 @@ final class LossBuffers {
     private long[] shape;
     private DataType type;
 
-    /** Buffers holding {@code output}: for a single loss evaluation. */
-    static LossBuffers of(INDArray output) {
-        return new LossBuffers().read(output);
+    /**
+     * Reads {@code output}, lets {@code losses} add their gradients to these buffers, and
+     * returns the value they return with the summed gradient ({@link #gradientArray()}).
+     */
+    LossResult evaluate(INDArray output, ToDoubleFunction<LossBuffers> losses) {
+        read(output);
+        double value = losses.applyAsDouble(this);
+        return new LossResult(value, gradientArray());
     }
 
     /**

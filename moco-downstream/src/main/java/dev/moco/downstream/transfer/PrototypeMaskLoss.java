@@ -48,8 +48,7 @@ public final class PrototypeMaskLoss {
      */
     public static LossResult compute(INDArray output, InstanceChannels channels, CenterNetTargets targets,
             List<Canvas> batch, int stride) {
-        LossBuffers buffers = LossBuffers.of(output);
-        return new LossResult(accumulate(buffers, 1, channels, targets, batch, stride), buffers.gradientArray());
+        return new LossBuffers().evaluate(output, buffers -> accumulate(buffers, 1, channels, targets, batch, stride));
     }
 
     /**

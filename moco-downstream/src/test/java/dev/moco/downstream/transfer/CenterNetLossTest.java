@@ -30,7 +30,7 @@ class CenterNetLossTest {
         int plane = targets.gridHeight() * targets.gridWidth();
         Nd4j.getRandom().setSeed(5);
         INDArray output = Nd4j.randn(DataType.DOUBLE, n, channels, targets.gridHeight(), targets.gridWidth()).muli(4);
-        LossBuffers buffers = LossBuffers.of(output);
+        LossBuffers buffers = new LossBuffers().read(output);
         CenterNetLoss.Parts parts = CenterNetLoss.accumulate(buffers, targets);
 
         double[] z = output.dup('c').data().asDouble();

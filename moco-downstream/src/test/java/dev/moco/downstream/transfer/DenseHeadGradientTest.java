@@ -99,7 +99,7 @@ class DenseHeadGradientTest {
         assertThat(targets.objects()).isNotEmpty();
         Nd4j.getRandom().setSeed(11);
         INDArray output = Nd4j.randn(DataType.DOUBLE, 2, 3 + 4, 8, 8);
-        LossBuffers buffers = LossBuffers.of(output);
+        LossBuffers buffers = new LossBuffers().read(output);
         CenterNetLoss.Parts parts = CenterNetLoss.accumulate(buffers, targets);
         assertThat(parts.heatmap()).isPositive();
         assertThat(parts.size()).isPositive();

@@ -28,7 +28,7 @@ class LossBuffersTest {
         values[1] = 1.0000000596046448;     // halfway between two floats
         long[] shape = {2, 3, 4};
         for (DataType type : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
-            LossBuffers buffers = LossBuffers.of(Nd4j.zeros(type, shape));
+            LossBuffers buffers = new LossBuffers().read(Nd4j.zeros(type, shape));
             System.arraycopy(values, 0, buffers.gradient(), 0, values.length);
             INDArray ours = buffers.gradientArray();
             INDArray theirs = Nd4j.create(values, shape, type);
