@@ -1,6 +1,7 @@
 package dev.moco.spark;
 
 import dev.moco.api.Encoder;
+import dev.moco.bench.experiment.Provenance;
 import dev.moco.encoders.EncoderImplementation;
 import dev.moco.encoders.EncoderSpec;
 import java.io.IOException;
@@ -205,17 +206,8 @@ public final class AllReduceBenchmark implements Callable<Integer> {
         return '"' + v.replace("\"", "\"\"") + '"';
     }
 
-    /** The first "model name" of /proc/cpuinfo, or the OS architecture where there is none. */
+    /** This machine's CPU as every results file names it ({@link Provenance#cpu}), with its core count. */
     static String cpuModel() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"), StandardCharsets.UTF_8)) {
-                if (line.startsWith("model name")) {
-                    return line.substring(line.indexOf(':') + 1).trim() + ", " + Runtime.getRuntime().availableProcessors() + " cores";
-                }
-            }
-        } catch (IOException e) {
-            // not Linux: fall through
-        }
-        return System.getProperty("os.arch") + ", " + Runtime.getRuntime().availableProcessors() + " cores";
+        return Provenance.current().cpu() + ", " + Runtime.getRuntime().availableProcessors() + " cores";
     }
 }

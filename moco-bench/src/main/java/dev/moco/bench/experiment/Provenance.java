@@ -5,7 +5,9 @@ import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -16,7 +18,10 @@ import java.util.concurrent.TimeUnit;
  *
  * @param commit the full hash of the checkout's {@code HEAD}, with {@code -modified} when a
  *     pom or a main source file differs from it
- * @param cpu the first {@code model name} of {@code /proc/cpuinfo}
+ * @param cpu the first {@code model name} of {@code /proc/cpuinfo} and, in brackets, the widest
+ *     vector extension its {@code flags} name ({@link #vectorExtension}): one model name is sold
+ *     with and without AVX-512, and the kernels oneDNN picks, so the speed and the rounding of
+ *     a run, follow the extension
  */
 public record Provenance(String commit, String cpu) {
 
@@ -41,25 +46,55 @@ public record Provenance(String commit, String cpu) {
     public static Provenance current() {
         Provenance p = current;
         if (p == null) {
-            p = new Provenance(commitOf(codeLocation()), cpuModel(Path.of("/proc/cpuinfo")));
+            p = new Provenance(commitOf(codeLocation()), cpu(Path.of("/proc/cpuinfo")));
             current = p;
         }
         return p;
     }
 
-    /** The first {@code model name} in a {@code /proc/cpuinfo}-formatted file, or {@value #UNKNOWN}. */
-    static String cpuModel(Path cpuinfo) {
+    /**
+     * The first {@code model name} in a {@code /proc/cpuinfo}-formatted file with the first
+     * {@code flags} line's widest vector extension in brackets ("AMD EPYC (AVX2)"), the model
+     * alone when no flags name one, or {@value #UNKNOWN} without a model name.
+     */
+    static String cpu(Path cpuinfo) {
+        String model = null;
+        String flags = null;
         try {
             for (String line : Files.readAllLines(cpuinfo, StandardCharsets.UTF_8)) {
                 int colon = line.indexOf(':');
-                if (colon > 0 && line.substring(0, colon).strip().equals("model name")) {
-                    return clean(line.substring(colon + 1));
+                String field = colon > 0 ? line.substring(0, colon).strip() : "";
+                if (model == null && field.equals("model name")) {
+                    model = clean(line.substring(colon + 1));
+                } else if (flags == null && field.equals("flags")) {
+                    flags = line.substring(colon + 1);
                 }
             }
         } catch (IOException | RuntimeException e) {
             // no /proc (not Linux) or unreadable: unknown
         }
-        return UNKNOWN;
+        if (model == null) {
+            return UNKNOWN;
+        }
+        String extension = vectorExtension(flags == null ? Set.of() : Set.copyOf(Arrays.asList(flags.strip().split("\\s+"))));
+        return extension.isEmpty() ? model : model + " (" + extension + ")";
+    }
+
+    /**
+     * The widest vector extension among {@code /proc/cpuinfo} flags, as the fast engine's kernels
+     * divide CPUs: "AMX-BF16", "AVX-512 BF16", "AVX-512", "AVX2", or "" for none of them.
+     */
+    static String vectorExtension(Set<String> flags) {
+        if (flags.contains("amx_bf16")) {
+            return "AMX-BF16";
+        }
+        if (flags.contains("avx512_bf16")) {
+            return "AVX-512 BF16";
+        }
+        if (flags.contains("avx512f")) {
+            return "AVX-512";
+        }
+        return flags.contains("avx2") ? "AVX2" : "";
     }
 
     /** The git commit of the checkout holding {@code directory}, or {@value #UNKNOWN} outside one. */

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -95,10 +96,18 @@ class ResultsFileTest {
     void theProvenanceIsTheCpuModelOfProcCpuinfoAndAGitCommitOrUnknown() throws Exception {
         Path cpuinfo = dir.resolve("cpuinfo");
         Files.writeString(cpuinfo, "processor\t: 0\nvendor_id\t: AuthenticAMD\nmodel name\t: AMD EPYC, 2 cores\n\nprocessor\t: 1\nmodel name\t: other\n");
-        assertThat(Provenance.cpuModel(cpuinfo)).isEqualTo("AMD EPYC 2 cores");
-        assertThat(Provenance.cpuModel(dir.resolve("missing"))).isEqualTo("unknown");
+        assertThat(Provenance.cpu(cpuinfo)).as("no flags line").isEqualTo("AMD EPYC 2 cores");
+        Files.writeString(cpuinfo, "processor\t: 0\nmodel name\t: AMD EPYC\nflags\t\t: fpu sse2 avx avx2 fma\n"
+                + "\nprocessor\t: 1\nmodel name\t: AMD EPYC\nflags\t\t: fpu avx512f\n");
+        assertThat(Provenance.cpu(cpuinfo)).as("the first flags line").isEqualTo("AMD EPYC (AVX2)");
+        assertThat(Provenance.cpu(dir.resolve("missing"))).isEqualTo("unknown");
         assertThat(Provenance.commitOf(dir)).as("a directory outside any git checkout").isEqualTo("unknown");
         assertThat(new Provenance(null, " ")).isEqualTo(Provenance.unknown());
+        assertThat(Provenance.vectorExtension(Set.of("avx2", "avx512f", "avx512_bf16", "amx_bf16"))).isEqualTo("AMX-BF16");
+        assertThat(Provenance.vectorExtension(Set.of("avx2", "avx512f", "avx512_bf16"))).isEqualTo("AVX-512 BF16");
+        assertThat(Provenance.vectorExtension(Set.of("avx2", "avx512f", "avx512bw"))).isEqualTo("AVX-512");
+        assertThat(Provenance.vectorExtension(Set.of("sse2", "avx", "avx2"))).isEqualTo("AVX2");
+        assertThat(Provenance.vectorExtension(Set.of("sse2", "avx"))).isEmpty();
 
         Provenance here = Provenance.current();
         assertThat(here.commit()).matches("unknown|[0-9a-f]{40}(-modified)?");
