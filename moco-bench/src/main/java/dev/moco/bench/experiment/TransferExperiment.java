@@ -32,6 +32,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
+import java.util.function.DoubleFunction;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.knowm.xchart.XYChart;
@@ -561,14 +562,13 @@ final class TransferExperiment implements Experiment {
                     if (seeds.isEmpty()) {
                         continue;
                     }
-                    ResultRow first = seeds.get(0);
                     List<String> cells = new ArrayList<>(List.of(regime, schedule, init,
-                            MarkdownTable.percent(first.getDouble("linear_accuracy")),
-                            MarkdownTable.percent(first.getDouble("knn_accuracy"))));
+                            perEncoder(seeds, "linear_accuracy", MarkdownTable::percent),
+                            perEncoder(seeds, "knn_accuracy", MarkdownTable::percent)));
                     for (String[] metric : FINE_TUNED) {
                         cells.add(MarkdownTable.percent(groups.values(key, metric[0])));
                     }
-                    cells.add(MarkdownTable.duration(first.getDouble("pretrain_seconds")));
+                    cells.add(perEncoder(seeds, "pretrain_seconds", MarkdownTable::duration));
                     t.row(cells);
                 }
                 Map<String, String> moco = key("moco", regime, schedule);
@@ -601,7 +601,9 @@ final class TransferExperiment implements Experiment {
                         + " every initialisation; schedule 2x: twice the epochs, each learning-rate milestone twice as late"
                         + " (`--schedule 2x`). Mean ± sample standard deviation over the fine-tuning seeds (head initialisation"
                         + " and canvas order); the encoder of each (initialisation, regime) is pretrained once (seed "
-                        + PRETRAINING_SEED + ")."));
+                        + PRETRAINING_SEED + "). Where the rows of one line fine-tuned two pretrainings of that recipe (the"
+                        + " encoder pretrained again on another machine, whose kernels round differently), the linear,"
+                        + " kNN and pretraining-time cells give each pretraining's value, in row order."));
         List<String> plateau = plateauLines(groups, regimesPresent);
         if (!plateau.isEmpty()) {
             notes.add("");
@@ -657,8 +659,9 @@ final class TransferExperiment implements Experiment {
     }
 
     /**
-     * The grid's time as its rows recorded it: every row's fine-tuning, and each encoder's
-     * pretraining and frozen evaluation once (the rows of an encoder repeat them).
+     * The grid's time as its rows recorded it: every row's fine-tuning, and each pretraining's
+     * time with its frozen evaluation once (the rows of an encoder repeat them; an encoder
+     * pretrained again, on another machine, counts again).
      */
     static String gridTime(List<ResultRow> rows) {
         double fineTuning = rows.stream().mapToDouble(r -> r.getDouble("finetune_seconds")).filter(Double::isFinite).sum();
@@ -666,13 +669,33 @@ final class TransferExperiment implements Experiment {
         for (ResultRow r : rows) {
             double encoder = r.getDouble("pretrain_seconds") + r.getDouble("frozen_eval_seconds");
             if (Double.isFinite(encoder)) {
-                perEncoder.putIfAbsent(encoderName(r.get(INIT), r.get(REGIME)), encoder);
+                perEncoder.putIfAbsent(pretraining(r), encoder);
             }
         }
         double encoders = perEncoder.values().stream().mapToDouble(Double::doubleValue).sum();
         return String.format(Locale.ROOT, "Grid time, as the %d row(s) recorded it: %.1f h of fine-tuning and %.1f h of"
                 + " pretraining and frozen evaluation for %d encoder(s), %.1f h in all.", rows.size(), fineTuning / 3600,
                 encoders / 3600, perEncoder.size(), (fineTuning + encoders) / 3600);
+    }
+
+    /**
+     * Which pretraining a row fine-tuned: its encoder's name with the seconds its pretraining and
+     * frozen evaluation took, which a second pretraining of the same recipe (on another machine)
+     * does not repeat to the tenth of a second.
+     */
+    private static String pretraining(ResultRow row) {
+        return encoderName(row.get(INIT), row.get(REGIME)) + " " + row.get("pretrain_seconds") + " "
+                + row.get("frozen_eval_seconds");
+    }
+
+    /**
+     * A per-encoder column of a line's rows, formatted: one value when they all fine-tuned one
+     * pretraining, else each pretraining's, in row order ("77.6, 76.9").
+     */
+    static String perEncoder(List<ResultRow> seeds, String column, DoubleFunction<String> format) {
+        Map<String, String> values = new LinkedHashMap<>();
+        seeds.forEach(r -> values.putIfAbsent(pretraining(r), format.apply(r.getDouble(column))));
+        return String.join(", ", values.values());
     }
 
     private static Map<String, String> key(String init, String regime, String schedule) {

@@ -152,12 +152,18 @@ class ExperimentPartsTest {
     }
 
     @Test
-    void theGridTimeCountsEveryFineTuningAndEachEncoderOnce() {
-        // fine-tuning 1000 + 1000 + 1800 + 1800 s = 1.6 h; encoders: random 100 s (shared by the regimes), moco-same 3660 s
+    void theGridTimeCountsEveryFineTuningAndEachPretrainingOnce() {
+        // fine-tuning 1000 + 1000 + 1800 × 3 s = 2.1 h; encoders: random 100 s (shared by the regimes), moco-same 3660 s,
+        // and moco-same pretrained again (on another machine) for its third row, 7260 s: 11,020 s = 3.1 h
         List<ResultRow> rows = List.of(timedRow("random", "same", "0", 0, 100, 1000), timedRow("random", "novel", "0", 0, 100, 1000),
-                timedRow("moco", "same", "0", 3600, 60, 1800), timedRow("moco", "same", "1", 3600, 60, 1800));
-        assertThat(TransferExperiment.gridTime(rows)).isEqualTo("Grid time, as the 4 row(s) recorded it: 1.6 h of fine-tuning"
-                + " and 1.0 h of pretraining and frozen evaluation for 2 encoder(s), 2.6 h in all.");
+                timedRow("moco", "same", "0", 3600, 60, 1800), timedRow("moco", "same", "1", 3600, 60, 1800),
+                timedRow("moco", "same", "2", 7200, 60, 1800));
+        assertThat(TransferExperiment.gridTime(rows)).isEqualTo("Grid time, as the 5 row(s) recorded it: 2.1 h of fine-tuning"
+                + " and 3.1 h of pretraining and frozen evaluation for 3 encoder(s), 5.1 h in all.");
+        assertThat(TransferExperiment.perEncoder(rows.subList(2, 5), "pretrain_seconds", MarkdownTable::duration))
+                .as("each pretraining's value, in row order").isEqualTo("60 min 00 s, 120 min 00 s");
+        assertThat(TransferExperiment.perEncoder(rows.subList(2, 4), "pretrain_seconds", MarkdownTable::duration))
+                .as("one pretraining, one value").isEqualTo("60 min 00 s");
     }
 
     private static ResultRow timedRow(String init, String regime, String seed, double pretrain, double frozen, double fineTune) {
