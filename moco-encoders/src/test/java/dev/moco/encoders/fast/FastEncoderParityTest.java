@@ -28,11 +28,24 @@ import org.nd4j.linalg.factory.Nd4j;
  * <p>The ground truth is the reference in DOUBLE: with 8 groups of 2 images the batch
  * statistics of the 7×7 stage are over 98 values, and the float reference itself is then only
  * within ~1e-2 of the exact gradients (cancellation in the BN backward), while the fast path,
- * which accumulates in oneDNN's kernels, stays within ~1e-5.
+ * which accumulates in oneDNN's kernels, stays within ~1e-5 on AVX-512 CPUs.
+ *
+ * <p>Where a gradient is compared, the bound is also never tighter than what float arithmetic
+ * allows on the CPU at hand ({@link #assertGradientsAsCloseAsFloatAllows}): on an AVX2-only
+ * CPU, with its kernels' rounding, a ReLU input within float rounding of zero falls on the
+ * other side of the kink in most of these tests' seeds, for the float reference as for this
+ * path, and every gradient below it then moves by 1e-3 to 2e-2 relatively (measured on AMD
+ * EPYC, AVX2: the fast path and the float reference both 3e-3 to 2e-2 from the double one,
+ * within 4e-6 of each other where they flip the same input). A wiring or formula error moves
+ * a gradient by order one, far above {@value #FLOAT_CEILING}.
  */
 class FastEncoderParityTest {
 
     private static final double TOLERANCE = 1e-3;
+    /** How many times the float reference's own error a fast gradient may be off: they flip different kinks. */
+    private static final double FLOAT_FACTOR = 4;
+    /** No gradient passes further than this from the exact one, whatever float allows. */
+    private static final double FLOAT_CEILING = 5e-2;
 
     @BeforeAll
     static void oneDnnLoads() {
@@ -48,6 +61,30 @@ class FastEncoderParityTest {
         ResNetEncoder reference = Encoders.create(spec.withDataType(DataType.DOUBLE));
         NamedParameters.copy(fast, reference);
         return reference;
+    }
+
+    /** The reference in FLOAT with the fast encoder's weights and buffers: what float arithmetic gets on this CPU. */
+    private static ResNetEncoder floatReferenceOf(FastEncoder fast, EncoderSpec spec) {
+        ResNetEncoder reference = Encoders.create(spec.withDataType(DataType.FLOAT));
+        NamedParameters.copy(fast, reference);
+        return reference;
+    }
+
+    /**
+     * Each gradient of {@code fast} within {@code tolerance} of the exact one, or within
+     * {@value #FLOAT_FACTOR} times the float reference's own distance from it where that is
+     * larger, and never beyond {@value #FLOAT_CEILING}.
+     */
+    private static void assertGradientsAsCloseAsFloatAllows(Map<String, INDArray> fast, Map<String, INDArray> floatReference,
+                                                            Map<String, INDArray> exact, String what, double tolerance) {
+        assertThat(fast.keySet()).containsExactlyElementsOf(exact.keySet());
+        for (Map.Entry<String, INDArray> e : exact.entrySet()) {
+            double floatError = relativeError(floatReference.get(e.getKey()), e.getValue());
+            double bound = Math.min(FLOAT_CEILING, Math.max(tolerance, FLOAT_FACTOR * floatError));
+            assertThat(relativeError(fast.get(e.getKey()), e.getValue()))
+                    .as("%s of %s (the float reference is %.1e from the exact one)", what, e.getKey(), floatError)
+                    .isLessThan(bound);
+        }
     }
 
     private static double relativeError(INDArray actual, INDArray expected) {
@@ -86,6 +123,7 @@ class FastEncoderParityTest {
         EncoderSpec spec = spec(1, HeadType.MLP);
         FastEncoder fast = FastEncoder.create(spec);
         ResNetEncoder reference = referenceOf(fast, spec);
+        ResNetEncoder floatReference = floatReferenceOf(fast, spec);
         Nd4j.getRandom().setSeed(11);
         INDArray x = Nd4j.randn(DataType.FLOAT, 16, 1, 28, 28);
         INDArray dy = Nd4j.randn(DataType.FLOAT, 16, 128);
@@ -96,7 +134,9 @@ class FastEncoderParityTest {
 
         f.backward(dy);
         r.backward(dy.castTo(DataType.DOUBLE));
-        assertClose(fast.namedGradients(), reference.namedGradients(), "gradient");
+        floatReference.forward(x, Encoder.Mode.TRAINING, groups).backward(dy);
+        assertGradientsAsCloseAsFloatAllows(fast.namedGradients(), floatReference.namedGradients(),
+                reference.namedGradients(), "gradient", TOLERANCE);
         assertClose(fast.namedTensors(), reference.namedTensors(), "tensor (running statistics)");
 
         // the key encoder's mode: batch statistics and running-statistics update, no backward
@@ -163,6 +203,7 @@ class FastEncoderParityTest {
         EncoderSpec spec = spec(1, HeadType.MLP);
         FastEncoder fast = FastEncoder.create(spec);
         ResNetEncoder reference = referenceOf(fast, spec);
+        ResNetEncoder floatReference = floatReferenceOf(fast, spec);
         Nd4j.getRandom().setSeed(14);
         INDArray x1 = Nd4j.randn(DataType.FLOAT, 8, 1, 28, 28);
         INDArray x2 = Nd4j.randn(DataType.FLOAT, 8, 1, 28, 28);
@@ -179,7 +220,10 @@ class FastEncoderParityTest {
         f1.backward(dy1);
         r1.backward(dy1.castTo(DataType.DOUBLE));
         r2.backward(dy2.castTo(DataType.DOUBLE));
-        assertClose(fast.namedGradients(), reference.namedGradients(), "accumulated gradient");
+        floatReference.forward(x1, Encoder.Mode.TRAINING, 2).backward(dy1);
+        floatReference.forward(x2, Encoder.Mode.TRAINING, 2).backward(dy2);
+        assertGradientsAsCloseAsFloatAllows(fast.namedGradients(), floatReference.namedGradients(),
+                reference.namedGradients(), "accumulated gradient", TOLERANCE);
 
         fast.zeroGradients();
         assertThat(fast.gradients().norm2Number().doubleValue()).isZero();
@@ -317,6 +361,7 @@ class FastEncoderParityTest {
         EncoderSpec spec = EncoderSpec.of(architecture).withInputChannels(small ? 1 : 3).withSeed(6);
         try (FastEncoder fast = FastEncoder.create(spec)) {
             ResNetEncoder reference = referenceOf(fast, spec);
+            ResNetEncoder floatReference = floatReferenceOf(fast, spec);
             Nd4j.getRandom().setSeed(16);
             int size = small ? 16 : 64;
             INDArray x = Nd4j.randn(DataType.FLOAT, 4, spec.inputChannels(), size, size);
@@ -338,7 +383,9 @@ class FastEncoderParityTest {
             f.backward(grads, dPooled);
             java.util.List<INDArray> doubles = grads.stream().map(g -> g == null ? null : g.castTo(DataType.DOUBLE)).toList();
             r.backward(doubles, dPooled.castTo(DataType.DOUBLE));
-            assertClose(fast.namedGradients(), reference.namedGradients(), "gradient", 1e-2);
+            floatReference.forwardFeatureMaps(x, Encoder.Mode.TRAINING, 2).backward(grads, dPooled);
+            assertGradientsAsCloseAsFloatAllows(fast.namedGradients(), floatReference.namedGradients(),
+                    reference.namedGradients(), "gradient", 1e-2);
             assertThat(fast.namedGradients().get(small ? "head.0.weight" : "head.2.bias").norm2Number().doubleValue()).isZero();
 
             // only the first stage: nothing reaches the deeper stages
