@@ -86,7 +86,14 @@ class FineTuningTest {
      * Each step starts from the same state because free-running, the two drift apart: a ReLU input
      * within rounding of zero can fall on either side, and BN over 4 canvases of 16×16 amplifies
      * that (measured: parameters 1.8e-3 apart after three free steps, ~1e-5 per step from one state).
+     * Within one step such a flip moves only the backbone gradients below it, by up to about
+     * 1/√(4·16·16) relatively: on an AVX2-only AMD EPYC, whose kernels round otherwise than
+     * AVX-512's, segmentation's step 1 had its backbone gradients 5.3e-3 apart, so those get
+     * {@value #BACKBONE_GRADIENT_BOUND}, as does the backbone's momentum buffer that holds them; a
+     * wiring or formula error moves them by order one.
      */
+    private static final double BACKBONE_GRADIENT_BOUND = 2e-2;
+
     @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
     @org.junit.jupiter.params.provider.ValueSource(strings = {"segment", "detect"})
     void theFastAndTheReferencePathTakeTheSameSteps(String taskName) {
@@ -109,13 +116,16 @@ class FineTuningTest {
                 assertThat(referenceLoss).as("loss of step %d", i)
                         .isCloseTo(fastLoss, org.assertj.core.api.Assertions.withinPercentage(1e-3));
                 assertThat(relativeDifference(referenceEncoder.gradients(), fastEncoder.gradients()))
-                        .as("backbone gradients of step %d", i).isLessThan(1e-4);
+                        .as("backbone gradients of step %d", i).isLessThan(BACKBONE_GRADIENT_BOUND);
                 assertThat(relativeDifference(reference.head().gradients(), fast.head().gradients()))
                         .as("head gradients of step %d", i).isLessThan(1e-4);
                 int step = i;
+                // the backbone's momentum buffer holds its gradient, with the gradient's bound
                 fast.state().forEach((component, tensors) -> tensors.forEach((name, value) ->
                         assertThat(relativeDifference(reference.state().get(component).get(name), value))
-                                .as("%s %s after step %d", component, name, step).isLessThan(1e-4)));
+                                .as("%s %s after step %d", component, name, step)
+                                .isLessThan(component.equals("optimizer") && name.equals("encoder")
+                                        ? BACKBONE_GRADIENT_BOUND : 1e-4)));
             }
         } finally {
             fastEncoder.close();
