@@ -35,14 +35,21 @@ import org.junit.jupiter.api.io.TempDir;
  * one process covers two steps: ResNet-20's float32 step on groups of four images amplifies the
  * rounding of a reordered sum about tenfold per step (over the two epochs below, the loss
  * differed by 1e-7 after two steps, 2e-6 after three, 2e-4 after four), so no reordering stays
- * within 1e-5 beyond that.
+ * within 1e-5 beyond that. That holds on AVX-512 CPUs. On an AVX2-only CPU, whose kernels round
+ * otherwise, a ReLU input within float rounding of zero can fall on the other side of the kink
+ * in one of the runs, which moves the gradients below it: measured on AMD EPYC, AVX2, the
+ * optimizer's momentum buffers (the summed gradients) 1.7e-3 apart after two steps and the
+ * parameters 2.9e-5. So the momentum buffers are held to {@value #MOMENTUM_RELATIVE} and every
+ * other tensor and the losses to {@value #RELATIVE}; a wrong reduction or a missed step moves
+ * them by order one.
  * Determinism and restarts are checked bit for bit over two epochs of four steps. The reference
  * runs are made once for the class.
  */
 class SparkPretrainingTest {
 
     private static final int WORKERS = 2;
-    private static final double RELATIVE = 1e-5;
+    private static final double RELATIVE = 1e-4;
+    private static final double MOMENTUM_RELATIVE = 2e-2;
 
     @TempDir
     static Path dir;
@@ -99,8 +106,9 @@ class SparkPretrainingTest {
         assertThat(checkpoint.position()).isEqualTo(singleProcess.position());
         assertThat(comparison.mismatches()).isEmpty();
         assertThat(comparison.differences()).containsKey("dictionary/queue");
-        assertThat(comparison.equalWithin(RELATIVE)).as("max |difference| / max |value| by tensor: %s", comparison.differences())
-                .isTrue();
+        comparison.differences().forEach((tensor, difference) -> assertThat(difference)
+                .as("max |difference| / max |value| of %s (all: %s)", tensor, comparison.differences())
+                .isLessThanOrEqualTo(tensor.startsWith("optimizer/") ? MOMENTUM_RELATIVE : RELATIVE));
         double tensors = comparison.largestDifference();
         assertThat(losses).as("the largest relative difference of a step's loss").isLessThanOrEqualTo(RELATIVE);
         System.out.printf("ResNet-20 at 1x28x28, W = 2 on local[2] against one process, 2 steps: max relative difference"
